@@ -1,0 +1,25 @@
+"""The ``eventflow`` command line. Commands parse, call the library, and render."""
+
+from __future__ import annotations
+
+import click
+
+from eventflow import __version__
+from eventflow.cli.context import CliContext, run_guarded
+from eventflow.cli.dev import dev
+from eventflow.cli.topics import topics
+from eventflow.config import Settings
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="eventflow")
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """EventFlow: Avro contracts, a compatibility gate, a registry and Kafka services."""
+    ctx.obj = run_guarded(lambda: CliContext(Settings()))
+
+
+main.add_command(dev)
+main.add_command(topics)
+
+__all__ = ["main"]

@@ -1,0 +1,51 @@
+"""Shared CLI state and the mapping of errors to exit codes.
+
+Exit codes: 0 ok; 1 a check found a problem (drift, incompatibility); 2 invalid input or
+usage; 3 the environment or a service failed (Java, port, Kafka, registry).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+import click
+from pydantic import ValidationError
+
+from eventflow.config import Settings
+from eventflow.errors import ConfigError, EventFlowError
+
+T = TypeVar("T")
+
+EXIT_FINDINGS = 1
+EXIT_INPUT = 2
+EXIT_ENVIRONMENT = 3
+
+
+class CliFailure(click.ClickException):
+    """A one-line error with a chosen exit code."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+@dataclass
+class CliContext:
+    settings: Settings
+
+
+def run_guarded(action: Callable[[], T]) -> T:
+    """Run ``action``; turn EventFlow errors into a one-line message and an exit code."""
+    try:
+        return action()
+    except ConfigError as exc:
+        raise CliFailure(str(exc), EXIT_INPUT) from exc
+    except EventFlowError as exc:
+        raise CliFailure(str(exc), EXIT_ENVIRONMENT) from exc
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise CliFailure(f"invalid setting EVENTFLOW_{where.upper()}: {first['msg']}",
+                         EXIT_INPUT) from exc  # fmt: skip

@@ -1,0 +1,86 @@
+"""Topic administration against a real cluster (the only place topics are created)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from confluent_kafka import KafkaError, KafkaException
+from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic, ResourceType
+
+from eventflow.errors import BrokerError, ErrorCode
+from eventflow.kafka.probe import QUIET_LOGGER
+from eventflow.kafka.topics_file import TopicSpec
+from eventflow.kafka.topics_plan import ExistingTopic, TopicsPlan, plan_topics
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    created: tuple[str, ...]
+    plan: TopicsPlan
+
+
+class TopicAdmin:
+    def __init__(self, bootstrap: str, *, timeout_s: float = 30.0) -> None:
+        self._bootstrap = bootstrap
+        self._timeout = timeout_s
+        self._admin = AdminClient({"bootstrap.servers": bootstrap, "logger": QUIET_LOGGER})
+
+    def existing(self, names: Sequence[str]) -> dict[str, ExistingTopic]:
+        try:
+            metadata = self._admin.list_topics(timeout=self._timeout)
+        except KafkaException as exc:
+            raise self._unreachable(exc) from exc
+        present = [n for n in names if n in metadata.topics and metadata.topics[n].error is None]
+        configs = self._configs(present)
+        out: dict[str, ExistingTopic] = {}
+        for name in present:
+            partitions = metadata.topics[name].partitions
+            rf = max((len(p.replicas) for p in partitions.values()), default=0)
+            out[name] = ExistingTopic(name, len(partitions), rf, configs.get(name, {}))
+        return out
+
+    def apply(self, declared: Sequence[TopicSpec]) -> ApplyResult:
+        plan = plan_topics(declared, self.existing([t.name for t in declared]))
+        created: list[str] = []
+        if plan.create:
+            futures = self._admin.create_topics(
+                [NewTopic(t.name, num_partitions=t.partitions,
+                          replication_factor=t.replication_factor, config=dict(t.config))
+                 for t in plan.create],
+                operation_timeout=self._timeout, request_timeout=self._timeout,
+            )  # fmt: skip
+            for name, future in futures.items():
+                try:
+                    future.result()
+                except KafkaException as exc:
+                    error = exc.args[0]
+                    if isinstance(error, KafkaError) and error.code() == KafkaError.TOPIC_ALREADY_EXISTS:
+                        continue  # created concurrently by someone else: fine, idempotent
+                    raise BrokerError(f"could not create topic {name}: {error}",
+                                      code=ErrorCode.ADMIN_FAILED) from exc  # fmt: skip
+                created.append(name)
+        return ApplyResult(tuple(created), plan)
+
+    def _configs(self, names: Sequence[str]) -> dict[str, dict[str, str]]:
+        if not names:
+            return {}
+        resources = [ConfigResource(ResourceType.TOPIC, n) for n in names]
+        out: dict[str, dict[str, str]] = {}
+        try:
+            for resource, future in self._admin.describe_configs(
+                resources, request_timeout=self._timeout
+            ).items():
+                entries = future.result()
+                out[resource.name] = {k: str(v.value) for k, v in entries.items()}
+        except KafkaException as exc:
+            raise BrokerError(f"could not read topic configs: {exc.args[0]}",
+                              code=ErrorCode.ADMIN_FAILED) from exc  # fmt: skip
+        return out
+
+    def _unreachable(self, exc: KafkaException) -> BrokerError:
+        return BrokerError(
+            f"Kafka at {self._bootstrap} did not answer ({exc.args[0]}); start it with "
+            "`eventflow dev up` or set EVENTFLOW_KAFKA__BOOTSTRAP_SERVERS",
+            code=ErrorCode.BROKER_UNREACHABLE,
+        )
