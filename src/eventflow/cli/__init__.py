@@ -7,6 +7,7 @@ import click
 from eventflow import __version__
 from eventflow.cli.context import CliContext, run_guarded
 from eventflow.cli.dev import dev
+from eventflow.cli.schema import schema
 from eventflow.cli.topics import topics
 from eventflow.config import Settings
 
@@ -21,5 +22,6 @@ def main(ctx: click.Context) -> None:
 
 main.add_command(dev)
 main.add_command(topics)
+main.add_command(schema)
 
 __all__ = ["main"]

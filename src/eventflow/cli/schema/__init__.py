@@ -1,0 +1,16 @@
+"""``eventflow schema …``: compatibility, checks, lint, diff, registration of the contracts.
+
+Each subcommand lives in its own module and is registered at the bottom of this file.
+"""
+
+from __future__ import annotations
+
+import click
+
+
+@click.group()
+def schema() -> None:
+    """Avro contracts: check compatibility, lint, diff, register."""
+
+
+# Subcommands register below, one import + add_command per module.
