@@ -8,6 +8,7 @@ from eventflow import __version__
 from eventflow.cli.context import CliContext, run_guarded
 from eventflow.cli.dev import dev
 from eventflow.cli.schema import schema
+from eventflow.cli.serve import serve
 from eventflow.cli.topics import topics
 from eventflow.config import Settings
 
@@ -23,5 +24,6 @@ def main(ctx: click.Context) -> None:
 main.add_command(dev)
 main.add_command(topics)
 main.add_command(schema)
+main.add_command(serve)
 
 __all__ = ["main"]

@@ -1,0 +1,17 @@
+"""``eventflow serve …``: run EventFlow's long-lived services (HTTP API, pipeline consumers).
+
+Each subcommand lives in its own module or below; they are registered at the bottom of this
+file, one import + ``add_command`` per service.
+"""
+
+from __future__ import annotations
+
+import click
+
+
+@click.group()
+def serve() -> None:
+    """Run a service: the HTTP ingest API, or a pipeline stage."""
+
+
+# Subcommands register below, one import + add_command per module.
