@@ -38,6 +38,34 @@ class DevSettings(BaseModel):
     registry_port: int = Field(default=8081, ge=0, le=65535)
 
 
+class ApiKeySettings(BaseModel):
+    """One API key of the HTTP ingest API; only the SHA-256 hex digest of the key is kept."""
+
+    name: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._@-]+$")
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    event_types: list[str] = Field(default_factory=lambda: ["*"])
+
+
+class ApiSettings(BaseModel):
+    """The HTTP ingest API (``eventflow serve api``); see docs/http-api.md."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    workers: int = Field(default=1, ge=1, le=64)
+    topic: str = "events.raw.v1"
+    keys: list[ApiKeySettings] = Field(default_factory=list)
+    keys_file: Path | None = None
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    max_batch: int = Field(default=500, ge=1, le=100_000)
+    rate_per_second: float = Field(default=1000.0, ge=0)
+    rate_burst: int = Field(default=2000, ge=1)
+    idempotency_window_s: float = Field(default=86_400.0, gt=0)
+    idempotency_max_entries: int = Field(default=1_000_000, ge=1)
+    delivery_timeout_ms: int = Field(default=10_000, ge=1000)
+    linger_ms: int = Field(default=5, ge=0)
+    retry_after_s: int = Field(default=5, ge=1)
+
+
 class Settings(BaseSettings):
     """All EventFlow settings."""
 
@@ -48,5 +76,6 @@ class Settings(BaseSettings):
     kafka: KafkaSettings = KafkaSettings()
     registry: RegistrySettings = RegistrySettings()
     dev: DevSettings = DevSettings()
+    api: ApiSettings = ApiSettings()
     topics_file: Path = Path("topics.yaml")
     schemas_dir: Path = Path("schemas/avro")
