@@ -24,8 +24,9 @@ def test_declared_topics_exist_with_declared_partition_counts(kafka_bootstrap, t
 
 
 def _produce_idempotent(bootstrap: str, topic: str, keys: list[str]) -> None:
-    producer = Producer({"bootstrap.servers": bootstrap, "acks": "all",
-                         "enable.idempotence": True, "linger.ms": 5})
+    producer = Producer(
+        {"bootstrap.servers": bootstrap, "acks": "all", "enable.idempotence": True, "linger.ms": 5}
+    )
     failures: list[str] = []
 
     def on_delivery(err, msg):
@@ -33,15 +34,22 @@ def _produce_idempotent(bootstrap: str, topic: str, keys: list[str]) -> None:
             failures.append(str(err))
 
     for key in keys:
-        producer.produce(topic, key=key.encode(), value=f"value-{key}".encode(),
-                         on_delivery=on_delivery)
+        producer.produce(
+            topic, key=key.encode(), value=f"value-{key}".encode(), on_delivery=on_delivery
+        )
     assert producer.flush(30) == 0
     assert failures == []
 
 
 def _consumer(bootstrap: str, group: str) -> Consumer:
-    return Consumer({"bootstrap.servers": bootstrap, "group.id": group,
-                     "auto.offset.reset": "earliest", "enable.auto.commit": False})
+    return Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": group,
+            "auto.offset.reset": "earliest",
+            "enable.auto.commit": False,
+        }
+    )
 
 
 def test_idempotent_produce_then_group_consume_reads_everything_back(kafka_bootstrap):
@@ -102,8 +110,9 @@ def test_two_consumers_split_partitions_and_take_over_when_one_leaves(kafka_boot
 
     # and it really consumes from a partition that used to belong to the other member
     moved = next(iter(b))
-    producer = Producer({"bootstrap.servers": kafka_bootstrap, "acks": "all",
-                         "enable.idempotence": True})
+    producer = Producer(
+        {"bootstrap.servers": kafka_bootstrap, "acks": "all", "enable.idempotence": True}
+    )
     marker = f"takeover-{uuid.uuid4().hex}".encode()
     producer.produce(topic, value=marker, partition=moved)
     assert producer.flush(30) == 0

@@ -23,12 +23,16 @@ EXIT_INPUT = 2
 EXIT_ENVIRONMENT = 3
 
 
-class CliFailure(click.ClickException):
-    """A one-line error with a chosen exit code."""
+class InputFailure(click.ClickException):
+    """Invalid input or usage: exit 2."""
 
-    def __init__(self, message: str, exit_code: int) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
+    exit_code = EXIT_INPUT
+
+
+class EnvironmentFailure(click.ClickException):
+    """The environment or a service failed: exit 3."""
+
+    exit_code = EXIT_ENVIRONMENT
 
 
 @dataclass
@@ -41,11 +45,10 @@ def run_guarded(action: Callable[[], T]) -> T:
     try:
         return action()
     except ConfigError as exc:
-        raise CliFailure(str(exc), EXIT_INPUT) from exc
+        raise InputFailure(str(exc)) from exc
     except EventFlowError as exc:
-        raise CliFailure(str(exc), EXIT_ENVIRONMENT) from exc
+        raise EnvironmentFailure(str(exc)) from exc
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise CliFailure(f"invalid setting EVENTFLOW_{where.upper()}: {first['msg']}",
-                         EXIT_INPUT) from exc  # fmt: skip
+        raise InputFailure(f"invalid setting EVENTFLOW_{where.upper()}: {first['msg']}") from exc

@@ -32,8 +32,13 @@ def topics() -> None:
 
 
 @topics.command()
-@click.option("--file", "topics_file", type=click.Path(path_type=Path), default=None,
-              help="Topics file (default: topics.yaml, or EVENTFLOW_TOPICS_FILE).")
+@click.option(
+    "--file",
+    "topics_file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Topics file (default: topics.yaml, or EVENTFLOW_TOPICS_FILE).",
+)
 @click.option("--bootstrap", default=None, help="Kafka bootstrap servers (default: local dev).")
 @click.pass_obj
 def apply(obj: CliContext, topics_file: Path | None, bootstrap: str | None) -> None:

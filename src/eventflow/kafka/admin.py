@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from confluent_kafka import KafkaError, KafkaException
-from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic, ResourceType
+from confluent_kafka.admin import AdminClient
+from confluent_kafka.admin._config import ConfigResource
+from confluent_kafka.admin._resource import ResourceType
+from confluent_kafka.cimpl import NewTopic
 
 from eventflow.errors import BrokerError, ErrorCode
 from eventflow.kafka.probe import QUIET_LOGGER
@@ -24,7 +28,8 @@ class TopicAdmin:
     def __init__(self, bootstrap: str, *, timeout_s: float = 30.0) -> None:
         self._bootstrap = bootstrap
         self._timeout = timeout_s
-        self._admin = AdminClient({"bootstrap.servers": bootstrap, "logger": QUIET_LOGGER})
+        config: dict[str, Any] = {"bootstrap.servers": bootstrap, "logger": QUIET_LOGGER}
+        self._admin = AdminClient(config)
 
     def existing(self, names: Sequence[str]) -> dict[str, ExistingTopic]:
         try:
@@ -55,7 +60,8 @@ class TopicAdmin:
                     future.result()
                 except KafkaException as exc:
                     error = exc.args[0]
-                    if isinstance(error, KafkaError) and error.code() == KafkaError.TOPIC_ALREADY_EXISTS:
+                    exists = KafkaError.TOPIC_ALREADY_EXISTS
+                    if isinstance(error, KafkaError) and error.code() == exists:
                         continue  # created concurrently by someone else: fine, idempotent
                     raise BrokerError(f"could not create topic {name}: {error}",
                                       code=ErrorCode.ADMIN_FAILED) from exc  # fmt: skip

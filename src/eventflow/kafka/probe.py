@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from confluent_kafka.admin import AdminClient
 
@@ -15,9 +16,10 @@ QUIET_LOGGER.propagate = False
 
 def metadata_answers(bootstrap: str, *, timeout_s: float = 2.0) -> bool:
     """True when a broker at ``bootstrap`` answers a metadata request within the timeout."""
-    admin = AdminClient({"bootstrap.servers": bootstrap, "logger": QUIET_LOGGER})
+    config: dict[str, Any] = {"bootstrap.servers": bootstrap, "logger": QUIET_LOGGER}
+    admin = AdminClient(config)
     try:
         metadata = admin.list_topics(timeout=timeout_s)
-    except Exception:  # noqa: BLE001 - any failure means "not answering"
+    except Exception:  # any failure means "not answering"
         return False
     return bool(metadata.brokers)

@@ -24,7 +24,10 @@ class Drift:
     actual: str
 
     def describe(self) -> str:
-        return f"{self.topic}: {self.setting} is {self.actual} on the cluster, declared {self.declared}"
+        return (
+            f"{self.topic}: {self.setting} is {self.actual} on the cluster, "
+            f"declared {self.declared}"
+        )
 
 
 @dataclass(frozen=True)

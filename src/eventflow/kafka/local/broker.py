@@ -34,6 +34,15 @@ HOST = "127.0.0.1"
 
 
 @dataclass(frozen=True)
+class BrokerMeta:
+    """What must stay the same across restarts of one broker: its cluster id and ports."""
+
+    cluster_id: str
+    port: int
+    controller_port: int
+
+
+@dataclass(frozen=True)
 class BrokerStatus:
     running: bool
     pid: int | None
@@ -95,7 +104,7 @@ class LocalBroker:
     @property
     def bootstrap(self) -> str | None:
         meta = self._read_meta()
-        return f"{HOST}:{meta['port']}" if meta else None
+        return f"{HOST}:{meta.port}" if meta else None
 
     def start(self) -> str:
         """Start the broker (formatting storage on first use); return its bootstrap address."""
@@ -109,14 +118,14 @@ class LocalBroker:
                 code=ErrorCode.BROKER_START_FAILED,
             )
         meta = self._prepare_meta()
-        ensure_port_free(meta["port"], "Kafka broker", "EVENTFLOW_DEV__KAFKA_PORT")
-        ensure_port_free(meta["controller_port"], "Kafka controller",
+        ensure_port_free(meta.port, "Kafka broker", "EVENTFLOW_DEV__KAFKA_PORT")
+        ensure_port_free(meta.controller_port, "Kafka controller",
                          "EVENTFLOW_DEV__KAFKA_CONTROLLER_PORT")  # fmt: skip
         dist = self._distribution or resolve_distribution()
         self._write_configs(meta)
-        self._format_storage(dist, meta["cluster_id"])
+        self._format_storage(dist, meta.cluster_id)
         self._launch(dist)
-        bootstrap = f"{HOST}:{meta['port']}"
+        bootstrap = f"{HOST}:{meta.port}"
         self._wait_until_answering(bootstrap)
         return bootstrap
 
@@ -149,32 +158,31 @@ class LocalBroker:
         )  # fmt: skip
 
     # -- preparation -----------------------------------------------------------------------
-    def _read_meta(self) -> dict[str, object] | None:
+    def _read_meta(self) -> BrokerMeta | None:
         if not self._meta_file.exists():
             return None
         try:
-            meta = json.loads(self._meta_file.read_text("utf-8"))
-        except (OSError, ValueError) as exc:
-            raise self._damaged(f"{self._meta_file} is not valid JSON ({exc})") from exc
-        if not isinstance(meta, dict) or not {"cluster_id", "port", "controller_port"} <= set(meta):
-            raise self._damaged(f"{self._meta_file} lacks cluster_id/port/controller_port")
-        return meta
+            raw = json.loads(self._meta_file.read_text("utf-8"))
+            return BrokerMeta(str(raw["cluster_id"]), int(raw["port"]), int(raw["controller_port"]))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise self._damaged(
+                f"{self._meta_file} is damaged (needs cluster_id, port, controller_port: {exc})"
+            ) from exc
 
-    def _prepare_meta(self) -> dict[str, int | str]:
-        meta = self._read_meta()
-        if meta is None:
+    def _prepare_meta(self) -> BrokerMeta:
+        known = self._read_meta()
+        if known is None:
             self._refuse_foreign_data()
-            meta = {"cluster_id": new_cluster_id()}
-        port = self._port or int(str(meta.get("port") or 0)) or free_port()
-        cport = self._controller_port or int(str(meta.get("controller_port") or 0))
+        cluster_id = known.cluster_id if known else new_cluster_id()
+        port = self._port or (known.port if known else 0) or free_port()
+        cport = self._controller_port or (known.controller_port if known else 0)
         if not cport or cport == port:
             cport = free_port()
-        prepared: dict[str, int | str] = {
-            "cluster_id": str(meta["cluster_id"]), "port": port, "controller_port": cport,
-        }  # fmt: skip
+        meta = BrokerMeta(cluster_id, port, cport)
         self.root.mkdir(parents=True, exist_ok=True)
-        self._meta_file.write_text(json.dumps(prepared, indent=2) + "\n", "utf-8")
-        return prepared
+        payload = {"cluster_id": cluster_id, "port": port, "controller_port": cport}
+        self._meta_file.write_text(json.dumps(payload, indent=2) + "\n", "utf-8")
+        return meta
 
     def _refuse_foreign_data(self) -> None:
         if self.data_dir.exists() and any(self.data_dir.iterdir()):
@@ -189,8 +197,8 @@ class LocalBroker:
             code=ErrorCode.DATA_DIR_INVALID,
         )
 
-    def _write_configs(self, meta: dict[str, int | str]) -> None:
-        port, cport = meta["port"], meta["controller_port"]
+    def _write_configs(self, meta: BrokerMeta) -> None:
+        port, cport = meta.port, meta.controller_port
         props = {
             "process.roles": "broker,controller",
             "node.id": "1",
@@ -268,7 +276,7 @@ class LocalBroker:
         with self.log_file.open("ab") as log:
             log.write(f"\n=== eventflow: starting Kafka {dist.kafka_version} ===\n".encode())
             log.flush()
-            self._process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+            self._process = subprocess.Popen(  # fixed argv, no shell
                 cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                 start_new_session=True, cwd=self.root,
             )  # fmt: skip

@@ -42,7 +42,9 @@ def pom_text() -> str:
 def pinned_kafka_version(text: str | None = None) -> str:
     match = re.search(r"<kafka\.version>([^<]+)</kafka\.version>", text or pom_text())
     if match is None:  # pragma: no cover - the pom is part of the package
-        raise EnvironmentProblem("kafka-pom.xml has no <kafka.version>", code=ErrorCode.CONFIG_INVALID)
+        raise EnvironmentProblem(
+            "kafka-pom.xml has no <kafka.version>", code=ErrorCode.CONFIG_INVALID
+        )
     return match.group(1)
 
 
