@@ -32,6 +32,9 @@ class ErrorCode(StrEnum):
     BROKER_START_FAILED = "broker.start_failed"
     BROKER_UNREACHABLE = "broker.unreachable"
     ADMIN_FAILED = "broker.admin_failed"
+    MANIFEST_INVALID = "contracts.manifest_invalid"
+    SCHEMA_FILE_INVALID = "contracts.schema_file_invalid"
+    GIT_FAILED = "contracts.git_failed"
 
 
 class EventFlowError(Exception):
