@@ -35,6 +35,15 @@ class ErrorCode(StrEnum):
     MANIFEST_INVALID = "contracts.manifest_invalid"
     SCHEMA_FILE_INVALID = "contracts.schema_file_invalid"
     GIT_FAILED = "contracts.git_failed"
+    REGISTRY_FAILED = "registry.failed"
+    REGISTRY_UNREACHABLE = "registry.unreachable"
+    REGISTRY_STORE_FAILED = "registry.store_failed"
+    SERDE_BAD_MAGIC_BYTE = "serde.bad_magic_byte"
+    SERDE_UNKNOWN_SCHEMA_ID = "serde.unknown_schema_id"
+    SERDE_TRUNCATED_PAYLOAD = "serde.truncated_payload"
+    SERDE_SCHEMA_MISMATCH = "serde.schema_mismatch"
+    SERDE_INVALID_VALUE = "serde.invalid_value"
+    CODEGEN_INVALID = "codegen.invalid"
 
 
 class EventFlowError(Exception):
