@@ -43,6 +43,14 @@ class ErrorCode(StrEnum):
     SERDE_TRUNCATED_PAYLOAD = "serde.truncated_payload"
     SERDE_SCHEMA_MISMATCH = "serde.schema_mismatch"
     SERDE_INVALID_VALUE = "serde.invalid_value"
+    API_INVALID_EVENT = "api.invalid_event"
+    API_UNAUTHORIZED = "api.unauthorized"
+    API_FORBIDDEN = "api.forbidden"
+    API_TOO_LARGE = "api.too_large"
+    API_RATE_LIMITED = "api.rate_limited"
+    API_IDEMPOTENCY_CONFLICT = "api.idempotency_conflict"
+    API_UNAVAILABLE = "api.unavailable"
+    API_KEYS_INVALID = "api.keys_invalid"
     CODEGEN_INVALID = "codegen.invalid"
 
 
