@@ -65,6 +65,9 @@ def free_port() -> int:
 
 def ensure_port_free(port: int, what: str, setting: str) -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # Like the broker itself: connections in TIME_WAIT from a previous run do not count,
+        # a process listening on the port does.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((HOST, port))
         except OSError as exc:

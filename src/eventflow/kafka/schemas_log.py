@@ -1,0 +1,122 @@
+"""The schema registry's log on Kafka: the single-partition compacted ``_schemas`` topic.
+
+Implements ``eventflow.registry.store.SchemaLog``: appends with an idempotent ``acks=all``
+producer and returns the offset only once the broker has it; reads with a group-less consumer
+assigned to partition 0 from the beginning (every instance replays the whole log).
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from typing import Any
+
+from confluent_kafka import (
+    OFFSET_BEGINNING,
+    Consumer,
+    KafkaError,
+    KafkaException,
+    Producer,
+    TopicPartition,
+)
+
+from eventflow.errors import BrokerError, ErrorCode
+from eventflow.kafka.admin import TopicAdmin
+from eventflow.kafka.probe import QUIET_LOGGER
+from eventflow.kafka.topics_file import TopicSpec
+from eventflow.registry.store import RawRecord
+
+DEFAULT_TOPIC = "_schemas"
+
+
+class KafkaSchemaLog:
+    """``SchemaLog`` over one Kafka topic partition; positions are offsets."""
+
+    def __init__(self, bootstrap: str, topic: str = DEFAULT_TOPIC, *,
+                 timeout_s: float = 30.0) -> None:  # fmt: skip
+        self._bootstrap = bootstrap
+        self._topic = topic
+        self._timeout = timeout_s
+        self._partition = TopicPartition(topic, 0)
+        common: dict[str, Any] = {"bootstrap.servers": bootstrap, "logger": QUIET_LOGGER}
+        ensure_schemas_topic(bootstrap, topic, timeout_s)
+        timeout_ms = int(timeout_s * 1000)
+        self._producer = Producer({**common, "acks": "all", "enable.idempotence": True,
+                                   "linger.ms": 0, "message.timeout.ms": timeout_ms})  # fmt: skip
+        self._consumer = Consumer({**common, "group.id": f"eventflow-registry-{uuid.uuid4().hex}",
+                                   "enable.auto.commit": False, "enable.partition.eof": False,
+                                   "fetch.wait.max.ms": 50})  # fmt: skip
+        self._consumer.assign([TopicPartition(topic, 0, OFFSET_BEGINNING)])
+        self._produce_lock = threading.Lock()
+
+    def append(self, key: bytes, value: bytes | None) -> int:
+        outcome: dict[str, object] = {}
+        done = threading.Event()
+
+        def delivered(err: KafkaError | None, msg: object) -> None:
+            outcome["error"] = err
+            outcome["offset"] = None if err is not None else msg.offset()  # type: ignore[attr-defined]
+            done.set()
+
+        with self._produce_lock:
+            try:
+                self._producer.produce(self._topic, key=key, value=value, partition=0,
+                                       on_delivery=delivered)  # fmt: skip
+            except (KafkaException, BufferError) as exc:
+                raise self._failed(exc) from exc
+            self._producer.flush(self._timeout)
+        if not done.is_set() or outcome.get("error") is not None:
+            raise self._failed(outcome.get("error") or "delivery timed out")
+        offset = outcome.get("offset")
+        if not isinstance(offset, int):
+            raise self._failed("no offset in the delivery report")
+        return offset
+
+    def end_position(self) -> int:
+        try:
+            _, high = self._consumer.get_watermark_offsets(self._partition, timeout=self._timeout)
+        except KafkaException as exc:
+            raise self._failed(exc) from exc
+        return int(high)
+
+    def read(self, timeout_s: float) -> list[RawRecord]:
+        messages = self._consumer.consume(num_messages=1000, timeout=timeout_s)
+        out: list[RawRecord] = []
+        for msg in messages:
+            error = msg.error()
+            if error is not None:
+                if error.code() == KafkaError._PARTITION_EOF:  # noqa: SLF001 - public constant
+                    continue
+                raise self._failed(error)
+            offset = msg.offset()
+            if offset is not None:
+                out.append(RawRecord(offset, bytes(msg.key() or b""), msg.value()))
+        return out
+
+    def close(self) -> None:
+        self._producer.flush(self._timeout)
+        self._consumer.close()
+
+    def _failed(self, cause: object) -> BrokerError:
+        return BrokerError(f"schema log {self._topic} on Kafka at {self._bootstrap}: {cause}",
+                           code=ErrorCode.REGISTRY_STORE_FAILED)  # fmt: skip
+
+
+def ensure_schemas_topic(bootstrap: str, topic: str, timeout_s: float) -> None:
+    """Create ``topic`` (1 partition, compacted) if missing; refuse one that is not so."""
+    admin = TopicAdmin(bootstrap, timeout_s=timeout_s)
+    spec = TopicSpec(topic, partitions=1, replication_factor=1,
+                     config={"cleanup.policy": "compact"})  # fmt: skip
+    result = admin.apply([spec])
+    if topic in result.created:
+        return
+    existing = admin.existing([topic])[topic]
+    if existing.partitions != 1:
+        raise BrokerError(f"topic {topic} has {existing.partitions} partitions; the schema "
+                          "log needs exactly 1 (choose another topic with --topic)",
+                          code=ErrorCode.REGISTRY_STORE_FAILED)  # fmt: skip
+    policy = existing.config.get("cleanup.policy", "")
+    if "compact" not in policy or "delete" in policy:
+        raise BrokerError(f"topic {topic} has cleanup.policy={policy}; the schema log needs "
+                          "compact (deleting old records would lose schemas)",
+                          code=ErrorCode.REGISTRY_STORE_FAILED)  # fmt: skip
