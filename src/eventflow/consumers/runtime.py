@@ -1,0 +1,342 @@
+"""The one consumer loop every pipeline service runs.
+
+poll a batch -> decode each record -> handler -> produce outputs and dead letters (or write
+the batch to a store) -> wait until every output is acknowledged -> commit the batch's offsets.
+Offsets are committed only after the outputs are in Kafka (or the store), so a crash at any
+point replays at most the uncommitted batch: at-least-once, made effectively-once downstream by
+idempotent writes keyed by event id (docs/adr/0006-delivery-semantics.md).
+
+A :class:`RetriableFailure` (store down, broker away) rewinds every partition of the batch to
+its first offset, pauses consumption, waits with exponential backoff and starts again: the
+partition order is kept and nothing is dead-lettered for a transient failure. Any other handler
+exception dead-letters that one record with its stack trace. Undecodable input is
+dead-lettered before the handler sees it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future
+from concurrent.futures import wait as wait_futures
+from dataclasses import dataclass, replace
+from typing import Any, Protocol
+
+from eventflow.consumers.dead_letter import DLQ_TOPIC, DeadLetter, format_exception
+from eventflow.consumers.metrics import ServiceMetrics
+from eventflow.consumers.outcome import (
+    Forward,
+    InputEvent,
+    Outcome,
+    Reject,
+    RetriableFailure,
+    Skip,
+)
+from eventflow.kafka.consumer import ConsumedRecord, Partition
+
+log = logging.getLogger("eventflow.consumers.runtime")
+
+
+class RecordSource(Protocol):
+    def poll_batch(self, max_records: int, timeout_s: float) -> list[ConsumedRecord]: ...
+    def commit(self, offsets: Mapping[Partition, int]) -> None: ...
+    def assignment(self) -> list[Partition]: ...
+    def pause(self, partitions: Sequence[Partition]) -> None: ...
+    def resume(self, partitions: Sequence[Partition]) -> None: ...
+    def seek(self, partition: Partition, offset: int) -> bool: ...
+    def lag(self) -> dict[Partition, int]: ...
+    def close(self) -> None: ...
+
+
+class RecordProducer(Protocol):
+    def send(
+        self,
+        topic: str,
+        value: bytes | None,
+        *,
+        key: bytes | None = None,
+        headers: Sequence[tuple[str, bytes]] | None = None,
+        partition: int | None = None,
+    ) -> Future[Any]: ...
+
+
+class Codec(Protocol):
+    """Confluent-framed Avro: decode any event, re-encode under its writer id, encode DLQ."""
+
+    def decode(self, data: bytes) -> tuple[int, dict[str, Any]]: ...
+    def encode(self, schema_id: int, value: dict[str, Any]) -> bytes: ...
+    def encode_dead_letter(self, value: dict[str, Any]) -> bytes: ...
+
+
+class Handler(Protocol):
+    def handle(self, event: InputEvent) -> Outcome: ...
+
+
+class EventStore(Protocol):
+    """A terminal output: writes a batch atomically and idempotently (by event id)."""
+
+    name: str
+
+    def write(self, events: Sequence[InputEvent]) -> None: ...
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    service: str
+    group: str
+    input_topic: str
+    output_topic: str | None = None  # None: the service writes to an EventStore
+    dlq_topic: str = DLQ_TOPIC
+    batch_size: int = 500
+    poll_timeout_s: float = 0.2
+    delivery_timeout_s: float = 60.0
+    backoff_initial_s: float = 0.2
+    backoff_max_s: float = 10.0
+    lag_interval_s: float = 1.0
+
+
+@dataclass
+class _BatchResult:
+    forwarded: int = 0
+    dead: int = 0
+    skipped: int = 0
+
+
+class ServiceRuntime:
+    """Drive one service: ``run(stop)`` until ``stop`` is set, then finish the batch and leave."""
+
+    def __init__(
+        self,
+        spec: ServiceSpec,
+        *,
+        source: RecordSource,
+        producer: RecordProducer,
+        codec: Codec,
+        handler: Handler,
+        store: EventStore | None = None,
+        metrics: ServiceMetrics | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if (spec.output_topic is None) == (store is None):
+            raise ValueError("a service has exactly one output: an output_topic or a store")
+        self.spec = spec
+        self.metrics = metrics or ServiceMetrics(spec.service)
+        self._source = source
+        self._producer = producer
+        self._codec = codec
+        self._handler = handler
+        self._store = store
+        self._sleep = sleep
+        self._failures = 0  # consecutive retriable failures
+        self._attempts: dict[Partition, tuple[int, int]] = {}  # partition -> (offset, attempt)
+        self._last_lag = 0.0
+
+    # ---- the loop -------------------------------------------------------------------------
+
+    def run(self, stop: threading.Event) -> None:
+        try:
+            while not stop.is_set():
+                self.run_once(stop)
+        finally:
+            self._source.close()
+
+    def run_once(self, stop: threading.Event | None = None) -> int:
+        """Poll and fully process one batch; return how many records it held."""
+        records = self._source.poll_batch(self.spec.batch_size, self.spec.poll_timeout_s)
+        self._update_lag()
+        if not records:
+            return 0
+        try:
+            self.process(records)
+        except RetriableFailure as exc:
+            self._rewind_and_wait(records, exc, stop)
+        return len(records)
+
+    def process(self, records: Sequence[ConsumedRecord]) -> _BatchResult:
+        """Handle, output, wait for delivery, commit. Raises RetriableFailure untouched."""
+        result = _BatchResult()
+        futures: list[Future[Any]] = []
+        stored: list[InputEvent] = []
+        dead: list[tuple[ConsumedRecord, DeadLetter]] = []
+        self.metrics.consumed.inc(len(records))
+        for record in records:
+            event, outcome = self._decode_and_handle(record)
+            if isinstance(outcome, Forward):
+                assert event is not None
+                out = replace(event, value=outcome.value)
+                if self._store is not None:
+                    stored.append(out)
+                    continue
+                try:
+                    data = self._codec.encode(out.schema_id, out.value)
+                except Exception as exc:  # a value the handler broke
+                    outcome = Reject(type(exc).__name__, str(exc), format_exception(exc))
+                else:
+                    futures.append(self._forward(record, data))
+                    result.forwarded += 1
+                    continue
+            if isinstance(outcome, Reject):
+                dead.append((record, self._dead_letter(record, outcome)))
+            elif isinstance(outcome, Skip):
+                result.skipped += 1
+        if self._store is not None and stored:
+            refused = self._write_store(stored)
+            result.forwarded += len(stored) - len(refused)
+            dead.extend(refused)
+        for record, letter in dead:
+            futures.append(self._send_dead_letter(record, letter))
+        self._await(futures)
+        self._commit(records)
+        for _record, letter in dead:
+            self.metrics.dead_lettered(letter.error_type)
+        result.dead = len(dead)
+        self.metrics.produced(self.spec.output_topic or self._store_name(), result.forwarded)
+        self.metrics.skipped.inc(result.skipped)
+        self._failures = 0
+        for record in records:
+            self._attempts.pop((record.topic, record.partition), None)
+        return result
+
+    # ---- steps ----------------------------------------------------------------------------
+
+    def _decode_and_handle(self, record: ConsumedRecord) -> tuple[InputEvent | None, Outcome]:
+        if record.value is None:
+            return None, Reject("NullValue", "the record has no value (tombstone)")
+        try:
+            schema_id, value = self._codec.decode(record.value)
+        except RetriableFailure:
+            raise
+        except Exception as exc:  # every undecodable record becomes a dead letter
+            kind = getattr(exc, "error_type", None) or type(exc).__name__
+            return None, Reject(str(kind), str(exc) or kind, format_exception(exc))
+        event = InputEvent(record, schema_id, value)
+        started = time.perf_counter()
+        try:
+            outcome = self._handler.handle(event)
+        except RetriableFailure:
+            raise
+        except Exception as exc:  # a handler bug dead-letters one record only
+            outcome = Reject(type(exc).__name__, str(exc) or type(exc).__name__,
+                             format_exception(exc))  # fmt: skip
+        finally:
+            self.metrics.latency.observe(time.perf_counter() - started)
+        return event, outcome
+
+    def _forward(self, record: ConsumedRecord, data: bytes) -> Future[Any]:
+        assert self.spec.output_topic is not None
+        headers = [(k, v) for k, v in record.headers if v is not None]
+        return self._send(self.spec.output_topic, data, record.key, headers)
+
+    def _send(
+        self, topic: str, value: bytes, key: bytes | None, headers: list[tuple[str, bytes]]
+    ) -> Future[Any]:
+        try:
+            return self._producer.send(topic, value, key=key, headers=headers or None)
+        except Exception as exc:  # queue full, broker away: retry the batch later
+            raise RetriableFailure(f"could not queue a record for {topic}: {exc}") from exc
+
+    def _dead_letter(self, record: ConsumedRecord, reject: Reject) -> DeadLetter:
+        return DeadLetter.for_record(
+            record, error_type=reject.error_type, message=reject.message,
+            service=self.spec.service, group=self.spec.group, attempt=self._attempt_of(record),
+            stack_trace=reject.stack_trace,
+        )  # fmt: skip
+
+    def _send_dead_letter(self, record: ConsumedRecord, letter: DeadLetter) -> Future[Any]:
+        log.warning("%s: dead-lettering %s/%d/%d: %s: %s", self.spec.service, record.topic,
+                    record.partition, record.offset, letter.error_type,
+                    letter.error_message)  # fmt: skip
+        data = self._codec.encode_dead_letter(letter.to_avro())
+        return self._send(self.spec.dlq_topic, data, record.key, [])
+
+    def _write_store(self, events: list[InputEvent]) -> list[tuple[ConsumedRecord, DeadLetter]]:
+        assert self._store is not None
+        try:
+            self._store.write(events)
+            return []
+        except RetriableFailure:
+            raise
+        except Exception:  # find the rows the store refuses, keep the rest
+            log.warning("%s: batch write failed; writing one by one", self.spec.service)
+        dead: list[tuple[ConsumedRecord, DeadLetter]] = []
+        for event in events:
+            try:
+                self._store.write([event])
+            except RetriableFailure:
+                raise
+            except Exception as exc:
+                reject = Reject(type(exc).__name__, str(exc), format_exception(exc))
+                dead.append((event.record, self._dead_letter(event.record, reject)))
+        return dead
+
+    def _await(self, futures: list[Future[Any]]) -> None:
+        if not futures:
+            return
+        done, pending = wait_futures(futures, timeout=self.spec.delivery_timeout_s)
+        if pending:
+            raise RetriableFailure(f"{len(pending)} output record(s) not acknowledged within "
+                                   f"{self.spec.delivery_timeout_s:.0f}s")  # fmt: skip
+        for future in done:
+            exc = future.exception()
+            if exc is not None:
+                raise RetriableFailure(f"an output record was not delivered: {exc}") from exc
+
+    def _commit(self, records: Sequence[ConsumedRecord]) -> None:
+        offsets: dict[Partition, int] = {}
+        for record in records:
+            key = (record.topic, record.partition)
+            offsets[key] = max(offsets.get(key, 0), record.offset + 1)
+        try:
+            self._source.commit(offsets)
+        except Exception as exc:  # partitions moved: the new owner redoes them
+            log.warning("%s: commit failed (%s); the batch will be redelivered to the "
+                        "partitions' next owner", self.spec.service, exc)  # fmt: skip
+
+    # ---- retries --------------------------------------------------------------------------
+
+    def _attempt_of(self, record: ConsumedRecord) -> int:
+        offset, attempt = self._attempts.get((record.topic, record.partition), (-1, 0))
+        return attempt + 1 if offset == record.offset else 1
+
+    def _rewind_and_wait(
+        self, records: Sequence[ConsumedRecord], exc: RetriableFailure, stop: threading.Event | None
+    ) -> None:
+        self._failures += 1
+        self.metrics.retries.inc()
+        first: dict[Partition, int] = {}
+        for record in records:
+            key = (record.topic, record.partition)
+            first[key] = min(first.get(key, record.offset), record.offset)
+        for key, offset in first.items():
+            previous_offset, attempt = self._attempts.get(key, (-1, 0))
+            self._attempts[key] = (offset, attempt + 1 if previous_offset == offset else 1)
+            self._source.seek(key, offset)
+        delay = min(self.spec.backoff_max_s,
+                    self.spec.backoff_initial_s * 2 ** (self._failures - 1))  # fmt: skip
+        log.warning("%s: retriable failure (%s); retrying %d record(s) in %.1fs",
+                    self.spec.service, exc, len(records), delay)  # fmt: skip
+        paused = self._source.assignment()
+        self._source.pause(paused)
+        try:
+            deadline = time.monotonic() + delay
+            while time.monotonic() < deadline and not (stop is not None and stop.is_set()):
+                # keep serving the group (heartbeats, rebalances) while paused; anything that
+                # still arrives is rewound so it is processed in order after the pause
+                for record in self._source.poll_batch(self.spec.batch_size, 0.0):
+                    key = (record.topic, record.partition)
+                    first[key] = min(first.get(key, record.offset), record.offset)
+                    self._source.seek(key, first[key])
+                self._sleep(min(0.1, max(0.0, deadline - time.monotonic())))
+        finally:
+            self._source.resume(sorted(set(paused) | set(self._source.assignment())))
+
+    def _update_lag(self) -> None:
+        now = time.monotonic()
+        if now - self._last_lag >= self.spec.lag_interval_s:
+            self._last_lag = now
+            self.metrics.set_lag(self._source.lag())
+
+    def _store_name(self) -> str:
+        return self._store.name if self._store is not None else "store"
