@@ -34,6 +34,7 @@ class ErrorCode(StrEnum):
     ADMIN_FAILED = "broker.admin_failed"
     MANIFEST_INVALID = "contracts.manifest_invalid"
     SCHEMA_FILE_INVALID = "contracts.schema_file_invalid"
+    SCHEMA_INVALID = "contracts.schema_invalid"
     GIT_FAILED = "contracts.git_failed"
     REGISTRY_FAILED = "registry.failed"
     REGISTRY_UNREACHABLE = "registry.unreachable"

@@ -1,0 +1,391 @@
+"""Build the :class:`AvroNode` graph from decoded JSON, validating like Java's Schema.Parser.
+
+Mirrors Apache Avro Java 1.12 (``Schema.parse`` + ``ParseContext``): the same accepted
+inputs and the same rejections, each reported as :class:`InvalidSchema` with the JSON
+pointer of the offending value (the caller turns it into ``file:line:col``).
+
+Java behaviours kept on purpose: names are checked with Java's Unicode rules
+(``Character.isLetter``/``isLetterOrDigit``/``_``) on the last name part, namespace parts are
+checked when a named type is registered; a union default may match *any* branch; a textual
+default of a float/double field is parsed as a number; logical types never fail a parse;
+names used before their definition resolve at the end (unknown names fail then); a field
+typed by a not-yet-defined name validates its default as an empty record would (an object).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from eventflow.contracts.avro_model import PRIMITIVE_TYPES, UNRESOLVED, AvroField, AvroNode
+from eventflow.contracts.default_values import valid_default
+from eventflow.contracts.json_positions import escape_pointer_token
+
+__all__ = ["InvalidSchema", "SchemaGraphBuilder", "valid_name_error"]
+
+_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
+_MAX_FIXED_SIZE = _INT_MAX - 8  # Java's array VM limit
+_FIELD_ORDERS = frozenset({"ASCENDING", "DESCENDING", "IGNORE"})
+# What java.lang.Double.parseDouble accepts (decimal and hex forms, optional f/d suffix).
+_JAVA_DOUBLE = re.compile(
+    r"[+-]?(NaN|Infinity|((\d+\.?\d*|\.\d+)([eE][+-]?\d+)?"
+    r"|0[xX]([0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)[pP][+-]?\d+)[fFdD]?)"
+)
+
+
+class InvalidSchema(Exception):
+    """Internal: a schema is invalid at ``pointer`` (JSON pointer into the text)."""
+
+    def __init__(self, pointer: str, message: str) -> None:
+        super().__init__(message)
+        self.pointer = pointer
+        self.message = message
+
+
+def valid_name_error(name: object) -> str | None:
+    """Why ``name`` is not a valid Avro name for Java 1.12 (UTF validator), else None."""
+    if not isinstance(name, str):
+        return "null name"
+    if name == "":
+        return "empty name"
+    first = name[0]
+    if not (_java_letter(first) or first == "_"):
+        return f"illegal initial character in {name!r} (must be a letter or _)"
+    for char in name[1:]:
+        if not (_java_letter(char) or char.isdecimal() or char == "_"):
+            return f"illegal character {char!r} in {name!r} (letters, digits and _ only)"
+    return None
+
+
+def _java_letter(char: str) -> bool:
+    # Java tests UTF-16 units: a supplementary character is two surrogates, never a letter.
+    return char.isalpha() and ord(char) <= 0xFFFF
+
+
+def _p(pointer: str, *tokens: str | int) -> str:
+    for token in tokens:
+        pointer = f"{pointer}/{escape_pointer_token(str(token))}"
+    return pointer
+
+
+def _text(obj: dict[str, Any], key: str) -> str | None:
+    value = obj.get(key)
+    return value if isinstance(value, str) else None
+
+
+class SchemaGraphBuilder:
+    """Parses one schema text's JSON into nodes; ``known`` holds referenced named types."""
+
+    def __init__(self, source: str, known: Mapping[str, AvroNode]) -> None:
+        self.source = source
+        self.known_old: dict[str, AvroNode] = dict(known)
+        self.defined: dict[str, AvroNode] = {}  # named types defined by this text
+        self.defined_json: dict[str, Any] = {}
+        self._placeholders: list[AvroNode] = []
+
+    # -- entry point -------------------------------------------------------------------------
+
+    def build(self, doc: Any) -> AvroNode:
+        root = self.parse(doc, "", None)
+        return self._resolve(root)
+
+    # -- names -------------------------------------------------------------------------------
+
+    def _lookup(self, fullname: str) -> AvroNode | None:
+        return self.known_old.get(fullname) or self.defined.get(fullname)
+
+    def find(self, name: str, namespace: str | None, pointer: str) -> AvroNode:
+        if name in PRIMITIVE_TYPES:
+            return AvroNode(type=name, source=self.source, pointer=pointer)
+        fullname = f"{namespace}.{name}" if namespace and "." not in name else name
+        node = self._lookup(fullname) or self._lookup(name)
+        if node is not None:
+            return node
+        placeholder = AvroNode(
+            type=UNRESOLVED, source=self.source, pointer=pointer, fullname=fullname
+        )
+        self._placeholders.append(placeholder)
+        return placeholder
+
+    def _name(
+        self, obj: dict[str, Any], namespace: str | None, pointer: str
+    ) -> tuple[str, str | None]:
+        name = _text(obj, "name")
+        if name is None:
+            raise InvalidSchema(pointer, f'named type without a "name": {_short(obj)}')
+        space = _text(obj, "namespace")
+        if space is None:
+            space = namespace
+        if "." in name:
+            space, name = name.rsplit(".", 1)
+        problem = valid_name_error(name)
+        if problem:
+            raise InvalidSchema(_p(pointer, "name"), f"invalid type name: {problem}")
+        space = space or None
+        fullname = f"{space}.{name}" if space else name
+        if fullname in PRIMITIVE_TYPES:
+            raise InvalidSchema(_p(pointer, "name"), f"a named type may not be called {fullname!r}")
+        return name, space
+
+    def _aliases(self, obj: dict[str, Any], pointer: str) -> list[str] | None:
+        raw = obj.get("aliases")
+        if raw is None:
+            return None
+        if not isinstance(raw, list):
+            raise InvalidSchema(_p(pointer, "aliases"), '"aliases" must be an array of strings')
+        result: list[str] = []
+        for index, alias in enumerate(raw):
+            if not isinstance(alias, str):
+                raise InvalidSchema(_p(pointer, "aliases", index), "alias must be a string")
+            if alias not in result:
+                result.append(alias)
+        return result
+
+    def _named_aliases(
+        self, obj: dict[str, Any], space: str | None, pointer: str
+    ) -> frozenset[str]:
+        result: set[str] = set()
+        for index, alias in enumerate(self._aliases(obj, pointer) or ()):
+            alias_space: str | None = space
+            alias_name = alias
+            if "." in alias:
+                alias_space, alias_name = alias.rsplit(".", 1)
+            problem = valid_name_error(alias_name)
+            if problem:
+                raise InvalidSchema(_p(pointer, "aliases", index), f"invalid alias: {problem}")
+            alias_space = alias_space or None
+            if alias_space is None and space is not None:
+                result.add("." + alias_name)
+            else:
+                result.add(f"{alias_space}.{alias_name}" if alias_space else alias_name)
+        return frozenset(result)
+
+    def _register(self, node: AvroNode, obj: dict[str, Any], pointer: str) -> None:
+        fullname = node.fullname
+        assert fullname is not None
+        parts = fullname.split(".")
+        for part in parts[:-1]:
+            problem = valid_name_error(part)
+            if problem:
+                raise InvalidSchema(_p(pointer, "namespace"), f"invalid namespace: {problem}")
+        existing_json = self.defined_json.get(fullname)
+        if fullname in self.known_old or existing_json is not None:
+            if existing_json is not None and _same_definition(existing_json, obj):
+                return
+            raise InvalidSchema(_p(pointer, "name"), f"type {fullname!r} is defined twice")
+        self.defined[fullname] = node
+        self.defined_json[fullname] = obj
+
+    # -- schemas -----------------------------------------------------------------------------
+
+    def parse(self, doc: Any, pointer: str, namespace: str | None) -> AvroNode:
+        if isinstance(doc, str):
+            return self.find(doc, namespace, pointer)
+        if isinstance(doc, list):
+            return self._union(doc, pointer, namespace)
+        if not isinstance(doc, dict):
+            raise InvalidSchema(
+                pointer,
+                f"not a schema: {_short(doc)} (expected a type name, an object or an array)",
+            )
+        type_name = _text(doc, "type")
+        if type_name is None:
+            raise InvalidSchema(pointer, f'schema object without a string "type": {_short(doc)}')
+        if type_name in PRIMITIVE_TYPES:
+            return AvroNode(type=type_name, source=self.source, pointer=pointer)
+        if type_name in ("record", "error"):
+            return self._record(doc, pointer, namespace, is_error=type_name == "error")
+        if type_name == "enum":
+            return self._enum(doc, pointer, namespace)
+        if type_name in ("array", "map"):
+            key = "items" if type_name == "array" else "values"
+            if key not in doc:
+                raise InvalidSchema(pointer, f'{type_name} without "{key}"')
+            child = self.parse(doc[key], _p(pointer, key), namespace)
+            return AvroNode(type=type_name, source=self.source, pointer=pointer, child=child)
+        if type_name == "fixed":
+            return self._fixed(doc, pointer, namespace)
+        return self.find(type_name, namespace, _p(pointer, "type"))
+
+    def _union(self, doc: list[Any], pointer: str, namespace: str | None) -> AvroNode:
+        branches = [self.parse(item, _p(pointer, i), namespace) for i, item in enumerate(doc)]
+        node = AvroNode(type="union", source=self.source, pointer=pointer, branches=branches)
+        _check_union(node)
+        return node
+
+    def _record(
+        self, doc: dict[str, Any], pointer: str, namespace: str | None, *, is_error: bool
+    ) -> AvroNode:
+        name, space = self._name(doc, namespace, pointer)
+        fields_doc = doc.get("fields")
+        if not isinstance(fields_doc, list):
+            raise InvalidSchema(pointer, f'record {name!r} has no "fields" array')
+        node = AvroNode(
+            type="record", source=self.source, pointer=pointer, name=name, namespace=space,
+            fullname=f"{space}.{name}" if space else name, is_error=is_error,
+        )  # fmt: skip
+        for position, field_doc in enumerate(fields_doc):
+            field = self._field(field_doc, _p(pointer, "fields", position), space, position)
+            if field.name in node.field_map:
+                raise InvalidSchema(
+                    _p(pointer, "fields", position, "name"),
+                    f"duplicate field {field.name!r} in record {node.fullname!r}",
+                )
+            node.fields.append(field)
+            node.field_map[field.name] = field
+        node.aliases = self._named_aliases(doc, space, pointer)
+        self._register(node, doc, pointer)
+        return node
+
+    def _field(self, doc: Any, pointer: str, namespace: str | None, position: int) -> AvroField:
+        name = _text(doc, "name") if isinstance(doc, dict) else None
+        if name is None or not isinstance(doc, dict):
+            raise InvalidSchema(pointer, f'field without a string "name": {_short(doc)}')
+        if "type" not in doc:
+            raise InvalidSchema(pointer, f'field {name!r} has no "type"')
+        schema = self.parse(doc["type"], _p(pointer, "type"), namespace)
+        order = doc.get("order")
+        if order is not None and (not isinstance(order, str) or order.upper() not in _FIELD_ORDERS):
+            raise InvalidSchema(
+                _p(pointer, "order"),
+                f'field {name!r}: "order" must be ascending, descending or ignore',
+            )
+        problem = valid_name_error(name)
+        if problem:
+            raise InvalidSchema(_p(pointer, "name"), f"invalid field name: {problem}")
+        has_default = "default" in doc
+        default = doc.get("default")
+        if has_default:
+            if schema.type in ("float", "double") and isinstance(default, str):
+                if _JAVA_DOUBLE.fullmatch(default.strip()) is None:
+                    raise InvalidSchema(
+                        _p(pointer, "default"),
+                        f"invalid default for field {name!r}: {default!r} is not a number",
+                    )
+                default = _java_double(default)
+            if not valid_default(schema, default):
+                raise InvalidSchema(
+                    _p(pointer, "default"),
+                    f"invalid default for field {name!r}: {_short(default)} "
+                    f"is not a valid {schema.describe()}",
+                )
+        aliases = tuple(self._aliases(doc, pointer) or ())
+        return AvroField(name, position, schema, has_default, default, aliases, pointer)
+
+    def _enum(self, doc: dict[str, Any], pointer: str, namespace: str | None) -> AvroNode:
+        name, space = self._name(doc, namespace, pointer)
+        symbols_doc = doc.get("symbols")
+        if not isinstance(symbols_doc, list):
+            raise InvalidSchema(pointer, f'enum {name!r} has no "symbols" array')
+        seen: set[str] = set()
+        for index, symbol in enumerate(symbols_doc):
+            problem = valid_name_error(symbol)
+            if problem:
+                raise InvalidSchema(
+                    _p(pointer, "symbols", index), f"invalid enum symbol: {problem}"
+                )
+            if symbol in seen:
+                raise InvalidSchema(
+                    _p(pointer, "symbols", index), f"duplicate enum symbol {symbol!r}"
+                )
+            seen.add(symbol)
+        default = _text(doc, "default")
+        if default is not None and default not in seen:
+            raise InvalidSchema(
+                _p(pointer, "default"), f"enum default {default!r} is not one of the symbols"
+            )
+        node = AvroNode(
+            type="enum", source=self.source, pointer=pointer, name=name, namespace=space,
+            fullname=f"{space}.{name}" if space else name, symbols=tuple(symbols_doc),
+            symbol_set=frozenset(seen), enum_default=default,
+        )  # fmt: skip
+        node.aliases = self._named_aliases(doc, space, pointer)
+        self._register(node, doc, pointer)
+        return node
+
+    def _fixed(self, doc: dict[str, Any], pointer: str, namespace: str | None) -> AvroNode:
+        name, space = self._name(doc, namespace, pointer)
+        size = doc.get("size")
+        if not isinstance(size, int) or isinstance(size, bool) or not _INT_MIN <= size <= _INT_MAX:
+            raise InvalidSchema(pointer, f'fixed {name!r} needs an integer "size"')
+        if size < 0 or size > _MAX_FIXED_SIZE:
+            raise InvalidSchema(_p(pointer, "size"), f"fixed {name!r}: invalid size {size}")
+        node = AvroNode(
+            type="fixed", source=self.source, pointer=pointer, name=name, namespace=space,
+            fullname=f"{space}.{name}" if space else name, size=size,
+        )  # fmt: skip
+        node.aliases = self._named_aliases(doc, space, pointer)
+        self._register(node, doc, pointer)
+        return node
+
+    # -- resolution of names used before their definition -----------------------------------
+
+    def _resolve(self, root: AvroNode) -> AvroNode:
+        if not self._placeholders:
+            return root
+
+        def real(node: AvroNode) -> AvroNode:
+            if node.type != UNRESOLVED:
+                return node
+            assert node.fullname is not None
+            target = self._lookup(node.fullname)
+            if target is None:
+                raise InvalidSchema(node.pointer, f"unknown type {node.fullname!r}")
+            return target
+
+        seen: set[int] = set()
+        stack = [real(root), *self.defined.values()]
+        while stack:
+            node = stack.pop()
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            for field in node.fields:
+                field.schema = real(field.schema)
+                stack.append(field.schema)
+            if node.child is not None:
+                node.child = real(node.child)
+                stack.append(node.child)
+            if node.branches:
+                node.branches = [real(b) for b in node.branches]
+                _check_union(node)
+                stack.extend(node.branches)
+        return real(root)
+
+
+def _check_union(node: AvroNode) -> None:
+    keys: set[str] = set()
+    for index, branch in enumerate(node.branches):
+        if branch.type == "union":
+            raise InvalidSchema(
+                _p(node.pointer, index), "a union may not directly contain another union"
+            )
+        key = branch.union_key
+        if key in keys:
+            raise InvalidSchema(_p(node.pointer, index), f"union contains {key!r} twice")
+        keys.add(key)
+
+
+def _java_double(text: str) -> float:
+    body = text.strip()
+    if body[-1] in "fFdD" and not body.endswith("Infinity"):
+        body = body[:-1]
+    if "x" in body.lower():
+        return float.fromhex(body)
+    return float(body.replace("Infinity", "inf"))
+
+
+def _same_definition(first: Any, second: Any) -> bool:
+    strip = ("doc",)
+    if isinstance(first, dict) and isinstance(second, dict):
+        return {k: v for k, v in first.items() if k not in strip} == {
+            k: v for k, v in second.items() if k not in strip
+        }
+    return bool(first == second)
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
