@@ -8,6 +8,7 @@ Nested fields use ``__``: ``EVENTFLOW_KAFKA__BOOTSTRAP_SERVERS=host:9092``.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -25,6 +26,18 @@ class RegistrySettings(BaseModel):
 
     url: str | None = None
     basic_auth_user_info: str | None = None
+
+
+class RegistryServerSettings(BaseModel):
+    """``eventflow registry serve``: where it listens and where it keeps the schema log."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8081, ge=0, le=65535)
+    storage: Literal["kafka", "file"] = "kafka"
+    topic: str = "_schemas"
+    file: Path = Path(".eventflow/registry/schemas.log")
+    max_body_bytes: int = Field(default=2 * 1024 * 1024, gt=0)
+    basic_auth_users: str | None = None  # "user:password[,user:password...]"
 
 
 class DevSettings(BaseModel):
@@ -75,6 +88,7 @@ class Settings(BaseSettings):
 
     kafka: KafkaSettings = KafkaSettings()
     registry: RegistrySettings = RegistrySettings()
+    registry_server: RegistryServerSettings = RegistryServerSettings()
     dev: DevSettings = DevSettings()
     api: ApiSettings = ApiSettings()
     topics_file: Path = Path("topics.yaml")
