@@ -1,0 +1,106 @@
+"""Pure helpers over Avro schema JSON: full names, named-type collection, inlining references.
+
+A schema registered with Confluent *references* names types defined in other schemas. fastavro
+(and readers without a registry) need one self-contained schema, so :func:`inline_references`
+replaces the first use of each foreign name by its definition, keeping logical types, defaults
+and docs (unlike Parsing Canonical Form, which drops them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+PRIMITIVES = frozenset({"null", "boolean", "int", "long", "float", "double", "bytes", "string"})
+NAMED_KINDS = frozenset({"record", "error", "enum", "fixed"})
+
+
+def full_name(name: str, namespace: str | None) -> str:
+    """The full name of ``name`` inside ``namespace`` (a dotted name is already full)."""
+    if "." in name or not namespace:
+        return name
+    return f"{namespace}.{name}"
+
+
+def namespace_of(fullname: str) -> str | None:
+    """The namespace part of a full name, ``None`` for the null namespace."""
+    head, _, _ = fullname.rpartition(".")
+    return head or None
+
+
+def definition_name(schema: Mapping[str, Any], enclosing: str | None) -> str:
+    """The full name a named-type definition declares, given the enclosing namespace."""
+    name = str(schema["name"])
+    if "." in name:
+        return name
+    namespace = schema.get("namespace", enclosing)
+    return full_name(name, namespace if isinstance(namespace, str) else None)
+
+
+def collect_named_types(schema: Any, enclosing: str | None = None) -> dict[str, Any]:
+    """Every named type defined in ``schema``: full name -> its JSON, in definition order."""
+    found: dict[str, Any] = {}
+    _collect(schema, enclosing, found)
+    return found
+
+
+def _collect(schema: Any, enclosing: str | None, found: dict[str, Any]) -> None:
+    if isinstance(schema, list):
+        for branch in schema:
+            _collect(branch, enclosing, found)
+        return
+    if not isinstance(schema, Mapping):
+        return
+    kind = schema.get("type")
+    if kind in NAMED_KINDS:
+        name = definition_name(schema, enclosing)
+        found[name] = schema
+        if kind in ("record", "error"):
+            for field in schema.get("fields", ()):
+                _collect(field.get("type"), namespace_of(name), found)
+        return
+    if kind == "array":
+        _collect(schema.get("items"), enclosing, found)
+    elif kind == "map":
+        _collect(schema.get("values"), enclosing, found)
+    elif isinstance(kind, list | dict):
+        _collect(kind, enclosing, found)
+
+
+def inline_references(schema: Any, named: Mapping[str, Any], enclosing: str | None = None) -> Any:
+    """A self-contained copy of ``schema``: each name defined only in ``named`` is replaced by
+    its definition at first use. Names neither defined nor in ``named`` are left as they are."""
+    return _inline(schema, enclosing, named, set())
+
+
+def _inline(schema: Any, enclosing: str | None, named: Mapping[str, Any], seen: set[str]) -> Any:
+    if isinstance(schema, str):
+        if schema in PRIMITIVES:
+            return schema
+        name = full_name(schema, enclosing)
+        if name not in seen and name in named:
+            definition = {k: v for k, v in named[name].items() if k != "namespace"}
+            definition["name"] = name
+            return _inline(definition, namespace_of(name), named, seen)
+        return name if name in seen or name in named else schema
+    if isinstance(schema, list):
+        return [_inline(branch, enclosing, named, seen) for branch in schema]
+    if not isinstance(schema, Mapping):
+        return schema
+    out = dict(schema)
+    kind = schema.get("type")
+    if kind in NAMED_KINDS:
+        name = definition_name(schema, enclosing)
+        seen.add(name)
+        if kind in ("record", "error"):
+            out["fields"] = [
+                {**f, "type": _inline(f.get("type"), namespace_of(name), named, seen)}
+                for f in schema.get("fields", ())
+            ]
+    elif kind == "array":
+        out["items"] = _inline(schema.get("items"), enclosing, named, seen)
+    elif kind == "map":
+        out["values"] = _inline(schema.get("values"), enclosing, named, seen)
+    elif isinstance(kind, list | dict | str) and kind not in PRIMITIVES:
+        out["type"] = _inline(kind, enclosing, named, seen)
+    return out

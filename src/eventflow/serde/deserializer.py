@@ -1,0 +1,105 @@
+"""Confluent wire bytes -> dict (or generated instance), resolved to the reader's schema."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import Any, cast
+
+from fastavro import schemaless_reader
+from fastavro.read import SchemaResolutionError
+
+from eventflow.contracts import ParsedSchema
+from eventflow.serde.errors import InvalidValue, SchemaMismatch, TruncatedPayload
+from eventflow.serde.lookup import SchemaLookup
+from eventflow.serde.model import is_avro_record_class
+from eventflow.serde.schemas import (
+    Codec,
+    RegistrySchemas,
+    WriterSchema,
+    codec_for_json_text,
+    self_contained,
+)
+from eventflow.serde.wire import unframe
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """A decoded record: the writer's id and schema, and the value in the reader's shape."""
+
+    schema_id: int
+    writer: ParsedSchema
+    value: Any  # dict, or an instance of the generated reader class
+
+
+class AvroDeserializer:
+    """Decode Confluent-framed Avro. Writer schemas are fetched by id once and cached.
+
+    ``reader`` is a generated class (values come back as its instances), a ParsedSchema
+    (dicts in that shape: old data reads into new schemas) or ``None`` (dicts as written).
+    """
+
+    def __init__(self, lookup: SchemaLookup, *, reader: ParsedSchema | type | None = None) -> None:
+        self._registry = RegistrySchemas(lookup)
+        self._reader_class: Any = None
+        self._reader: Codec | None = None
+        if reader is not None:
+            if isinstance(reader, type):
+                if not is_avro_record_class(reader):
+                    raise TypeError(f"{reader.__name__} is not a generated Avro event class")
+                self._reader_class = reader
+                cls = cast(Any, reader)
+                self._reader = codec_for_json_text(cls.AVRO_SCHEMA_JSON, cls.AVRO_FINGERPRINT)
+            else:
+                self._reader = Codec.from_json(self_contained(reader), reader.fingerprint)
+
+    def writer_schema(self, schema_id: int) -> WriterSchema:
+        """The registered writer schema for ``schema_id`` (cached)."""
+        return self._registry.by_id(schema_id)
+
+    def deserialize(self, data: bytes) -> Decoded:
+        schema_id, body = unframe(data)
+        writer = self._registry.by_id(schema_id, raw=bytes(data))
+        reader = self._reader
+        reader_schema = None
+        if reader is not None and reader.fingerprint != writer.codec.fingerprint:
+            reader_schema = reader.fastavro
+        as_class = self._reader_class is not None
+        try:
+            value = schemaless_reader(
+                io.BytesIO(body),
+                writer.codec.fastavro,
+                reader_schema,
+                return_record_name=as_class,
+                return_record_name_override=as_class,
+            )
+        except EOFError as exc:
+            raise TruncatedPayload(
+                f"Avro body of schema id {schema_id} ends early ({len(body)} bytes)",
+                raw=bytes(data),
+                schema_id=schema_id,
+            ) from exc
+        except SchemaResolutionError as exc:
+            raise SchemaMismatch(
+                f"data written with schema id {schema_id} ({writer.parsed.fullname}) cannot be "
+                f"read as {reader.root if reader else 'its own schema'}: {exc}",
+                raw=bytes(data),
+                schema_id=schema_id,
+            ) from exc
+        except (ValueError, IndexError, UnicodeDecodeError, OverflowError) as exc:
+            raise TruncatedPayload(
+                f"Avro body of schema id {schema_id} is corrupt: {exc}",
+                raw=bytes(data),
+                schema_id=schema_id,
+            ) from exc
+        if as_class:
+            try:
+                value = self._reader_class.from_avro_dict(value)
+            except (TypeError, ValueError, KeyError) as exc:
+                raise InvalidValue(
+                    f"{self._reader_class.__name__}: decoded value does not fit the class: {exc}",
+                    field_path=self._reader_class.__name__,
+                    raw=bytes(data),
+                    schema_id=schema_id,
+                ) from exc
+        return Decoded(schema_id, writer.parsed, value)

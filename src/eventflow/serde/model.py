@@ -1,0 +1,52 @@
+"""The contract between serde and the classes ``eventflow codegen`` generates."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from collections.abc import Mapping
+from typing import Any, ClassVar, Protocol, Self
+
+
+class AvroRecord(Protocol):
+    """A generated event class (see ``eventflow.events``).
+
+    ``AVRO_SCHEMA`` is the Parsing Canonical Form of the source schema and
+    ``AVRO_FINGERPRINT`` its CRC-64-AVRO; ``AVRO_SCHEMA_JSON`` is the self-contained schema
+    (references inlined, logical types, defaults and docs kept) that fastavro encodes with.
+    """
+
+    AVRO_NAME: ClassVar[str]
+    AVRO_SCHEMA: ClassVar[str]
+    AVRO_FINGERPRINT: ClassVar[int]
+    AVRO_SCHEMA_JSON: ClassVar[str]
+
+    def to_avro_dict(self) -> dict[str, Any]: ...
+
+    @classmethod
+    def from_avro_dict(cls, data: Mapping[str, Any]) -> Self: ...
+
+
+def is_avro_record_class(obj: object) -> bool:
+    """True for a generated class (not an instance)."""
+    return (
+        isinstance(obj, type)
+        and hasattr(obj, "AVRO_SCHEMA_JSON")
+        and hasattr(obj, "from_avro_dict")
+    )
+
+
+def plain_value(value: Any) -> Any:
+    """A generated instance (or anything holding them) as plain dicts, lists and symbols.
+
+    The slow path used to name the failing field when ``to_avro_dict`` or fastavro fails.
+    """
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: plain_value(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, list | tuple):
+        return [plain_value(item) for item in value]
+    if isinstance(value, dict):
+        return {key: plain_value(item) for key, item in value.items()}
+    return value

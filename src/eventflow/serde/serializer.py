@@ -1,0 +1,191 @@
+"""Generated instance or dict -> Confluent wire bytes.
+
+The schema id of a (subject, schema) is looked up in the registry ONCE and cached; the
+serializer never registers a schema unless built with ``auto_register=True``.
+"""
+
+from __future__ import annotations
+
+import decimal
+import io
+from collections.abc import Mapping
+from typing import Any, cast
+
+from fastavro import schemaless_writer
+
+from eventflow.contracts import ParsedSchema
+from eventflow.errors import EventFlowError
+from eventflow.serde.errors import InvalidValue, SchemaMismatch
+from eventflow.serde.lookup import SchemaLookup, SchemaRegistrar, is_not_found
+from eventflow.serde.model import is_avro_record_class, plain_value
+from eventflow.serde.schemas import Codec, RegistrySchemas, codec_for_json_text
+from eventflow.serde.validate import find_invalid
+from eventflow.serde.wire import header
+
+_ENCODE_ERRORS = (
+    TypeError, ValueError, OverflowError, KeyError, AttributeError, decimal.InvalidOperation,
+)  # fmt: skip
+
+
+class AvroSerializer:
+    """Serialize generated event instances or plain dicts in Confluent wire format.
+
+    ``validate`` checks every value against the schema before encoding (naming the failing
+    field, and refusing what fastavro would silently coerce, like ``1.5`` for a ``long``).
+    ``None`` (the default) validates plain dicts given to :meth:`serialize` (untyped input)
+    and trusts generated instances and :meth:`serialize_with_id` (a pipeline re-encoding
+    what it decoded); a value fastavro rejects is always reported with its field path.
+    """
+
+    def __init__(
+        self, lookup: SchemaLookup, *, auto_register: bool = False, validate: bool | None = None
+    ) -> None:
+        self._lookup = lookup
+        self._auto_register = auto_register
+        self._validate = validate
+        self._registry = RegistrySchemas(lookup)
+        self._ids: dict[tuple[str, int], int] = {}
+        self._latest: dict[str, int] = {}
+        self._local: dict[int, Codec] = {}
+        self._headers: dict[int, bytes] = {}
+
+    def serialize(
+        self, value: Any, *, subject: str, schema: ParsedSchema | type | None = None
+    ) -> bytes:
+        """Encode ``value`` (a generated instance or a dict) for ``subject``.
+
+        The writer schema is ``schema`` if given, else the class of a generated instance,
+        else the subject's latest registered version.
+        """
+        to_dict = getattr(value, "to_avro_dict", None)
+        if to_dict is not None:
+            source: ParsedSchema | type | None = schema if schema is not None else type(value)
+            validate = self._validate is True
+        else:
+            source = schema
+            validate = self._validate is not False
+        if source is None:
+            schema_id = self._latest_id(subject)
+            codec = self._registry.by_id(schema_id).codec
+        elif isinstance(source, type):
+            codec = self._class_codec(source)
+            schema_id = self._id_for(subject, source, codec.fingerprint)
+        else:
+            schema_id = self._id_for(subject, source, source.fingerprint)
+            codec = self._registry.by_id(schema_id).codec
+        if to_dict is not None:
+            try:
+                record = to_dict()
+            except _ENCODE_ERRORS:
+                record = plain_value(value)
+                validate = True
+        else:
+            record = value
+        return self._encode(schema_id, codec, record, validate)
+
+    def serialize_with_id(self, schema_id: int, value: Mapping[str, Any]) -> bytes:
+        """Encode a dict with the registered schema ``schema_id`` (fetched once, cached)."""
+        codec = self._registry.by_id(schema_id).codec
+        return self._encode(schema_id, codec, value, self._validate is True)
+
+    def _encode(self, schema_id: int, codec: Codec, record: Any, validate: bool) -> bytes:
+        if validate:
+            _raise_if_invalid(codec, record, schema_id)
+        prefix = self._headers.get(schema_id)
+        if prefix is None:
+            prefix = self._headers[schema_id] = header(schema_id)
+        out = io.BytesIO()
+        out.write(prefix)
+        try:
+            schemaless_writer(out, codec.fastavro, record)
+        except _ENCODE_ERRORS as exc:
+            _raise_if_invalid(codec, record, schema_id)
+            raise InvalidValue(
+                f"{codec.root}: value does not fit the schema: {exc}",
+                field_path=codec.root,
+                schema_id=schema_id,
+            ) from exc
+        return out.getvalue()
+
+    def _class_codec(self, cls: type) -> Codec:
+        fingerprint = _fingerprint(cls)
+        codec = self._local.get(fingerprint)
+        if codec is None:
+            codec = codec_for_json_text(cast(Any, cls).AVRO_SCHEMA_JSON, fingerprint)
+            self._local[fingerprint] = codec
+        return codec
+
+    def _id_for(self, subject: str, source: ParsedSchema | type, fingerprint: int) -> int:
+        key = (subject, fingerprint)
+        schema_id = self._ids.get(key)
+        if schema_id is None:
+            schema_id = self._find_id(subject, source, fingerprint)
+            self._ids[key] = schema_id
+        return schema_id
+
+    def _find_id(self, subject: str, source: ParsedSchema | type, fingerprint: int) -> int:
+        text = _lookup_text(source)
+        if text is not None:
+            try:
+                return self._lookup.lookup(subject, text).schema_id
+            except EventFlowError as exc:
+                if not is_not_found(exc):
+                    raise
+        # A registry may hold the schema with references rather than inlined: compare the
+        # latest version's canonical fingerprint instead of its text.
+        try:
+            latest = self._lookup.get_version(subject, "latest")
+        except EventFlowError as exc:
+            if not is_not_found(exc):
+                raise
+        else:
+            if self._registry.by_id(latest.schema_id).parsed.fingerprint == fingerprint:
+                return latest.schema_id
+        if self._auto_register and text is not None:
+            return cast(SchemaRegistrar, self._lookup).register(subject, text)
+        raise SchemaMismatch(
+            f"subject {subject!r} has no registered version equal to schema {_name(source)} "
+            f"(fingerprint {fingerprint:#018x}); register it first "
+            "(eventflow schema register), the serializer never registers on its own"
+        )
+
+    def _latest_id(self, subject: str) -> int:
+        schema_id = self._latest.get(subject)
+        if schema_id is None:
+            try:
+                schema_id = self._lookup.get_version(subject, "latest").schema_id
+            except EventFlowError as exc:
+                if is_not_found(exc):
+                    raise SchemaMismatch(
+                        f"subject {subject!r} is not registered; register its schema first "
+                        "(eventflow schema register)"
+                    ) from exc
+                raise
+            self._latest[subject] = schema_id
+        return schema_id
+
+
+def _raise_if_invalid(codec: Codec, record: Any, schema_id: int) -> None:
+    problem = find_invalid(codec.avro, record, codec.root)
+    if problem is not None:
+        path, message = problem
+        raise InvalidValue(f"{path}: {message}", field_path=path, schema_id=schema_id)
+
+
+def _fingerprint(source: ParsedSchema | type) -> int:
+    if isinstance(source, type):
+        if not is_avro_record_class(source):
+            raise TypeError(f"{source.__name__} is not a generated Avro event class")
+        return int(cast(Any, source).AVRO_FINGERPRINT)
+    return source.fingerprint
+
+
+def _lookup_text(source: ParsedSchema | type) -> str | None:
+    """The text to look a schema up by: self-contained JSON, or None if it uses references."""
+    if isinstance(source, type):
+        return str(cast(Any, source).AVRO_SCHEMA_JSON)
+    return source.text if set(source.types) == set(source.named_types) else None
+
+
+def _name(source: ParsedSchema | type) -> str:
+    return cast(Any, source).AVRO_NAME if isinstance(source, type) else str(source.fullname)
