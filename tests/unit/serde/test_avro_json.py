@@ -1,12 +1,14 @@
+from typing import Any
+
 from eventflow.serde.avro_json import collect_named_types, full_name, inline_references
 
-ENVELOPE = {
+ENVELOPE: dict[str, Any] = {
     "type": "record",
     "name": "Envelope",
     "namespace": "c",
     "fields": [{"name": "id", "type": {"type": "string", "logicalType": "uuid"}}],
 }
-EVENT = {
+EVENT: dict[str, Any] = {
     "type": "record",
     "name": "Ev",
     "namespace": "e",
