@@ -15,3 +15,6 @@ def serve() -> None:
 
 
 # Subcommands register below, one import + add_command per module.
+from eventflow.cli.serve_api import api  # noqa: E402
+
+serve.add_command(api)

@@ -1,0 +1,1 @@
+"""Producers that bring events into EventFlow (the HTTP ingest API lives in ``http``)."""

@@ -1,0 +1,1 @@
+"""The HTTP ingest API: FastAPI app factory ``eventflow.producers.http.app:create_app``."""

@@ -1,0 +1,116 @@
+"""The real adapters of the ingest API: contracts catalog, registry encoder, Kafka producer.
+
+Imported only by the app factory when no components are injected (tests inject their own or
+build these with :func:`build_components` pointed at their broker and registry).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from eventflow.config import Settings
+from eventflow.contracts import ParsedSchema
+from eventflow.errors import EventFlowError
+from eventflow.kafka.local import LocalBroker
+from eventflow.kafka.producer import DurableProducer
+from eventflow.producers.http.app import ApiComponents
+from eventflow.producers.http.catalog import EventCatalog, EventTypeSpec, build_spec
+from eventflow.producers.http.problems import FieldProblem, InvalidEvent
+from eventflow.registry.client import RegistryClient
+from eventflow.serde import AvroSerializer, InvalidValue
+from eventflow.workspace import Workspace, load_workspace
+
+
+def catalog_from_workspace(workspace: Workspace, topic: str) -> EventCatalog:
+    """One spec per event type of the manifest that travels ``topic``."""
+    shared = [schema.json for schema in workspace.schemas.values()]
+    specs: list[EventTypeSpec] = []
+    for entry in workspace.manifest.event_types:
+        if entry.topics and topic not in entry.topics:
+            continue
+        parsed = workspace.schema_for_event_type(entry.event_type)
+        specs.append(
+            build_spec(
+                event_type=entry.event_type, partition_key=entry.partition_key, topic=topic,
+                record_schema=parsed.json, shared_schemas=shared,
+            )
+        )  # fmt: skip
+    return EventCatalog(specs)
+
+
+class RegistryEncoder:
+    """Confluent wire format through :class:`eventflow.serde.AvroSerializer`.
+
+    The schema id of each subject is looked up once (never registered at run time); values
+    were already checked by the API, so the serializer does not validate them again.
+    """
+
+    def __init__(self, registry: RegistryClient, schemas: Mapping[str, ParsedSchema]) -> None:
+        self._serializer = AvroSerializer(registry, validate=False)
+        self._schemas = dict(schemas)  # by event type
+
+    def encode(self, spec: EventTypeSpec, record: Mapping[str, Any]) -> bytes:
+        try:
+            return self._serializer.serialize(
+                record, subject=spec.subject, schema=self._schemas[spec.event_type]
+            )
+        except InvalidValue as exc:
+            raise InvalidEvent(str(exc), fields=[FieldProblem("data", str(exc))]) from exc
+
+
+def resolve_bootstrap(settings: Settings) -> str:
+    if settings.kafka.bootstrap_servers:
+        return settings.kafka.bootstrap_servers
+    return LocalBroker(settings.dev.state_dir).bootstrap or f"127.0.0.1:{settings.dev.kafka_port}"
+
+
+def resolve_registry_url(settings: Settings) -> str:
+    return settings.registry.url or f"http://127.0.0.1:{settings.dev.registry_port}"
+
+
+def build_components(
+    settings: Settings,
+    *,
+    bootstrap: str | None = None,
+    registry_url: str | None = None,
+    schemas_dir: Path | None = None,
+) -> ApiComponents:
+    """Producer, encoder and catalog from configuration (arguments override it)."""
+    api = settings.api
+    workspace = load_workspace(schemas_dir or settings.schemas_dir)
+    catalog = catalog_from_workspace(workspace, api.topic)
+    url = registry_url or resolve_registry_url(settings)
+    basic = settings.registry.basic_auth_user_info
+    registry = RegistryClient(url, basic_auth=basic)
+    probe_client = RegistryClient(url, basic_auth=basic, timeout_s=2.0)
+    schemas = {
+        spec.event_type: workspace.schema_for_event_type(spec.event_type) for spec in catalog
+    }
+    producer = DurableProducer(
+        bootstrap or resolve_bootstrap(settings),
+        client_id=f"{settings.kafka.client_id}-http-api",
+        delivery_timeout_ms=api.delivery_timeout_ms,
+        linger_ms=api.linger_ms,
+    )
+
+    def registry_answers() -> bool:
+        try:
+            probe_client.get_compatibility()
+        except EventFlowError:
+            return False
+        return True
+
+    def close() -> None:
+        producer.close(timeout_s=api.delivery_timeout_ms / 1000)
+        registry.close()
+        probe_client.close()
+
+    return ApiComponents(
+        catalog=catalog,
+        encoder=RegistryEncoder(registry, schemas),
+        sink=producer,
+        probes=[("kafka", lambda: producer.healthy(2.0)), ("registry", registry_answers)],
+        close=close,
+    )

@@ -1,0 +1,148 @@
+"""The app factory: ``uvicorn --factory eventflow.producers.http.app:create_app``.
+
+``create_app()`` builds :class:`~eventflow.config.Settings` (the entry point) and the real
+adapters (Kafka producer, registry-backed encoder, contracts catalog); tests pass
+``components`` with fakes or with adapters pointed at their own broker and registry.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse
+
+from eventflow import __version__
+from eventflow.config import Settings
+from eventflow.producers.http.auth import KeyRing, load_keys
+from eventflow.producers.http.catalog import EventCatalog
+from eventflow.producers.http.idempotency import IdempotencyStore
+from eventflow.producers.http.metrics import ApiMetrics
+from eventflow.producers.http.middleware import BodyLimit, RequestMetrics
+from eventflow.producers.http.models import Accepted, BatchIn, EventIn
+from eventflow.producers.http.problems import ApiProblem, FieldProblem, InvalidEvent
+from eventflow.producers.http.ratelimit import RateLimiter
+from eventflow.producers.http.routes import ApiState, ReadinessProbe, router
+from eventflow.producers.http.service import (
+    EventSink,
+    IngestService,
+    RecordEncoder,
+    ServiceLimits,
+)
+
+
+@dataclass
+class ApiComponents:
+    """The adapters the API runs on; ``close`` runs at shutdown (flushes the producer)."""
+
+    catalog: EventCatalog
+    encoder: RecordEncoder
+    sink: EventSink
+    probes: Sequence[tuple[str, ReadinessProbe]] = ()
+    close: Callable[[], None] = field(default=lambda: None)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    components: ApiComponents | None = None,
+    now_ms: Callable[[], int] = lambda: time.time_ns() // 1_000_000,
+    monotonic: Callable[[], float] = time.monotonic,
+) -> FastAPI:
+    settings = settings or Settings()
+    api = settings.api
+    if components is None:
+        from eventflow.producers.http.adapters import build_components
+
+        components = build_components(settings)
+    metrics = ApiMetrics()
+    service = IngestService(
+        catalog=components.catalog,
+        encoder=components.encoder,
+        sink=components.sink,
+        limits=ServiceLimits(api.topic, api.delivery_timeout_ms / 1000, api.retry_after_s),
+        metrics=metrics,
+        idempotency=IdempotencyStore[Accepted](
+            window_s=api.idempotency_window_s,
+            max_entries=api.idempotency_max_entries,
+            clock=monotonic,
+        ),
+        now_ms=now_ms,
+    )
+    state = ApiState(
+        service=service,
+        keyring=KeyRing(load_keys(api.keys, api.keys_file)),
+        limiter=RateLimiter(api.rate_per_second, api.rate_burst),
+        metrics=metrics,
+        probes=components.probes,
+        max_batch=api.max_batch,
+        monotonic=monotonic,
+    )
+    close = components.close
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        close()
+
+    app = FastAPI(
+        title="EventFlow ingest API",
+        version=__version__,
+        description=(
+            "Post events to EventFlow. Each event is checked against its Avro contract and "
+            "answered 202 only after Kafka acknowledged it (acks=all). See docs/http-api.md."
+        ),
+        lifespan=lifespan,
+    )
+    app.state.api = state
+    app.include_router(router)
+    app.add_exception_handler(ApiProblem, _problem_handler(metrics))
+    app.add_exception_handler(RequestValidationError, _validation_handler(metrics))
+    app.add_middleware(BodyLimit, max_bytes=api.max_body_bytes)
+    app.add_middleware(RequestMetrics, metrics=metrics)
+    app.openapi = lambda: _openapi(app, api.max_batch)  # type: ignore[method-assign]
+    return app
+
+
+def _problem_handler(metrics: ApiMetrics) -> Callable[[Request, Exception], Any]:
+    async def handle(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, ApiProblem)
+        metrics.rejected.labels(str(exc.code)).inc()
+        headers = {"Retry-After": str(exc.retry_after_s)} if exc.retry_after_s else None
+        return JSONResponse(exc.body(), status_code=exc.status, headers=headers)
+
+    return handle
+
+
+def _validation_handler(metrics: ApiMetrics) -> Callable[[Request, Exception], Any]:
+    async def handle(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        fields = [
+            FieldProblem(".".join(str(p) for p in e["loc"]), str(e["msg"])) for e in exc.errors()
+        ]
+        problem = InvalidEvent("the request is invalid", fields=fields)
+        return await _problem_handler(metrics)(request, problem)  # type: ignore[no-any-return]
+
+    return handle
+
+
+def _openapi(app: FastAPI, max_batch: int) -> dict[str, Any]:
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(
+        title=app.title, version=app.version, description=app.description, routes=app.routes
+    )
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for model in (EventIn, BatchIn):
+        model_schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        components.update(model_schema.pop("$defs", {}))
+        components[model.__name__] = model_schema
+    components["BatchIn"]["properties"]["events"]["maxItems"] = max_batch
+    app.openapi_schema = schema
+    return schema

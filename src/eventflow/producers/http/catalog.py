@@ -1,0 +1,80 @@
+"""What can be posted: one :class:`EventTypeSpec` per event type of the manifest (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from eventflow.producers.http.avro_json import full_name, index_named_types
+from eventflow.producers.http.examples import example_for
+from eventflow.producers.http.problems import FieldProblem, InvalidEvent
+
+
+@dataclass(frozen=True)
+class EventTypeSpec:
+    """An event type: its record, the subject it is written under, key path, payload schema."""
+
+    event_type: str
+    record_name: str
+    subject: str
+    partition_key: str
+    record_schema: Mapping[str, Any]
+    payload_schema: Any
+    payload_namespace: str
+    named: Mapping[str, dict[str, Any]]
+
+    def example(self) -> dict[str, Any]:
+        """A JSON request body that would be accepted for this event type."""
+        data = example_for(self.payload_schema, named=self.named, namespace=self.payload_namespace)
+        return {"event_type": self.event_type, "data": data}
+
+
+def build_spec(
+    *,
+    event_type: str,
+    partition_key: str,
+    topic: str,
+    record_schema: Mapping[str, Any],
+    shared_schemas: Iterable[Any] = (),
+) -> EventTypeSpec:
+    """Describe one event type from its record schema (ADR 0002 shape) and the shared types."""
+    named: dict[str, dict[str, Any]] = {}
+    for shared in shared_schemas:
+        named.update(index_named_types(shared))
+    named.update(index_named_types(dict(record_schema)))
+    record_name = full_name(str(record_schema["name"]), str(record_schema.get("namespace", "")))
+    payload = next((f for f in record_schema.get("fields", []) if f.get("name") == "payload"), None)
+    if payload is None:
+        raise ValueError(f"{record_name} has no `payload` field (ADR 0002 event shape)")
+    return EventTypeSpec(
+        event_type=event_type,
+        record_name=record_name,
+        subject=f"{topic}-{record_name}",
+        partition_key=partition_key,
+        record_schema=record_schema,
+        payload_schema=payload["type"],
+        payload_namespace=record_name.rpartition(".")[0],
+        named=named,
+    )
+
+
+class EventCatalog:
+    """The event types the API accepts, by name."""
+
+    def __init__(self, specs: Iterable[EventTypeSpec]) -> None:
+        self._specs = {s.event_type: s for s in specs}
+
+    def __iter__(self) -> Any:
+        return iter(self._specs.values())
+
+    def __len__(self) -> int:
+        return len(self._specs)
+
+    def get(self, event_type: str, *, path: str = "event_type") -> EventTypeSpec:
+        spec = self._specs.get(event_type)
+        if spec is None:
+            known = ", ".join(sorted(self._specs)) or "none"
+            message = f"unknown event type {event_type!r} (known: {known})"
+            raise InvalidEvent(message, fields=[FieldProblem(path, message)])
+        return spec

@@ -1,0 +1,47 @@
+"""Prometheus metrics of the ingest API, on a registry owned by one app (one per process)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+class ApiMetrics:
+    """Requests by route and status, latency, events produced, events rejected by reason."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.requests = Counter(
+            "eventflow_http_requests",
+            "HTTP requests answered, by route template, method and status code.",
+            ["route", "method", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "eventflow_http_request_duration_seconds",
+            "Time from request start to the last response byte, by route template.",
+            ["route"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.produced = Counter(
+            "eventflow_http_events_produced",
+            "Events acknowledged by Kafka (acks=all), by event type.",
+            ["event_type"],
+            registry=self.registry,
+        )
+        self.rejected = Counter(
+            "eventflow_http_events_rejected",
+            "Events or requests refused, by reason (the error code).",
+            ["reason"],
+            registry=self.registry,
+        )
+        self.replayed = Counter(
+            "eventflow_http_events_replayed",
+            "Retried events answered from the idempotency store without a new write.",
+            registry=self.registry,
+        )
+
+    def exposition(self) -> bytes:
+        return generate_latest(self.registry)

@@ -1,0 +1,48 @@
+"""Turn an accepted request into the event record of ADR 0002 and its Kafka key (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from eventflow.producers.http.avro_json import epoch_units
+from eventflow.producers.http.models import EventIn
+
+
+def build_record(
+    event: EventIn, payload: Any, *, event_id: str, source: str, received_at_ms: int
+) -> dict[str, Any]:
+    """``{envelope, payload, validation: null, enrichment: null}`` with a complete envelope."""
+    occurred = epoch_units(event.occurred_at, 1000) if event.occurred_at else received_at_ms
+    return {
+        "envelope": {
+            "event_id": event_id,
+            "event_type": event.event_type,
+            "source": source,
+            "occurred_at": occurred,
+            "received_at": received_at_ms,
+            "correlation_id": event.correlation_id or event_id,
+            "causation_id": event.causation_id,
+        },
+        "payload": payload,
+        "validation": None,
+        "enrichment": None,
+    }
+
+
+def partition_key(record: Mapping[str, Any], dotted_path: str) -> bytes | None:
+    """The Kafka key: the value at ``dotted_path`` (e.g. ``payload.order_id``) as UTF-8.
+
+    ``None`` when the path leads nowhere or to null (the record is then keyed by nothing and
+    spread by the partitioner; the manifest should name a required field).
+    """
+    current: Any = record
+    for part in dotted_path.split("."):
+        if not isinstance(current, Mapping) or part not in current:
+            return None
+        current = current[part]
+    if current is None:
+        return None
+    if isinstance(current, bytes):
+        return current
+    return str(current).encode("utf-8")

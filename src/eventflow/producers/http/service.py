@@ -1,0 +1,245 @@
+"""The ingest use case: check, normalize, encode, produce durably, remember for idempotency.
+
+No HTTP here: the routes parse requests and render results. The Kafka producer, the
+encoder and the clocks are injected (ports below), so unit tests run on fakes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import orjson
+from pydantic import ValidationError
+
+from eventflow.errors import BrokerError, EventFlowError
+from eventflow.kafka.producer import DeliveryReport, Headers
+from eventflow.producers.http.auth import Principal
+from eventflow.producers.http.avro_json import convert
+from eventflow.producers.http.catalog import EventCatalog, EventTypeSpec
+from eventflow.producers.http.idempotency import IdempotencyStore
+from eventflow.producers.http.metrics import ApiMetrics
+from eventflow.producers.http.models import Accepted, BatchResult, EventIn, FieldError, RecordResult
+from eventflow.producers.http.normalize import build_record, partition_key
+from eventflow.producers.http.problems import ApiProblem, FieldProblem, InvalidEvent, Unavailable
+
+
+class EventSink(Protocol):
+    """Where events go: :class:`eventflow.kafka.producer.DurableProducer` in production."""
+
+    async def send_async(
+        self,
+        topic: str,
+        value: bytes | None,
+        *,
+        key: bytes | None = None,
+        headers: Headers | None = None,
+        partition: int | None = None,
+    ) -> DeliveryReport: ...
+
+    def healthy(self, timeout_s: float = 2.0) -> bool: ...
+
+
+class RecordEncoder(Protocol):
+    """Encodes a record in Confluent wire format under the spec's subject (no registration)."""
+
+    def encode(self, spec: EventTypeSpec, record: Mapping[str, Any]) -> bytes: ...
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A checked event, ready to be encoded and produced."""
+
+    spec: EventTypeSpec
+    event: EventIn
+    payload: Any
+    idempotency_key: str | None
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class ServiceLimits:
+    topic: str
+    delivery_timeout_s: float
+    retry_after_s: int
+
+
+class IngestService:
+    def __init__(
+        self,
+        *,
+        catalog: EventCatalog,
+        encoder: RecordEncoder,
+        sink: EventSink,
+        limits: ServiceLimits,
+        metrics: ApiMetrics,
+        idempotency: IdempotencyStore[Accepted],
+        now_ms: Callable[[], int],
+        new_event_id: Callable[[], str] = lambda: str(uuid.uuid4()),
+    ) -> None:
+        self.catalog = catalog
+        self._encoder = encoder
+        self._sink = sink
+        self._limits = limits
+        self._metrics = metrics
+        self._idempotency = idempotency
+        self._now_ms = now_ms
+        self._new_event_id = new_event_id
+
+    @property
+    def retry_after_s(self) -> int:
+        return self._limits.retry_after_s
+
+    # -- checks (synchronous, pure apart from metrics) ---------------------------------------
+    def prepare(
+        self, principal: Principal, raw: Any, *, where: str = "", idempotency_key: str | None = None
+    ) -> Prepared:
+        """Validate one request body (or batch item); raise the matching :class:`ApiProblem`."""
+        prefix = f"{where}." if where else ""
+        try:
+            event = EventIn.model_validate(raw)
+        except ValidationError as exc:
+            raise InvalidEvent(
+                "the event does not match the request schema",
+                fields=[_pydantic_problem(prefix, e) for e in exc.errors()],
+            ) from exc
+        spec = self.catalog.get(event.event_type, path=f"{prefix}event_type")
+        principal.check(event.event_type)
+        payload, problems = convert(
+            spec.payload_schema,
+            event.data,
+            path=f"{prefix}data",
+            named=spec.named,
+            namespace=spec.payload_namespace,
+        )
+        if problems:
+            raise InvalidEvent(
+                f"data does not match the {event.event_type} contract ({spec.record_name})",
+                fields=problems,
+            )
+        scope = principal.name
+        if idempotency_key is not None:
+            key: str | None = f"{scope}\x00key\x00{idempotency_key}"
+        elif event.event_id is not None:
+            key = f"{scope}\x00event\x00{event.event_id}"
+        else:
+            key = None
+        fingerprint = hashlib.sha256(orjson.dumps(raw, option=orjson.OPT_SORT_KEYS)).hexdigest()
+        return Prepared(spec, event, payload, key, fingerprint)
+
+    # -- writes ------------------------------------------------------------------------------
+    async def submit(self, principal: Principal, prepared: Prepared) -> Accepted:
+        """Produce the event (once per idempotency key) and return where it was written."""
+        if prepared.idempotency_key is None:
+            return await self._produce(principal, prepared)
+        result, replayed = await self._idempotency.run(
+            prepared.idempotency_key,
+            prepared.fingerprint,
+            lambda: self._produce(principal, prepared),
+        )
+        if replayed:
+            self._metrics.replayed.inc()
+        return result
+
+    async def ingest_one(
+        self, principal: Principal, raw: Any, *, idempotency_key: str | None = None
+    ) -> Accepted:
+        """Check and produce one event; rejections raise (the HTTP layer counts them)."""
+        prepared = self.prepare(principal, raw, idempotency_key=idempotency_key)
+        return await self.submit(principal, prepared)
+
+    async def ingest_batch(
+        self, principal: Principal, items: Sequence[Any], *, idempotency_key: str | None = None
+    ) -> BatchResult:
+        """Check every record, produce the valid ones concurrently, report each in order."""
+        outcomes: list[Accepted | ApiProblem] = []
+        pending: dict[int, Prepared] = {}
+        for index, raw in enumerate(items):
+            key = f"{idempotency_key}#{index}" if idempotency_key is not None else None
+            try:
+                pending[index] = self.prepare(
+                    principal, raw, where=f"events[{index}]", idempotency_key=key
+                )
+                outcomes.append(Unavailable("not produced"))  # placeholder, replaced below
+            except ApiProblem as exc:
+                outcomes.append(exc)
+        results = await asyncio.gather(
+            *(self.submit(principal, p) for p in pending.values()), return_exceptions=True
+        )
+        for index, result in zip(pending, results, strict=True):
+            if isinstance(result, ApiProblem | Accepted):
+                outcomes[index] = result
+            elif isinstance(result, BaseException):
+                raise result
+        for outcome in outcomes:
+            if isinstance(outcome, ApiProblem):
+                self._metrics.rejected.labels(str(outcome.code)).inc()
+        return _batch_result(outcomes)
+
+    async def _produce(self, principal: Principal, prepared: Prepared) -> Accepted:
+        spec, event = prepared.spec, prepared.event
+        event_id = str(event.event_id) if event.event_id else self._new_event_id()
+        record = build_record(
+            event, prepared.payload, event_id=event_id, source=principal.name,
+            received_at_ms=self._now_ms(),
+        )  # fmt: skip
+        try:
+            value = self._encoder.encode(spec, record)
+        except ApiProblem:
+            raise
+        except (
+            EventFlowError
+        ) as exc:  # registry away or schema not registered: not the client's fault
+            raise Unavailable(
+                f"the event could not be encoded ({exc}); it was not accepted, retry later",
+                retry_after_s=self._limits.retry_after_s,
+            ) from exc
+        headers = [("event_type", spec.event_type.encode()), ("event_id", event_id.encode())]
+        try:
+            report = await asyncio.wait_for(
+                self._sink.send_async(
+                    self._limits.topic, value, key=partition_key(record, spec.partition_key),
+                    headers=headers,
+                ),
+                timeout=self._limits.delivery_timeout_s + 5.0,
+            )  # fmt: skip
+        except (BrokerError, TimeoutError) as exc:
+            raise Unavailable(
+                f"Kafka did not acknowledge the event ({_reason(exc)}); it was not accepted, "
+                "retry later",
+                retry_after_s=self._limits.retry_after_s,
+            ) from exc
+        self._metrics.produced.labels(spec.event_type).inc()
+        return Accepted(
+            event_id=event_id, topic=report.topic, partition=report.partition, offset=report.offset
+        )
+
+
+def _reason(exc: BaseException) -> str:
+    return str(exc) or "delivery timed out"
+
+
+def _pydantic_problem(prefix: str, error: Any) -> FieldProblem:
+    loc = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error["loc"]).lstrip(".")
+    return FieldProblem(f"{prefix}{loc}" if loc else prefix.rstrip(".") or "body", error["msg"])
+
+
+def _batch_result(outcomes: Sequence[Accepted | ApiProblem]) -> BatchResult:
+    results: list[RecordResult] = []
+    for index, outcome in enumerate(outcomes):
+        if isinstance(outcome, Accepted):
+            results.append(RecordResult(index=index, status=202, **outcome.model_dump()))
+        else:
+            fields = [FieldError(path=f.path, message=f.message) for f in outcome.fields]
+            results.append(
+                RecordResult(
+                    index=index, status=outcome.status, error=str(outcome.code),
+                    message=outcome.message, fields=fields or None,
+                )
+            )  # fmt: skip
+    accepted = sum(1 for r in results if r.status == 202)
+    return BatchResult(accepted=accepted, rejected=len(results) - accepted, results=results)
