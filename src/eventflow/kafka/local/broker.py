@@ -141,10 +141,10 @@ class LocalBroker:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline and _alive(pid):
+        while time.monotonic() < deadline and process_alive(pid):
             self._reap()
             time.sleep(0.1)
-        if _alive(pid):
+        if process_alive(pid):
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(pid, signal.SIGKILL)
             self._reap()
@@ -317,14 +317,15 @@ class LocalBroker:
             pid = int(self._pid_file.read_text("utf-8").strip())
         except (OSError, ValueError):
             return None
-        return pid if _alive(pid) else None
+        return pid if process_alive(pid) else None
 
     def _reap(self) -> None:
         if self._process is not None:
             self._process.poll()
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """True while ``pid`` runs (a zombie child counts as stopped)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
