@@ -88,6 +88,7 @@ def parse_keys_file(path: Path) -> list[ApiKeySettings]:
         data = data["keys"]
     if not isinstance(data, list):
         raise ApiKeysInvalid(f"{path}: must be a list of {{name, sha256, event_types}} entries")
+    lines = [] if path.suffix == ".json" else _entry_lines(text)
     out: list[ApiKeySettings] = []
     for index, entry in enumerate(data):
         try:
@@ -95,5 +96,16 @@ def parse_keys_file(path: Path) -> list[ApiKeySettings]:
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"])
-            raise ApiKeysInvalid(f"{path}: keys[{index}].{where}: {first['msg']}") from exc
+            at = f"{path}:{lines[index]}" if index < len(lines) else str(path)
+            raise ApiKeysInvalid(f"{at}: keys[{index}].{where}: {first['msg']}") from exc
     return out
+
+
+def _entry_lines(text: str) -> list[int]:
+    """1-based line of each entry of a YAML keys list (top level or under ``keys:``)."""
+    node = yaml.compose(text, Loader=yaml.SafeLoader)
+    if isinstance(node, yaml.MappingNode):
+        node = next((v for k, v in node.value if getattr(k, "value", None) == "keys"), None)
+    if not isinstance(node, yaml.SequenceNode):
+        return []
+    return [item.start_mark.line + 1 for item in node.value]
