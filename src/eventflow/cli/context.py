@@ -50,5 +50,5 @@ def run_guarded(action: Callable[[], T]) -> T:
         raise EnvironmentFailure(str(exc)) from exc
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
+        where = "__".join(str(p) for p in first["loc"])
         raise InputFailure(f"invalid setting EVENTFLOW_{where.upper()}: {first['msg']}") from exc
