@@ -3,6 +3,11 @@
 No I/O here: callers read files and pass text in.
 """
 
+from eventflow.contracts.compatibility import (
+    check_compatibility,
+    check_reader_writer,
+    confluent_messages,
+)
 from eventflow.contracts.compatibility_types import (
     CompatibilityLevel,
     CompatibilityResult,
@@ -19,5 +24,8 @@ __all__ = [
     "IncompatibilityType",
     "ParsedSchema",
     "SchemaParseError",
+    "check_compatibility",
+    "check_reader_writer",
+    "confluent_messages",
     "parse_schema",
 ]

@@ -62,6 +62,10 @@ class AvroNode:
     child: AvroNode | None = None  # array items or map values
     branches: list[AvroNode] = field(default_factory=list)  # union members
     is_error: bool = False
+    # filled lazily by the compatibility engine: the resolution form of the subtree and
+    # whether any record field reachable from here declares aliases
+    resolution_key: str | None = None
+    reaches_field_aliases: bool = False
 
     @property
     def union_key(self) -> str:

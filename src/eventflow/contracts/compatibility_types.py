@@ -70,6 +70,11 @@ class Incompatibility:
     line: int | None = None
     column: int | None = None
     version: int | None = None
+    java_message: str = ""  # Avro Java's own message (Confluent's ``additionalInfo``)
+    new_is_reader: bool = True  # False when the previous version reads the new one
+    # set when Avro Java throws instead of answering (a reader field whose name and aliases
+    # match several writer fields): the exception text Confluent reports
+    java_exception: str | None = None
 
 
 @dataclass(frozen=True)
