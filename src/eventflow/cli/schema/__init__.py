@@ -14,3 +14,7 @@ def schema() -> None:
 
 
 # Subcommands register below, one import + add_command per module.
+
+from eventflow.cli.schema.lint import lint  # noqa: E402
+
+schema.add_command(lint)
