@@ -79,6 +79,31 @@ class ApiSettings(BaseModel):
     retry_after_s: int = Field(default=5, ge=1)
 
 
+class PipelineSettings(BaseModel):
+    """The pipeline services (``eventflow serve validator|enricher|writer``, replay, dlq,
+    trace, demo); see docs/pipeline.md."""
+
+    raw_topic: str = "events.raw.v1"
+    validated_topic: str = "events.validated.v1"
+    enriched_topic: str = "events.enriched.v1"
+    dlq_topic: str = "events.dlq.v1"
+    rules_dir: Path = Path("rules")
+    enrichment_dir: Path = Path("rules/enrichment")
+    database_url: str = "sqlite:///.eventflow/events.db"
+    batch_size: int = Field(default=500, ge=1, le=100_000)
+    poll_timeout_ms: int = Field(default=200, ge=1, le=60_000)
+    backoff_initial_ms: int = Field(default=200, ge=1)
+    backoff_max_ms: int = Field(default=10_000, ge=1)
+    enricher_timeout_ms: int = Field(default=500, ge=1)
+    enricher_on_failure: Literal["degrade", "dead_letter"] = "degrade"
+    enricher_workers: int = Field(default=4, ge=1, le=64)
+    validator_metrics_port: int = Field(default=9101, ge=0, le=65535)
+    enricher_metrics_port: int = Field(default=9102, ge=0, le=65535)
+    writer_metrics_port: int = Field(default=9103, ge=0, le=65535)
+    demo_api_url: str = "http://127.0.0.1:8080"
+    demo_api_key: str | None = None
+
+
 class Settings(BaseSettings):
     """All EventFlow settings."""
 
@@ -91,5 +116,6 @@ class Settings(BaseSettings):
     registry_server: RegistryServerSettings = RegistryServerSettings()
     dev: DevSettings = DevSettings()
     api: ApiSettings = ApiSettings()
+    pipeline: PipelineSettings = PipelineSettings()
     topics_file: Path = Path("topics.yaml")
     schemas_dir: Path = Path("schemas/avro")
