@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from eventflow import __version__
+from eventflow.cli.codegen import codegen
 from eventflow.cli.context import CliContext, run_guarded
 from eventflow.cli.dev import dev
 from eventflow.cli.schema import schema
@@ -23,6 +24,7 @@ def main(ctx: click.Context) -> None:
 
 main.add_command(dev)
 main.add_command(topics)
+main.add_command(codegen)
 main.add_command(schema)
 main.add_command(serve)
 

@@ -50,3 +50,31 @@ def plain_value(value: Any) -> Any:
     if isinstance(value, dict):
         return {key: plain_value(item) for key, item in value.items()}
     return value
+
+
+def union_to_avro(value: Any) -> Any:
+    """A union value as fastavro writes it: a record as ``(full name, dict)`` picks its branch."""
+    to_dict = getattr(value, "to_avro_dict", None)
+    if to_dict is None:
+        return value
+    return (type(value).AVRO_NAME, to_dict())
+
+
+def union_from_avro(
+    value: Any, records: Mapping[str, Any], enums: tuple[type[enum.StrEnum], ...]
+) -> Any:
+    """A union value read by fastavro, turned into the generated class of its branch."""
+    if isinstance(value, tuple):
+        name, data = value
+        return records[name].from_avro_dict(data) if name in records else data
+    if isinstance(value, Mapping) and records:
+        for cls in records.values():
+            wanted = {f.name for f in dataclasses.fields(cls)}
+            if len(records) == 1 or set(value) == wanted:
+                return cls.from_avro_dict(value)
+        return value
+    if isinstance(value, str):
+        for enum_cls in enums:
+            if value in enum_cls.__members__:
+                return enum_cls(value)
+    return value

@@ -1,0 +1,58 @@
+"""``eventflow codegen``: contracts folder in, generated package out (or a drift report)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from eventflow.codegen.render import PACKAGE, render_package
+from eventflow.codegen.type_table import EventInfo, SchemaFile
+from eventflow.codegen.writer import format_sources, stale_files, write_package
+from eventflow.workspace import load_workspace
+
+
+@dataclass(frozen=True)
+class CodegenResult:
+    target: Path
+    files: tuple[str, ...]  # every generated file name
+    stale: tuple[str, ...]  # files that were (or, with check, would be) rewritten or removed
+
+
+def default_target() -> Path:
+    """The folder of the ``eventflow.events`` package (the source tree in a dev install)."""
+    import eventflow
+
+    return Path(eventflow.__file__).resolve().parent / "events"
+
+
+def project_root(start: Path) -> Path:
+    """The nearest folder above ``start`` holding pyproject.toml (ruff's configuration)."""
+    for folder in (start.resolve(), *start.resolve().parents):
+        if (folder / "pyproject.toml").is_file():
+            return folder
+    return start.resolve()
+
+
+def render_sources(
+    schemas_dir: Path, *, package: str = PACKAGE, config_root: Path
+) -> dict[str, str]:
+    """Load the contracts (manifest + schemas) and render the formatted package sources."""
+    workspace = load_workspace(schemas_dir)
+    files = [SchemaFile(path, schema) for path, schema in workspace.by_file.items()]
+    events = {
+        entry.record_name: EventInfo(entry.event_type, entry.partition_key)
+        for entry in workspace.manifest.event_types
+    }
+    sources = render_package(files, events, package=package)
+    return format_sources(sources, config_root=config_root)
+
+
+def run_codegen(
+    schemas_dir: Path, target: Path, *, check: bool, package: str = PACKAGE
+) -> CodegenResult:
+    """Generate into ``target`` (atomically), or with ``check`` only report stale files."""
+    sources = render_sources(schemas_dir, package=package, config_root=project_root(target))
+    stale = stale_files(target, sources)
+    if stale and not check:
+        write_package(target, sources)
+    return CodegenResult(target, tuple(sorted(sources)), tuple(stale))
