@@ -18,3 +18,9 @@ def serve() -> None:
 from eventflow.cli.serve_api import api  # noqa: E402
 
 serve.add_command(api)
+
+from eventflow.cli.serve_pipeline import enricher, validator, writer  # noqa: E402
+
+serve.add_command(validator)
+serve.add_command(enricher)
+serve.add_command(writer)

@@ -1,0 +1,135 @@
+"""Composition root of the three pipeline services: build from Settings, run until SIGTERM.
+
+Each service is one ServiceRuntime (the same loop) with its own handler and output:
+
+==================  ===================  ====================  ======================
+service             group                input                 output
+==================  ===================  ====================  ======================
+validator           validator-service    events.raw.v1         events.validated.v1
+enricher            ai-enricher          events.validated.v1   events.enriched.v1
+writer              persistence-writer   events.enriched.v1    database (upsert)
+==================  ===================  ====================  ======================
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from eventflow.config import Settings
+from eventflow.consumers.codec import RegistryCodec
+from eventflow.consumers.enricher import ENRICHER_GROUP, EnricherService
+from eventflow.consumers.enrichment.config import load_enrichment
+from eventflow.consumers.enrichment.plugin import load_enrichers
+from eventflow.consumers.metrics import ServiceMetrics, serve_metrics
+from eventflow.consumers.outcome import Forward, InputEvent, Outcome
+from eventflow.consumers.persistence import WRITER_GROUP, open_store
+from eventflow.consumers.runtime import EventStore, Handler, ServiceRuntime, ServiceSpec
+from eventflow.consumers.validator import VALIDATOR_GROUP, Validator, load_rulesets
+from eventflow.kafka.consumer import GroupConsumer
+from eventflow.kafka.producer import DurableProducer
+from eventflow.registry.client import RegistryClient
+
+ServiceKind = Literal["validator", "enricher", "writer"]
+SERVICE_KINDS: tuple[ServiceKind, ...] = ("validator", "enricher", "writer")
+GROUPS: dict[ServiceKind, str] = {"validator": VALIDATOR_GROUP, "enricher": ENRICHER_GROUP,
+                                  "writer": WRITER_GROUP}  # fmt: skip
+
+log = logging.getLogger("eventflow.consumers.services")
+
+
+def registry_url_of(settings: Settings) -> str:
+    return settings.registry.url or f"http://127.0.0.1:{settings.dev.registry_port}"
+
+
+@dataclass
+class BuiltService:
+    kind: ServiceKind
+    runtime: ServiceRuntime
+    metrics_port: int
+    closers: list[Callable[[], object]] = field(default_factory=list)
+
+    def close(self) -> None:
+        for close in reversed(self.closers):
+            try:
+                close()
+            except Exception as exc:  # closing is best effort; report and go on
+                log.warning("%s: error while closing: %s", self.kind, exc)
+
+
+def build_service(kind: ServiceKind, settings: Settings, *, bootstrap: str) -> BuiltService:
+    """Everything one service needs, from configuration; raises ConfigError on bad files."""
+    p = settings.pipeline
+    handler: Handler
+    store: EventStore | None = None
+    closers: list[Callable[[], object]] = []
+    output_topic: str | None
+    if kind == "validator":
+        handler = Validator(load_rulesets(p.rules_dir))
+        input_topic, output_topic = p.raw_topic, p.validated_topic
+        port = p.validator_metrics_port
+    elif kind == "enricher":
+        plan = load_enrichment(p.enrichment_dir)
+        enrichers = load_enrichers({s.enricher for steps in plan.values() for s in steps})
+        enricher = EnricherService(plan, enrichers, on_failure=p.enricher_on_failure,
+                                   timeout_ms=p.enricher_timeout_ms,
+                                   workers=p.enricher_workers)  # fmt: skip
+        closers.append(enricher.close)
+        handler = enricher
+        input_topic, output_topic = p.validated_topic, p.enriched_topic
+        port = p.enricher_metrics_port
+    else:
+        db = open_store(p.database_url)
+        closers.append(db.close)
+        store = db
+        handler = _PassThrough()
+        input_topic, output_topic = p.enriched_topic, None
+        port = p.writer_metrics_port
+    group = GROUPS[kind]
+    spec = ServiceSpec(
+        service=group, group=group, input_topic=input_topic, output_topic=output_topic,
+        dlq_topic=p.dlq_topic, batch_size=p.batch_size, poll_timeout_s=p.poll_timeout_ms / 1000,
+        backoff_initial_s=p.backoff_initial_ms / 1000, backoff_max_s=p.backoff_max_ms / 1000,
+    )  # fmt: skip
+    registry = RegistryClient(registry_url_of(settings),
+                              basic_auth=settings.registry.basic_auth_user_info)  # fmt: skip
+    closers.append(registry.close)
+    producer = DurableProducer(bootstrap, client_id=f"{settings.kafka.client_id}-{kind}",
+                               linger_ms=5)  # fmt: skip
+    closers.append(producer.close)
+    consumer = GroupConsumer(bootstrap, group, [spec.input_topic],
+                             client_id=f"{settings.kafka.client_id}-{kind}")  # fmt: skip
+    runtime = ServiceRuntime(spec, source=consumer, producer=producer,
+                             codec=RegistryCodec(registry), handler=handler, store=store,
+                             metrics=ServiceMetrics(group))  # fmt: skip
+    return BuiltService(kind, runtime, port, closers)
+
+
+class _PassThrough:
+    """The writer's handler: every decoded event goes to the store as it is."""
+
+    def handle(self, event: InputEvent) -> Outcome:
+        return Forward(event.value)
+
+
+def run_service(built: BuiltService, *, metrics_port: int | None = None) -> None:
+    """Serve metrics, run until SIGTERM/SIGINT, finish the batch in flight, commit, close."""
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: object) -> None:
+        log.info("%s: signal %d: finishing the batch in flight", built.kind, signum)
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        serve_metrics(built.runtime.metrics,
+                      built.metrics_port if metrics_port is None else metrics_port)  # fmt: skip
+        built.runtime.run(stop)
+    finally:
+        built.close()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
