@@ -100,6 +100,9 @@ class PipelineSettings(BaseModel):
     validator_metrics_port: int = Field(default=9101, ge=0, le=65535)
     enricher_metrics_port: int = Field(default=9102, ge=0, le=65535)
     writer_metrics_port: int = Field(default=9103, ge=0, le=65535)
+    validator_group: str = "validator-service"
+    enricher_group: str = "ai-enricher"
+    writer_group: str = "persistence-writer"
     demo_api_url: str = "http://127.0.0.1:8080"
     demo_api_key: str | None = None
 

@@ -89,9 +89,10 @@ def build_service(kind: ServiceKind, settings: Settings, *, bootstrap: str) -> B
         handler = _PassThrough()
         input_topic, output_topic = p.enriched_topic, None
         port = p.writer_metrics_port
-    group = GROUPS[kind]
+    group = {"validator": p.validator_group, "enricher": p.enricher_group,
+             "writer": p.writer_group}[kind]  # fmt: skip
     spec = ServiceSpec(
-        service=group, group=group, input_topic=input_topic, output_topic=output_topic,
+        service=GROUPS[kind], group=group, input_topic=input_topic, output_topic=output_topic,
         dlq_topic=p.dlq_topic, batch_size=p.batch_size, poll_timeout_s=p.poll_timeout_ms / 1000,
         backoff_initial_s=p.backoff_initial_ms / 1000, backoff_max_s=p.backoff_max_ms / 1000,
     )  # fmt: skip
@@ -105,7 +106,7 @@ def build_service(kind: ServiceKind, settings: Settings, *, bootstrap: str) -> B
                              client_id=f"{settings.kafka.client_id}-{kind}")  # fmt: skip
     runtime = ServiceRuntime(spec, source=consumer, producer=producer,
                              codec=RegistryCodec(registry), handler=handler, store=store,
-                             metrics=ServiceMetrics(group))  # fmt: skip
+                             metrics=ServiceMetrics(GROUPS[kind]))  # fmt: skip
     return BuiltService(kind, runtime, port, closers)
 
 
