@@ -18,3 +18,7 @@ def schema() -> None:
 from eventflow.cli.schema.lint import lint  # noqa: E402
 
 schema.add_command(lint)
+
+from eventflow.cli.schema.diff import diff  # noqa: E402
+
+schema.add_command(diff)

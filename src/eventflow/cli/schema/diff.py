@@ -1,0 +1,145 @@
+"""``eventflow schema diff OLD NEW``: semantic changes between two schema versions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from eventflow.cli.context import EXIT_FINDINGS, CliContext, run_guarded
+from eventflow.cli.render import console
+from eventflow.contracts import ParsedSchema, SchemaParseError, parse_schema
+from eventflow.contracts.diff import Change, SchemaDiff, diff_schemas
+from eventflow.workspace import WorkspaceError, load_workspace
+from eventflow.workspace import git as gitio
+
+
+def read_schema_text(spec: str) -> tuple[str, str]:
+    """(text, label) of ``spec``: a file path, or ``REF:path`` for a committed version."""
+    path = Path(spec)
+    if path.is_file():
+        try:
+            return path.read_text("utf-8"), spec
+        except (OSError, UnicodeDecodeError) as exc:
+            raise WorkspaceError(f"{spec}: cannot read the schema file ({exc})") from exc
+    ref, sep, inner = spec.partition(":")
+    if sep and ref and inner:
+        repo = gitio.repo_root(Path.cwd())
+        if repo is not None:
+            commit = gitio.resolve_commit(repo, ref)
+            relative = (Path.cwd() / inner).resolve().relative_to(repo.resolve()).as_posix()
+            text = gitio.show_file(repo, commit, relative)
+            if text is None:
+                raise WorkspaceError(f"{spec}: no such file at {ref}")
+            return text, spec
+    raise WorkspaceError(f"{spec}: no such schema file (give a path, or REF:path for git)")
+
+
+def parse_with_shared_types(text: str, label: str, root: Path) -> ParsedSchema:
+    """Parse alone; if that fails and a workspace exists, retry with its shared types."""
+    try:
+        return parse_schema(text, source=label)
+    except SchemaParseError:
+        if not (root / "manifest.yaml").is_file():
+            raise
+        ws = load_workspace(root)
+        shared = [ws.schema_for_subject(s.subject) for s in ws.registration_order()
+                  if s.strategy == "RecordNameStrategy"]  # fmt: skip
+        return parse_schema(text, source=label, references=shared)
+
+
+def _where(change: Change, old: ParsedSchema, new: ParsedSchema) -> str:
+    if change.new_pointer is not None and (spot := new.locate(change.new_pointer)):
+        return f"{new.source}:{spot[0]}"
+    if change.old_pointer is not None and (spot := old.locate(change.old_pointer)):
+        return f"{old.source}:{spot[0]}"
+    return new.source
+
+
+def render_diff(result: SchemaDiff, old: ParsedSchema, new: ParsedSchema, fmt: str) -> list[str]:
+    if fmt == "json":
+        report = {
+            "old": old.source,
+            "new": new.source,
+            "backward_compatible": result.backward_compatible,
+            "forward_compatible": result.forward_compatible,
+            "changes": [
+                {
+                    "kind": c.kind.value,
+                    "path": c.path,
+                    "description": c.description,
+                    "impact": c.impact,
+                    "backward_breaking": c.backward_breaking,
+                    "forward_breaking": c.forward_breaking,
+                    "old_pointer": c.old_pointer,
+                    "new_pointer": c.new_pointer,
+                    "where": _where(c, old, new),
+                }
+                for c in result.changes
+            ],
+            "unattributed": [
+                {
+                    "direction": d,
+                    "type": i.type.value,
+                    "location": i.location,
+                    "message": i.message,
+                }
+                for d, i in result.unattributed
+            ],
+        }
+        return [json.dumps(report, indent=2)]
+    verdict = {
+        (True, True): "fully compatible (FULL)",
+        (True, False): "backward compatible only (consumers upgrade first)",
+        (False, True): "forward compatible only (producers upgrade first)",
+        (False, False): "breaking in both directions",
+    }[(result.backward_compatible, result.forward_compatible)]
+    lines = [f"{old.source} -> {new.source}: {len(result.changes)} change(s); {verdict}"]
+    for c in result.changes:
+        lines.append(f"  {c.kind.value:<21} {c.path}: {c.description}")
+        lines.append(f"  {'':<21} -> {c.impact}  [{_where(c, old, new)}]")
+    for direction, inc in result.unattributed:
+        lines.append(f"  {direction} {inc.type.value} at {inc.location}: {inc.message}")
+    return lines
+
+
+@click.command("diff")
+@click.argument("old")
+@click.argument("new")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)  # fmt: skip
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Contracts folder whose shared types resolve references (default: schemas/avro).",
+)
+@click.option(
+    "--fail-on-breaking",
+    is_flag=True,
+    help="Exit 1 when a change breaks backward or forward compatibility.",
+)
+@click.pass_obj
+def diff(obj: CliContext, *, old: str, new: str, fmt: str, root: Path | None,
+         fail_on_breaking: bool) -> None:  # fmt: skip
+    """Semantic changes from OLD to NEW (.avsc paths, or REF:path for a committed version).
+
+    Each change is tagged with its impact: backward (NEW reads OLD data) and forward (OLD
+    reads NEW data), from the compatibility engine. Exit 2 on invalid input.
+    """
+    folder = root or obj.settings.schemas_dir
+
+    def load() -> tuple[ParsedSchema, ParsedSchema]:
+        old_text, old_label = read_schema_text(old)
+        new_text, new_label = read_schema_text(new)
+        return (parse_with_shared_types(old_text, old_label, folder),
+                parse_with_shared_types(new_text, new_label, folder))  # fmt: skip
+
+    old_schema, new_schema = run_guarded(load)
+    result = diff_schemas(old_schema, new_schema)
+    for line in render_diff(result, old_schema, new_schema, fmt):
+        console.print(line, markup=False, soft_wrap=True, highlight=False)
+    breaking = not (result.backward_compatible and result.forward_compatible)
+    if fail_on_breaking and breaking:
+        raise SystemExit(EXIT_FINDINGS)
