@@ -1,0 +1,152 @@
+"""``eventflow schema check``: the compatibility gate over every manifest subject.
+
+Exit 0 every subject is compatible with its history (new subjects pass), 1 at least one is
+not, 2 invalid input (bad git ref, unparsable schema, bad manifest), 3 registry unreachable.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from eventflow.cli.context import EXIT_FINDINGS, CliContext, InputFailure, run_guarded
+from eventflow.cli.render import console
+from eventflow.cli.schema.lint import github_annotation
+from eventflow.contracts import Incompatibility
+from eventflow.workspace import load_workspace
+from eventflow.workspace.gate import (
+    SubjectVerdict,
+    check_against_git,
+    check_against_registry,
+    display_path,
+)
+
+
+def _location(verdict: SubjectVerdict, inc: Incompatibility) -> tuple[str, int | None, int | None]:
+    source = inc.source if inc.source and Path(inc.source).is_file() else verdict.file
+    line = inc.line if source == inc.source else None
+    column = inc.column if line is not None else None
+    return display_path(source), line, column
+
+
+def _detail(verdict: SubjectVerdict, inc: Incompatibility) -> str:
+    against = verdict.label_of(inc)
+    where = f" (against {against})" if against else ""
+    return f"{inc.type.value} at {inc.location or '/'}{where}: {inc.message} (hint: {inc.hint})"
+
+
+def render_text(verdicts: list[SubjectVerdict], against: str) -> list[str]:
+    lines: list[str] = []
+    for v in verdicts:
+        subject = v.entry.subject
+        if v.status == "new":
+            lines.append(f"new       {subject}: no earlier version {against}; passes")
+        elif v.status == "ok":
+            lines.append(f"ok        {subject} ({v.level.value}, checked {v.checked} of "
+                         f"{v.versions} earlier version(s))")  # fmt: skip
+        else:
+            lines.append(f"FAIL      {subject} ({v.level.value}, owner {v.entry.owner})")
+            for inc in v.incompatibilities:
+                file, line, col = _location(v, inc)
+                spot = file + (f":{line}" if line else "") + (f":{col}" if line and col else "")
+                lines.append(f"  {spot}: {_detail(v, inc)}")
+        lines += [f"  note: {note}" for note in v.notes]
+    failed = sum(1 for v in verdicts if v.status == "incompatible")
+    lines.append(f"{len(verdicts)} subject(s) checked {against}: "
+                 + (f"{failed} incompatible" if failed else "all compatible"))  # fmt: skip
+    return lines
+
+
+def render_json(verdicts: list[SubjectVerdict], against: str) -> str:
+    subjects = []
+    for v in verdicts:
+        rows = []
+        for inc in v.incompatibilities:
+            file, line, col = _location(v, inc)
+            rows.append({
+                "type": inc.type.value, "location": inc.location, "message": inc.message,
+                "hint": inc.hint, "file": file, "line": line, "column": col,
+                "version": inc.version, "against": v.label_of(inc),
+            })  # fmt: skip
+        subjects.append({
+            "subject": v.entry.subject, "file": display_path(v.file), "level": v.level.value,
+            "owner": v.entry.owner, "status": v.status, "versions": v.versions,
+            "checked": v.checked, "incompatibilities": rows, "notes": list(v.notes),
+        })  # fmt: skip
+    compatible = all(v.status != "incompatible" for v in verdicts)
+    report = {"compatible": compatible, "against": against, "subjects": subjects}
+    return json.dumps(report, indent=2)
+
+
+def render_github(verdicts: list[SubjectVerdict]) -> list[str]:
+    """One ``::error`` per distinct problem (an event's three topic subjects share one)."""
+    seen: dict[tuple[str, int | None, int | None, str], list[str]] = {}
+    for v in verdicts:
+        for inc in v.incompatibilities:
+            file, line, col = _location(v, inc)
+            seen.setdefault((file, line, col, _detail(v, inc)), []).append(v.entry.subject)
+    return [
+        github_annotation("error", file, line or 1, col, f"{', '.join(subjects)}: {detail}")
+        for (file, line, col, detail), subjects in seen.items()
+    ]
+
+
+@click.command("check")
+@click.option(
+    "--against",
+    "ref",
+    default=None,
+    metavar="GIT_REF",
+    help="Check against every version committed up to GIT_REF (default: HEAD).",
+)
+@click.option(
+    "--registry",
+    "registry_url",
+    default=None,
+    metavar="URL",
+    help="Check against the versions registered in this schema registry instead.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "github"]),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Contracts folder (default: schemas/avro, or EVENTFLOW_SCHEMAS_DIR).",
+)
+@click.pass_obj
+def check(obj: CliContext, *, ref: str | None, registry_url: str | None, fmt: str,
+          root: Path | None) -> None:  # fmt: skip
+    """Check every manifest subject against its history, at the subject's level.
+
+    From git: every earlier committed version of the schema (and of the shared types it refers
+    to) reachable from GIT_REF; a subject with no history passes. From a registry: the
+    versions registered under the subject.
+    """
+    if ref is not None and registry_url is not None:
+        raise InputFailure("use either --against or --registry, not both")
+    folder = root or obj.settings.schemas_dir
+    ws = run_guarded(lambda: load_workspace(folder))
+    if registry_url is not None:
+        url = registry_url
+        verdicts = run_guarded(lambda: check_against_registry(ws, url))
+        against = f"in registry {registry_url}"
+    else:
+        target = ref or "HEAD"
+        verdicts = run_guarded(lambda: check_against_git(ws, target))
+        against = f"up to git {target}"
+    if fmt == "json":
+        console.print(render_json(verdicts, against), markup=False, soft_wrap=True)
+    else:
+        lines = render_github(verdicts) if fmt == "github" else render_text(verdicts, against)
+        for line in lines:
+            console.print(line, markup=False, soft_wrap=True)
+    if any(v.status == "incompatible" for v in verdicts):
+        raise SystemExit(EXIT_FINDINGS)

@@ -1,0 +1,197 @@
+"""Every earlier version of each contract: from git history or from a schema registry.
+
+A subject's versions are the fully resolved schemas it had: for an event that refers to shared
+types, a change to ``Envelope`` is a new version of every event too (the registry would
+register one), so git history follows the file AND the files it refers to, and resolves each
+old version's references by name in the same commit.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from eventflow.contracts import ParsedSchema, parse_schema
+from eventflow.errors import ConfigError, ErrorCode, EventFlowError
+from eventflow.workspace import git
+from eventflow.workspace.loader import Workspace, closure, parse_in_order
+from eventflow.workspace.names import defined_and_used
+
+
+@dataclass(frozen=True)
+class SubjectHistory:
+    """Earlier versions of one subject, oldest first, with a label for each (commit, version)."""
+
+    subject: str
+    versions: tuple[ParsedSchema, ...]
+    labels: tuple[str, ...]
+    notes: tuple[str, ...] = ()  # versions that could not be used, and why
+
+
+class RegistryUnavailable(EventFlowError):
+    """The registry did not answer, or answered with something unexpected."""
+
+    code = ErrorCode.REGISTRY_UNREACHABLE
+
+
+# -- git ----------------------------------------------------------------------------------------
+
+
+class _TreeAtCommit:
+    """The .avsc files of one commit, found by the type names they define (lazy)."""
+
+    def __init__(self, repo: Path, commit: str, subdir: str) -> None:
+        self.repo, self.commit, self.subdir = repo, commit, subdir
+        self._owner: dict[str, str] | None = None
+        self._texts: dict[str, str] = {}
+
+    def text(self, path: str) -> str | None:
+        if path not in self._texts:
+            text = git.show_file(self.repo, self.commit, f"{self.subdir}/{path}")
+            if text is None:
+                return None
+            self._texts[path] = text
+        return self._texts[path]
+
+    def owner_of(self, name: str) -> str | None:
+        if self._owner is None:
+            self._owner = {}
+            for path in git.list_files(self.repo, self.commit, self.subdir):
+                if not path.endswith(".avsc"):
+                    continue
+                text = self.text(path)
+                try:
+                    defined, _used = defined_and_used(json.loads(text or ""))
+                except json.JSONDecodeError:
+                    continue
+                for defined_name in defined:
+                    self._owner.setdefault(defined_name, path)
+        return self._owner.get(name)
+
+    def resolve(self, path: str) -> ParsedSchema:
+        """``path`` parsed with the files it refers to, all as of this commit."""
+        texts: dict[str, str] = {}
+        pending = [path]
+        while pending:
+            current = pending.pop()
+            if current in texts:
+                continue
+            text = self.text(current)
+            if text is None:
+                raise ConfigError(f"{self.label(current)}: missing")
+            texts[current] = text
+            try:
+                _defined, used = defined_and_used(json.loads(text))
+            except json.JSONDecodeError:
+                continue  # parse_in_order reports it with its line
+            pending += [owner for n in used if (owner := self.owner_of(n)) is not None]
+        parsed, _order = parse_in_order(texts, {p: self.label(p) for p in texts})
+        return parsed[path]
+
+    def label(self, path: str) -> str:
+        return f"{self.commit[:12]}:{self.subdir}/{path}"
+
+
+def git_histories(ws: Workspace, repo: Path, ref: str, subdir: str) -> dict[str, SubjectHistory]:
+    """History of every file of ``ws`` up to ``ref``, keyed by file (relative to ``subdir``).
+
+    A version is the file as resolved at a commit that changed it or a file it refers to;
+    a version equal to the one before it counts once. Non-transitive levels use only the last one.
+    """
+    git.resolve_commit(repo, ref)  # clear error for a bad ref before anything else
+    trees: dict[str, _TreeAtCommit] = {}
+    out: dict[str, SubjectHistory] = {}
+    for file in ws.by_file:
+        paths = [f"{subdir}/{f}" for f in [file, *closure(file, ws.dependencies)]]
+        versions: list[ParsedSchema] = []
+        labels: list[str] = []
+        notes: list[str] = []
+        last: int | None = None
+        for commit in git.commits_touching(repo, ref, paths):
+            tree = trees.setdefault(commit, _TreeAtCommit(repo, commit, subdir))
+            if tree.text(file) is None:
+                continue  # the file did not exist yet (or was deleted) at that commit
+            try:
+                schema = tree.resolve(file)
+            except ConfigError as exc:
+                notes.append(f"skipped {tree.label(file)}: {exc}")
+                continue
+            if schema.fingerprint == last:
+                continue  # e.g. a doc-only change, or a change to an unrelated shared type
+            last = schema.fingerprint
+            versions.append(schema)
+            labels.append(f"commit {commit[:12]}")
+        out[file] = SubjectHistory(file, tuple(versions), tuple(labels), tuple(notes))
+    return out
+
+
+# -- registry -----------------------------------------------------------------------------------
+
+
+class _Registry:
+    """The two read-only calls of Confluent's REST API the check needs."""
+
+    def __init__(self, url: str, client: httpx.Client) -> None:
+        self.url = url.rstrip("/")
+        self.client = client
+        self._schemas: dict[tuple[str, int], ParsedSchema] = {}
+
+    def get(self, path: str) -> Any:
+        try:
+            response = self.client.get(f"{self.url}{path}")
+        except httpx.HTTPError as exc:
+            raise RegistryUnavailable(f"registry {self.url} did not answer ({exc})") from exc
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            raise RegistryUnavailable(
+                f"registry {self.url}{path} answered {response.status_code}: {response.text[:200]}"
+            )
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise RegistryUnavailable(f"registry {self.url}{path} sent invalid JSON") from exc
+
+    def versions(self, subject: str) -> list[int]:
+        found = self.get(f"/subjects/{quote(subject, safe='')}/versions")
+        return sorted(int(v) for v in found) if isinstance(found, list) else []
+
+    def schema(self, subject: str, version: int, depth: int = 0) -> ParsedSchema:
+        key = (subject, version)
+        if key not in self._schemas:
+            if depth > 32:
+                raise RegistryUnavailable(f"registry references of {subject} nest too deeply")
+            body = self.get(f"/subjects/{quote(subject, safe='')}/versions/{version}")
+            if not isinstance(body, dict) or "schema" not in body:
+                raise RegistryUnavailable(f"registry has no version {version} of {subject}")
+            references = [
+                self.schema(str(ref["subject"]), int(ref["version"]), depth + 1)
+                for ref in body.get("references") or []
+            ]
+            label = f"{self.url}/subjects/{subject}/versions/{version}"
+            self._schemas[key] = parse_schema(
+                str(body["schema"]), source=label, references=references
+            )
+        return self._schemas[key]
+
+
+def registry_histories(
+    subjects: Mapping[str, bool], url: str, *, transport: httpx.BaseTransport | None = None
+) -> dict[str, SubjectHistory]:
+    """Registered versions of each subject (``subjects``: name -> needs every version)."""
+    out: dict[str, SubjectHistory] = {}
+    with httpx.Client(timeout=10.0, transport=transport) as client:
+        registry = _Registry(url, client)
+        for subject, every_version in subjects.items():
+            numbers = registry.versions(subject)
+            if not every_version:
+                numbers = numbers[-1:]
+            schemas = tuple(registry.schema(subject, n) for n in numbers)
+            out[subject] = SubjectHistory(subject, schemas, tuple(f"version {n}" for n in numbers))
+    return out
