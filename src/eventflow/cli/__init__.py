@@ -7,10 +7,14 @@ import click
 from eventflow import __version__
 from eventflow.cli.codegen import codegen
 from eventflow.cli.context import CliContext, run_guarded
+from eventflow.cli.demo import demo
 from eventflow.cli.dev import dev
+from eventflow.cli.dlq import dlq
+from eventflow.cli.replay import replay
 from eventflow.cli.schema import schema
 from eventflow.cli.serve import serve
 from eventflow.cli.topics import topics
+from eventflow.cli.trace import trace
 from eventflow.config import Settings
 
 
@@ -27,5 +31,9 @@ main.add_command(topics)
 main.add_command(codegen)
 main.add_command(schema)
 main.add_command(serve)
+main.add_command(replay)
+main.add_command(dlq)
+main.add_command(trace)
+main.add_command(demo)
 
 __all__ = ["main"]

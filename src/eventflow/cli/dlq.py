@@ -1,0 +1,197 @@
+"""``eventflow dlq list | show | replay``: inspect dead letters and send them back after a fix."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from eventflow.cli.context import EXIT_FINDINGS, CliContext, run_guarded
+from eventflow.cli.pipeline_common import (
+    bootstrap_option,
+    progress_bar,
+    registry_codec,
+    registry_option,
+)
+from eventflow.cli.render import console
+from eventflow.cli.stack import resolve_bootstrap
+
+
+def _filters(f: Any) -> Any:
+    f = click.option(
+        "--error-type",
+        default=None,
+        help="Only this error type (prefix match, e.g. rule: or rule:order.).",
+    )(f)
+    f = click.option(
+        "--service",
+        default=None,
+        help="Only dead letters of this service (e.g. validator-service).",
+    )(f)
+    f = click.option(
+        "--from-offset", type=int, default=None, help="Ignore dead letters before this DLQ offset."
+    )(f)
+    return f
+
+
+def format_letter_line(partition: int, offset: int, letter: Any) -> str:
+    origin = f"{letter.origin_topic}/{letter.origin_partition}/{letter.origin_offset}"
+    when = letter.failed_at.strftime("%Y-%m-%d %H:%M:%S")
+    return (
+        f"{partition}:{offset:<6} {when}  {letter.failing_service:<20} "
+        f"{letter.error_type:<32} {origin}  attempt {letter.attempt}  "
+        f"{letter.error_message[:80]}"
+    )
+
+
+def letter_json(partition: int, offset: int, letter: Any) -> dict[str, Any]:
+    value = letter.to_avro()
+    value["failed_at"] = letter.failed_at.isoformat()
+    for key in ("original_key", "original_value"):
+        raw = value[key]
+        value[key] = raw.hex() if raw is not None else None
+    value["original_headers"] = [
+        {"key": h["key"], "value": h["value"].hex() if h["value"] is not None else None}
+        for h in value["original_headers"]
+    ]
+    return {"dlq_partition": partition, "dlq_offset": offset, **value}
+
+
+@click.group()
+def dlq() -> None:
+    """Dead letters on events.dlq.v1: list, show, replay to the origin topic."""
+
+
+@dlq.command("list")
+@_filters
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@bootstrap_option
+@registry_option
+@click.pass_obj
+def list_(
+    obj: CliContext,
+    *,
+    error_type: str | None,
+    service: str | None,
+    from_offset: int | None,
+    fmt: str,
+    bootstrap: str | None,
+    registry_url: str | None,
+) -> None:
+    """List dead letters, oldest first."""
+    from eventflow.consumers.operations import list_dead_letters, topic_size
+
+    settings = obj.settings
+    target = resolve_bootstrap(settings, bootstrap)
+    codec = registry_codec(settings, registry_url)
+    topic = settings.pipeline.dlq_topic
+    total = run_guarded(lambda: topic_size(target, topic))
+    with progress_bar(f"reading {topic}", total) as bar:
+        found = run_guarded(
+            lambda: list(
+                list_dead_letters(
+                    target,
+                    topic,
+                    codec,
+                    error_type=error_type,
+                    service=service,
+                    from_offset=from_offset,
+                    progress=lambda n: bar.advance(bar.task_ids[0], n),
+                )
+            )
+        )
+    if fmt == "json":
+        click.echo(
+            json.dumps([letter_json(d.partition, d.offset, d.letter) for d in found], indent=2)
+        )
+        return
+    for d in found:
+        console.print(format_letter_line(d.partition, d.offset, d.letter), markup=False)
+    console.print(f"{len(found)} dead letter(s)")
+
+
+@dlq.command()
+@click.argument("offset", type=int)
+@click.option("--partition", type=int, default=0, show_default=True)
+@bootstrap_option
+@registry_option
+@click.pass_obj
+def show(
+    obj: CliContext, *, offset: int, partition: int, bootstrap: str | None, registry_url: str | None
+) -> None:
+    """Show one dead letter in full (JSON), including its stack trace."""
+    from eventflow.consumers.operations import show_dead_letter
+
+    settings = obj.settings
+    target = resolve_bootstrap(settings, bootstrap)
+    codec = registry_codec(settings, registry_url)
+    topic = settings.pipeline.dlq_topic
+    found = run_guarded(lambda: show_dead_letter(target, topic, codec, offset, partition))
+    if found is None:
+        console.print(f"no dead letter at {topic}[{partition}]@{offset}")
+        raise SystemExit(EXIT_FINDINGS)
+    click.echo(json.dumps(letter_json(found.partition, found.offset, found.letter), indent=2))
+
+
+@dlq.command("replay")
+@_filters
+@click.option("--dry-run", is_flag=True, help="Only list what would be replayed.")
+@bootstrap_option
+@registry_option
+@click.pass_obj
+def replay_(
+    obj: CliContext,
+    *,
+    error_type: str | None,
+    service: str | None,
+    from_offset: int | None,
+    dry_run: bool,
+    bootstrap: str | None,
+    registry_url: str | None,
+) -> None:
+    """Send matching dead letters back to their origin topic (after fixing the cause).
+
+    The original key, value and headers go back unchanged, plus an attempt counter; events
+    that are still wrong are dead-lettered again with a higher attempt count.
+    """
+    from eventflow.consumers.operations import list_dead_letters, replay_dead_letters, topic_size
+    from eventflow.kafka.producer import DurableProducer
+
+    settings = obj.settings
+    target = resolve_bootstrap(settings, bootstrap)
+    codec = registry_codec(settings, registry_url)
+    topic = settings.pipeline.dlq_topic
+    total = run_guarded(lambda: topic_size(target, topic))
+    with progress_bar(f"reading {topic}", total) as bar:
+        found = run_guarded(
+            lambda: list(
+                list_dead_letters(
+                    target,
+                    topic,
+                    codec,
+                    error_type=error_type,
+                    service=service,
+                    from_offset=from_offset,
+                    progress=lambda n: bar.advance(bar.task_ids[0], n),
+                )
+            )
+        )
+    for d in found:
+        console.print(format_letter_line(d.partition, d.offset, d.letter), markup=False)
+    if dry_run or not found:
+        console.print(
+            f"{len(found)} dead letter(s) would be replayed" if dry_run else "nothing to replay"
+        )
+        return
+    producer = DurableProducer(target, client_id=f"{settings.kafka.client_id}-dlq-replay")
+    try:
+        with progress_bar("replaying", len(found)) as bar:
+            sent = run_guarded(
+                lambda: replay_dead_letters(
+                    found, producer, progress=lambda n: bar.advance(bar.task_ids[0], n)
+                )
+            )
+    finally:
+        producer.close()
+    console.print(f"[green]replayed {sent} dead letter(s)[/] to their origin topics")

@@ -1,0 +1,227 @@
+"""Operator tools over the pipeline's topics: replay a group, list/show/replay dead letters,
+trace one event. Kafka I/O goes through ``eventflow.kafka``; rendering is the CLI's job."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from eventflow.consumers.dead_letter import DeadLetter
+from eventflow.errors import ConfigError
+from eventflow.kafka.consumer import (
+    ConsumedRecord,
+    offsets_for_time,
+    read_one,
+    read_range,
+    set_group_offsets,
+    watermarks,
+)
+
+Progress = Callable[[int], None]
+
+
+class Decoder(Protocol):
+    def decode(self, data: bytes) -> tuple[int, dict[str, Any]]: ...
+
+
+class Sender(Protocol):
+    def send(
+        self,
+        topic: str,
+        value: bytes | None,
+        *,
+        key: bytes | None = None,
+        headers: Sequence[tuple[str, bytes]] | None = None,
+        partition: int | None = None,
+    ) -> Future[Any]: ...
+
+
+# ---- replay a consumer group ---------------------------------------------------------------
+
+
+def replay_offsets(
+    bootstrap: str, topic: str, *, from_offset: int | None = None, from_time_ms: int | None = None
+) -> dict[int, int]:
+    """Per partition, where a replay starts: ``from_offset`` clamped to what the partition
+    still holds, or the first offset at/after ``from_time_ms``."""
+    if (from_offset is None) == (from_time_ms is None):
+        raise ConfigError("give exactly one of --from-offset and --from-time")
+    if from_offset is not None:
+        if from_offset < 0:
+            raise ConfigError(f"--from-offset must be >= 0, got {from_offset}")
+        return {p: min(max(from_offset, low), high)
+                for p, (low, high) in watermarks(bootstrap, topic).items()}  # fmt: skip
+    assert from_time_ms is not None
+    return offsets_for_time(bootstrap, topic, from_time_ms)
+
+
+def replay_group(
+    bootstrap: str,
+    topic: str,
+    group: str,
+    *,
+    from_offset: int | None = None,
+    from_time_ms: int | None = None,
+) -> dict[int, int]:
+    """Point ``group`` (new, or stopped) at the replay start; its service reprocesses on start."""
+    offsets = replay_offsets(bootstrap, topic, from_offset=from_offset, from_time_ms=from_time_ms)
+    set_group_offsets(bootstrap, group, topic, offsets)
+    return offsets
+
+
+# ---- dead letters --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoredDeadLetter:
+    partition: int
+    offset: int
+    letter: DeadLetter
+
+
+def list_dead_letters(
+    bootstrap: str,
+    dlq_topic: str,
+    decoder: Decoder,
+    *,
+    error_type: str | None = None,
+    service: str | None = None,
+    from_offset: int | None = None,
+    progress: Progress | None = None,
+) -> Iterator[StoredDeadLetter]:
+    """Dead letters on ``dlq_topic`` (oldest first), filtered by error type prefix / service."""
+    start = None
+    if from_offset is not None:
+        start = {p: from_offset for p in watermarks(bootstrap, dlq_topic)}
+    for record in read_range(bootstrap, dlq_topic, start=start):
+        if progress is not None:
+            progress(1)
+        letter = _letter(record, decoder)
+        if letter is None:
+            continue
+        if error_type is not None and not letter.error_type.startswith(error_type):
+            continue
+        if service is not None and letter.failing_service != service:
+            continue
+        yield StoredDeadLetter(record.partition, record.offset, letter)
+
+
+def show_dead_letter(
+    bootstrap: str, dlq_topic: str, decoder: Decoder, offset: int, partition: int = 0
+) -> StoredDeadLetter | None:
+    record = read_one(bootstrap, dlq_topic, partition, offset)
+    if record is None:
+        return None
+    letter = _letter(record, decoder)
+    return None if letter is None else StoredDeadLetter(partition, offset, letter)
+
+
+def _letter(record: ConsumedRecord, decoder: Decoder) -> DeadLetter | None:
+    if record.value is None:
+        return None
+    try:
+        _schema_id, value = decoder.decode(record.value)
+        return DeadLetter.from_avro(value)
+    except Exception:  # a foreign record on the DLQ topic: not ours to replay
+        return None
+
+
+def replay_dead_letters(
+    letters: Sequence[StoredDeadLetter],
+    producer: Sender,
+    *,
+    timeout_s: float = 60.0,
+    progress: Progress | None = None,
+) -> int:
+    """Put each original record back on its origin topic (key, value, headers + attempt count);
+    return how many the broker acknowledged (raises on the first failure)."""
+    futures: list[Future[Any]] = []
+    for stored in letters:
+        letter = stored.letter
+        headers = [(k, v) for k, v in letter.replay_headers() if v is not None]
+        futures.append(producer.send(letter.origin_topic, letter.original_value,
+                                     key=letter.original_key, headers=headers))  # fmt: skip
+    done = 0
+    for future in futures:
+        future.result(timeout=timeout_s)
+        done += 1
+        if progress is not None:
+            progress(1)
+    return done
+
+
+# ---- trace ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sighting:
+    topic: str
+    partition: int
+    offset: int
+    timestamp_ms: int
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class TraceReport:
+    event_id: str
+    sightings: tuple[Sighting, ...]
+    dead_letters: tuple[StoredDeadLetter, ...]
+    row: dict[str, Any] | None
+
+
+def find_event(
+    bootstrap: str,
+    topic: str,
+    decoder: Decoder,
+    event_id: str,
+    *,
+    progress: Progress | None = None,
+) -> list[Sighting]:
+    """Every record of ``topic`` whose envelope carries ``event_id`` (a byte pre-filter keeps
+    the scan cheap: only records containing the id's bytes are decoded)."""
+    needle = event_id.encode()
+    found: list[Sighting] = []
+    for record in read_range(bootstrap, topic):
+        if progress is not None:
+            progress(1)
+        if record.value is None or needle not in record.value:
+            continue
+        try:
+            _sid, value = decoder.decode(record.value)
+        except Exception:  # noqa: S112 - undecodable: the DLQ tells that story
+            continue
+        envelope = value.get("envelope") or {}
+        if str(envelope.get("event_id")) == event_id:
+            found.append(Sighting(topic, record.partition, record.offset, record.timestamp_ms,
+                                  str(envelope.get("event_type", ""))))  # fmt: skip
+    return found
+
+
+def trace_event(
+    bootstrap: str,
+    topics: Sequence[str],
+    dlq_topic: str,
+    decoder: Decoder,
+    event_id: str,
+    *,
+    row_lookup: Callable[[str], dict[str, Any] | None] | None = None,
+    progress: Progress | None = None,
+) -> TraceReport:
+    sightings: list[Sighting] = []
+    for topic in topics:
+        sightings.extend(find_event(bootstrap, topic, decoder, event_id, progress=progress))
+    needle = event_id.encode()
+    letters = tuple(
+        d for d in list_dead_letters(bootstrap, dlq_topic, decoder, progress=progress)
+        if d.letter.original_value is not None and needle in d.letter.original_value
+    )  # fmt: skip
+    row = row_lookup(event_id) if row_lookup is not None else None
+    return TraceReport(event_id, tuple(sightings), letters, row)
+
+
+def topic_size(bootstrap: str, topic: str) -> int:
+    """Records currently held by ``topic`` (for progress bars)."""
+    return sum(high - low for low, high in watermarks(bootstrap, topic).values())
