@@ -204,7 +204,7 @@ def test_idempotent_retry_writes_the_event_once(client, kafka_bootstrap, registe
         }
     )
     consumer.assign([TopicPartition(TOPIC, first["partition"], first["offset"])])
-    seen_ids: list[bytes] = []
+    seen_ids: list[Any] = []
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         msg = consumer.poll(0.5)
