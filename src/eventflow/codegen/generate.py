@@ -25,16 +25,21 @@ def default_target() -> Path:
     return Path(eventflow.__file__).resolve().parent / "events"
 
 
-def project_root(start: Path) -> Path:
-    """The nearest folder above ``start`` holding pyproject.toml (ruff's configuration)."""
-    for folder in (start.resolve(), *start.resolve().parents):
-        if (folder / "pyproject.toml").is_file():
-            return folder
-    return start.resolve()
+def ruff_config() -> Path | None:
+    """The project's pyproject.toml (its ruff settings format the output), if there is one."""
+    import eventflow
+
+    here = Path.cwd().resolve()
+    package = Path(eventflow.__file__).resolve().parent
+    for folder in (here, *here.parents, *package.parents):
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file() and "[tool.ruff" in candidate.read_text(encoding="utf-8"):
+            return candidate
+    return None
 
 
 def render_sources(
-    schemas_dir: Path, *, package: str = PACKAGE, config_root: Path
+    schemas_dir: Path, *, package: str = PACKAGE, config: Path | None
 ) -> dict[str, str]:
     """Load the contracts (manifest + schemas) and render the formatted package sources."""
     workspace = load_workspace(schemas_dir)
@@ -44,14 +49,14 @@ def render_sources(
         for entry in workspace.manifest.event_types
     }
     sources = render_package(files, events, package=package)
-    return format_sources(sources, config_root=config_root)
+    return format_sources(sources, config=config)
 
 
 def run_codegen(
     schemas_dir: Path, target: Path, *, check: bool, package: str = PACKAGE
 ) -> CodegenResult:
     """Generate into ``target`` (atomically), or with ``check`` only report stale files."""
-    sources = render_sources(schemas_dir, package=package, config_root=project_root(target))
+    sources = render_sources(schemas_dir, package=package, config=ruff_config())
     stale = stale_files(target, sources)
     if stale and not check:
         write_package(target, sources)

@@ -170,18 +170,17 @@ class TypeMapper:
                 )
         if not records and not enums:
             return None
-        if any(
-            b == "string" or (isinstance(b, Mapping) and b.get("type") == "string") for b in others
-        ):
-            enums = []  # a string branch: a symbol read back stays a str
-        if not records and not enums:
-            return None
         self.uses_runtime = True
         if outgoing:
-            return f"_rt.union_to_avro({expr})" if records else None
+            return f"_rt.union_to_avro({expr})"
         record_map = ", ".join(f"{py_str(r.fullname)}: {self.ref(r)}" for r in records)
-        enum_tuple = "".join(f"{self.ref(e)}, " for e in enums)
-        return f"_rt.union_from_avro({expr}, {{{record_map}}}, ({enum_tuple}))"
+        # a union with a string branch: only (name, symbol) tuples become enum members
+        refs = [self.ref(e) for e in enums]
+        enum_tuple = f"{refs[0]}," if len(refs) == 1 else ", ".join(refs)
+        strings = any(b == "string" or (isinstance(b, Mapping) and b.get("type") == "string")
+                      for b in others)  # fmt: skip
+        flag = ", strings=True" if strings else ""
+        return f"_rt.union_from_avro({expr}, {{{record_map}}}, ({enum_tuple}){flag})"
 
     # ---------------------------------------------------------------- defaults
     def default(self, schema: Any, ns: str | None, value: Any) -> str:
@@ -238,7 +237,7 @@ class TypeMapper:
         if logical == "date":
             return f"_dt.date(1970, 1, 1) + _dt.timedelta(days={int(value)})"
         unit = "milliseconds" if logical.endswith("millis") else "microseconds"
-        if logical.startswith("time"):
+        if logical in ("time-millis", "time-micros"):
             moment = (EPOCH + dt.timedelta(**{unit: int(value)})).time()
             return (
                 f"_dt.time({moment.hour}, {moment.minute}, {moment.second}, {moment.microsecond})"

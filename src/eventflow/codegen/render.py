@@ -95,7 +95,7 @@ def _render_module(
     stdlib = mapper.imports_of_alias()
     local = sorted({f"from {package}.{module} import {name}" for module, name in mapper.classes})
     if mapper.uses_runtime:
-        local.append("from eventflow.serde import model as _rt")
+        local = sorted([*local, "from eventflow.serde import model as _rt"])
     lines = header + stdlib + ([""] if stdlib and local else []) + local
     return "\n".join(lines) + "\n\n\n" + "\n\n\n".join(blocks) + "\n"
 
@@ -188,7 +188,7 @@ def _render_record(
 
 
 def _immutable(value: str) -> bool:
-    return value.startswith(("_decimal.Decimal(", "_uuid.UUID(", "_dt.")) and "(" in value
+    return value.startswith(("_decimal.Decimal(", "_dt.")) and "(" in value
 
 
 def _render_event_index(

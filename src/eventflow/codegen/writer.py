@@ -26,17 +26,17 @@ def ruff_binary() -> str:
     return found
 
 
-def format_sources(sources: Mapping[str, str], *, config_root: Path) -> dict[str, str]:
+def format_sources(sources: Mapping[str, str], *, config: Path | None) -> dict[str, str]:
     """Run ``ruff format`` over every generated module (deterministic for a pinned ruff)."""
     ruff = ruff_binary()
+    settings = ["--config", str(config)] if config else ["--line-length", "100"]
     out: dict[str, str] = {}
     for name, text in sources.items():
         result = subprocess.run(
-            [ruff, "format", "--stdin-filename", f"src/eventflow/events/{name}", "-"],
+            [ruff, "format", *settings, "--stdin-filename", name, "-"],
             input=text,
             capture_output=True,
             text=True,
-            cwd=config_root,
             check=False,
         )
         if result.returncode != 0:

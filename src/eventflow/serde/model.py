@@ -53,27 +53,43 @@ def plain_value(value: Any) -> Any:
 
 
 def union_to_avro(value: Any) -> Any:
-    """A union value as fastavro writes it: a record as ``(full name, dict)`` picks its branch."""
+    """A union value as fastavro writes it: ``(full name, value)`` picks a named branch."""
     to_dict = getattr(value, "to_avro_dict", None)
-    if to_dict is None:
-        return value
-    return (type(value).AVRO_NAME, to_dict())
+    if to_dict is not None:
+        return (type(value).AVRO_NAME, to_dict())
+    name = getattr(type(value), "AVRO_NAME", None)
+    if isinstance(value, enum.Enum) and name is not None:
+        return (name, value.value)
+    return value
 
 
 def union_from_avro(
-    value: Any, records: Mapping[str, Any], enums: tuple[type[enum.StrEnum], ...]
+    value: Any,
+    records: Mapping[str, Any],
+    enums: tuple[type[enum.StrEnum], ...],
+    *,
+    strings: bool = False,
 ) -> Any:
-    """A union value read by fastavro, turned into the generated class of its branch."""
-    if isinstance(value, tuple):
+    """A union value read by fastavro, turned into the generated class of its branch.
+
+    fastavro returns ``(full name, value)`` for unions of several named types; a bare string
+    becomes an enum member only when the union has no ``string`` branch (``strings``).
+    """
+    if isinstance(value, tuple):  # (full name, value): a union of several named types
         name, data = value
-        return records[name].from_avro_dict(data) if name in records else data
+        if name in records:
+            return records[name].from_avro_dict(data)
+        for enum_cls in enums:
+            if getattr(enum_cls, "AVRO_NAME", None) == name:
+                return enum_cls(data)
+        return data
     if isinstance(value, Mapping) and records:
         for cls in records.values():
             wanted = {f.name for f in dataclasses.fields(cls)}
             if len(records) == 1 or set(value) == wanted:
                 return cls.from_avro_dict(value)
         return value
-    if isinstance(value, str):
+    if isinstance(value, str) and not strings:
         for enum_cls in enums:
             if value in enum_cls.__members__:
                 return enum_cls(value)

@@ -1,0 +1,113 @@
+"""Instances of the golden classes (every Avro type) survive serde both ways, unchanged."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import uuid
+
+import pytest
+
+from eventflow.serde import AvroDeserializer, AvroSerializer, InvalidValue
+from tests.golden.codegen.expected import (
+    Color,
+    Deep,
+    Everything,
+    Money,
+    Priority,
+    TreeNode,
+)
+from tests.unit.serde.fakes import FakeRegistry
+
+SUBJECT = "golden.raw.v1-golden.events.Everything"
+UTC = dt.UTC
+
+
+def everything(choice=None) -> Everything:
+    return Everything(
+        id="e-1",
+        nothing=None,
+        big=2**40,
+        precise=3.25,
+        amount=Money(amount=decimal.Decimal("12.34")),
+        fixed_price=decimal.Decimal("99.99"),
+        time_us=dt.time(13, 14, 15, 123456),
+        at_us=dt.datetime(2026, 11, 27, 10, 0, 0, 123456, tzinfo=UTC),
+        local_ms=dt.datetime(2026, 11, 27, 10, 0, 0, 123000),
+        digest=bytes(range(16)),
+        history=[{"a": Money(amount=decimal.Decimal("1.00"), currency="USD")}],
+        tree=TreeNode(label="root", children=[TreeNode(label="leaf")], next=TreeNode(label="n")),
+        maybe_money=Money(amount=decimal.Decimal("-5.00")),
+        choice=choice,
+        signal=Color.GREEN,
+    )
+
+
+@pytest.fixture
+def registry():
+    reg = FakeRegistry()
+    reg.register(SUBJECT, Everything.AVRO_SCHEMA_JSON)
+    return reg
+
+
+def test_defaults_follow_the_schema():
+    value = everything()
+    assert value.flag is True and value.count == -3 and value.ratio == 0.5
+    assert value.blob == b"\x00\xffab"
+    assert value.price == decimal.Decimal("0.256")
+    assert value.uid == uuid.UUID("0d1b4e7e-7c3a-4f64-9d6b-8c2f0e6b1a11")
+    assert value.day == dt.date(2024, 10, 4)
+    assert value.time_ms == dt.time(1, 2, 3, 4000)
+    assert value.at_ms == dt.datetime(2023, 11, 14, 22, 13, 20, 123000, tzinfo=UTC)
+    assert value.priority is Priority.HIGH and value.color is Color.GREEN
+    assert value.scores == {"a": 1.5} and value.tags == []
+    assert value.deep == Deep(inner_color=Color.GREEN, at=dt.datetime(1970, 1, 1, tzinfo=UTC))
+    assert value.amount.currency == "EUR"
+    assert everything().scores is not value.scores  # mutable defaults are not shared
+
+
+@pytest.mark.parametrize(
+    "choice",
+    [None, "text", 7, Money(amount=decimal.Decimal("2.50")), TreeNode(label="t")],
+    ids=["null", "string", "long", "record-Money", "record-TreeNode"],
+)
+def test_round_trip_preserves_every_field(registry, choice):
+    value = everything(choice)
+    data = AvroSerializer(registry).serialize(value, subject=SUBJECT)
+    decoded = AvroDeserializer(registry, reader=Everything).deserialize(data)
+    assert decoded.value == value
+    assert type(decoded.value.choice) is type(choice)
+    assert isinstance(decoded.value.signal, Color)
+
+
+def test_enum_union_reads_back_the_right_enum(registry):
+    value = everything()
+    value.signal = Priority.LOW
+    data = AvroSerializer(registry).serialize(value, subject=SUBJECT)
+    assert (
+        AvroDeserializer(registry, reader=Everything).deserialize(data).value.signal is Priority.LOW
+    )
+
+
+def test_wrong_type_names_the_field(registry):
+    value = everything()
+    value.tree.children[0].label = 5  # type: ignore[assignment]
+    with pytest.raises(InvalidValue) as err:
+        AvroSerializer(registry).serialize(value, subject=SUBJECT)
+    assert err.value.field_path == "Everything.tree.children[0].label"
+
+
+def test_dict_in_place_of_a_record_class_still_encodes(registry):
+    value = everything()
+    value.amount = {"amount": decimal.Decimal("1.00"), "currency": "EUR"}  # type: ignore[assignment]
+    data = AvroSerializer(registry).serialize(value, subject=SUBJECT)
+    decoded = AvroDeserializer(registry, reader=Everything).deserialize(data).value
+    assert decoded.amount == Money(amount=decimal.Decimal("1.00"))
+
+
+def test_record_where_a_dict_is_needed_is_named(registry):
+    value = everything()
+    value.amount = "twelve"  # type: ignore[assignment]
+    with pytest.raises(InvalidValue) as err:
+        AvroSerializer(registry).serialize(value, subject=SUBJECT)
+    assert err.value.field_path == "Everything.amount"
