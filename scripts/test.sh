@@ -8,4 +8,5 @@ export PATH="$PWD/.venv/bin:$PATH"
 
 echo "== ruff";  ruff check . && ruff format --check .
 echo "== mypy";  mypy
+echo "== codegen drift"; eventflow codegen --check
 echo "== pytest"; pytest "$@"
