@@ -29,10 +29,11 @@ from eventflow.contracts.resolution_form import resolution_key
 __all__ = ["check_compatibility", "check_reader_writer", "confluent_messages"]
 
 _CACHE_LIMIT = 200_000
+_Raw = tuple[RawIncompatibility, ...]
 # (reader resolution form, writer resolution form) -> raw findings, for pairs already seen.
 # Compatible pairs are reused for any schema with the same forms; incompatible ones only
-# for the same texts (their locations depend on the text's layout).
-_pair_cache: dict[tuple[str, str], tuple[str, str, tuple[RawIncompatibility, ...]] | None] = {}
+# for the same schema objects (their findings point at those objects' nodes and files).
+_pair_cache: dict[tuple[str, str], tuple[ParsedSchema, ParsedSchema, _Raw] | None] = {}
 
 
 def _compare_cached(
@@ -43,7 +44,7 @@ def _compare_cached(
         entry = _pair_cache[key]
         if entry is None:
             return ()
-        if entry[0] == reader.text and entry[1] == writer.text and entry[2]:
+        if entry[0] is reader and entry[1] is writer:
             return entry[2]
     try:
         raw = compare(reader.root, writer.root)
@@ -51,7 +52,7 @@ def _compare_cached(
         return exc
     if len(_pair_cache) >= _CACHE_LIMIT:
         _pair_cache.clear()
-    _pair_cache[key] = (reader.text, writer.text, raw) if raw else None
+    _pair_cache[key] = (reader, writer, raw) if raw else None
     return raw
 
 

@@ -37,7 +37,7 @@ def describe(raw: RawIncompatibility, new_is_reader: bool, version: int | None) 
         return f"field {field!r} of {old} has no default and the new schema removed it: {who}"
     if kind is IncompatibilityType.TYPE_MISMATCH:
         return (
-            f"{_what(reader)} in {reader_side} cannot read {_what(writer)} of {writer_side}: {who}"
+            f"{reader_side} reads {_what(reader)} where {writer_side} writes {_what(writer)}: {who}"
         )
     if kind is IncompatibilityType.NAME_MISMATCH:
         return (

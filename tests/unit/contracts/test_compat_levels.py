@@ -146,3 +146,12 @@ def test_confluent_messages_for_other_types() -> None:
         "'[B]' at path '/symbols' in the old schema', additionalInfo:'[B]'}",
     ]
     assert confluent_messages(check_compatibility(old, [old], L.BACKWARD)) == []
+
+
+def test_cached_findings_never_leak_another_files_locations() -> None:
+    text_new = json.dumps({"type": "record", "name": "R", "fields": [{"name": "z", "type": "int"}]})
+    first = check_compatibility(parse_schema(text_new, source="one.avsc"), [V1], L.BACKWARD)
+    second = check_compatibility(parse_schema(text_new, source="two.avsc"), [V1], L.BACKWARD)
+    assert [i.source for i in first.incompatibilities] == ["one.avsc"]
+    assert [i.source for i in second.incompatibilities] == ["two.avsc"]
+    assert second.incompatibilities[0].line == 1

@@ -23,6 +23,10 @@ from eventflow.cli.schema.diff import diff  # noqa: E402
 
 schema.add_command(diff)
 
+from eventflow.cli.schema.compat import compat  # noqa: E402
+
+schema.add_command(compat)
+
 from eventflow.cli.schema.check import check  # noqa: E402
 
 schema.add_command(check)
