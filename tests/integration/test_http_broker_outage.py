@@ -47,7 +47,9 @@ def all_event_ids(bootstrap: str) -> set[str]:
         if msg is None or msg.error():
             continue
         idle_since = time.monotonic()
-        ids.add(dict(msg.headers() or [])["event_id"].decode())
+        event_id = dict(msg.headers() or [])["event_id"]
+        assert isinstance(event_id, bytes)
+        ids.add(event_id.decode())
     consumer.close()
     return ids
 
