@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from eventflow.contracts import CompatibilityLevel, Incompatibility, check_compatibility
+import httpx
+
+from eventflow.contracts import (
+    CompatibilityLevel,
+    Incompatibility,
+    ParsedSchema,
+    check_compatibility,
+)
 from eventflow.contracts.manifest import SubjectEntry
 from eventflow.workspace import git
 from eventflow.workspace.history import SubjectHistory, git_histories, registry_histories
@@ -23,6 +31,8 @@ class SubjectVerdict:
     incompatibilities: tuple[Incompatibility, ...]
     labels: tuple[str, ...]  # label of each earlier version, oldest first
     notes: tuple[str, ...] = ()
+    # (source, line, column) of each incompatibility, references followed (see ``locate``)
+    positions: tuple[tuple[str | None, int | None, int | None], ...] = ()
 
     @property
     def status(self) -> str:
@@ -50,9 +60,10 @@ def check_against(ws: Workspace, histories: Mapping[str, SubjectHistory]) -> lis
             checked = 0
         else:
             checked = len(history.versions) if level.transitive else 1
+        positions = tuple(locate(ws, entry.file, inc) for inc in result.incompatibilities)
         verdicts.append(SubjectVerdict(
             entry, str(ws.path_of(entry.file)), level, len(history.versions), checked,
-            result.incompatibilities, history.labels, history.notes,
+            result.incompatibilities, history.labels, history.notes, positions,
         ))  # fmt: skip
     return verdicts
 
@@ -69,14 +80,79 @@ def check_against_git(ws: Workspace, ref: str) -> list[SubjectVerdict]:
     return check_against(ws, histories)
 
 
-def check_against_registry(ws: Workspace, url: str) -> list[SubjectVerdict]:
+def check_against_registry(
+    ws: Workspace, url: str, *, transport: httpx.BaseTransport | None = None
+) -> list[SubjectVerdict]:
     """Check the workspace against what a Confluent-compatible registry holds."""
     wanted = {
         s.subject: s.compatibility.transitive
         for s in ws.manifest.subjects
         if s.compatibility is not CompatibilityLevel.NONE
     }
-    return check_against(ws, registry_histories(wanted, url))
+    return check_against(ws, registry_histories(wanted, url, transport=transport))
+
+
+def locate(
+    ws: Workspace, file: str, inc: Incompatibility
+) -> tuple[str | None, int | None, int | None]:
+    """(source, line, column) of ``inc`` found for the schema of ``file``.
+
+    The engine places findings inside the new schema's own text; a finding inside a shared
+    type (e.g. a field of ``Envelope`` seen from ``OrderPlaced``) is re-located here by walking
+    the reader pointer through the event into the file that defines the type.
+    """
+    if inc.line is not None or not inc.new_is_reader or file not in ws.by_file:
+        return inc.source, inc.line, inc.column
+    owner = {name: schema for schema in ws.by_file.values() for name in schema.named_types}
+    spot = _walk_into_references(ws.by_file[file], inc.location, owner)
+    if spot is not None and spot[0].source == inc.source:
+        position = spot[0].locate(spot[1])
+        if position is not None:
+            return inc.source, position[0], position[1]
+    return inc.source, None, None
+
+
+def _walk_into_references(
+    schema: ParsedSchema, pointer: str, owner: Mapping[str, ParsedSchema]
+) -> tuple[ParsedSchema, str] | None:
+    doc, here, prefix = schema.json, schema, ""
+    for raw in pointer.strip("/").split("/"):
+        token = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(doc, str) and doc in owner:
+            here = owner[doc]
+            found = _definition(here.json, doc, "")
+            if found is None:
+                return None
+            doc, prefix = found
+        if isinstance(doc, dict) and token in doc:
+            doc = doc[token]
+        elif isinstance(doc, list) and token.isdigit() and int(token) < len(doc):
+            doc = doc[int(token)]
+        else:
+            return None
+        prefix = f"{prefix}/{raw}"
+    return here, prefix
+
+
+def _definition(doc: Any, fullname: str, pointer: str) -> tuple[Any, str] | None:
+    """The JSON of the named type ``fullname`` defined in ``doc``, with its pointer."""
+    if isinstance(doc, dict):
+        name = doc.get("name")
+        if isinstance(name, str) and doc.get("type") in {"record", "error", "enum", "fixed"}:
+            space = doc.get("namespace")
+            full = name if "." in name or not space else f"{space}.{name}"
+            if full == fullname or (not space and fullname.endswith(f".{name}")):
+                return doc, pointer
+        items: Iterable[tuple[str, Any]] = doc.items()
+    elif isinstance(doc, list):
+        items = ((str(i), v) for i, v in enumerate(doc))
+    else:
+        return None
+    for key, value in items:
+        found = _definition(value, fullname, f"{pointer}/{key}")
+        if found is not None:
+            return found
+    return None
 
 
 def display_path(path: str, cwd: Path | None = None) -> str:

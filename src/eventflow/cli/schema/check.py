@@ -25,9 +25,10 @@ from eventflow.workspace.gate import (
 
 
 def _location(verdict: SubjectVerdict, inc: Incompatibility) -> tuple[str, int | None, int | None]:
-    source = inc.source if inc.source and Path(inc.source).is_file() else verdict.file
-    line = inc.line if source == inc.source else None
-    column = inc.column if line is not None else None
+    index = verdict.incompatibilities.index(inc)
+    source, line, column = verdict.positions[index] if verdict.positions else (None, None, None)
+    if not source or not Path(source).is_file():
+        source, line, column = verdict.file, None, None
     return display_path(source), line, column
 
 

@@ -1,0 +1,293 @@
+"""``eventflow schema check`` against git history in temporary repositories (real git, real CLI)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from eventflow.cli import main
+from eventflow.workspace import load_workspace
+from eventflow.workspace.gate import check_against_registry
+from eventflow.workspace.history import RegistryUnavailable, registry_histories
+from tests.unit.workspace.git_helpers import commit_all, copy_schemas, edit, init_repo
+
+ORDER = "events/OrderPlaced.avsc"
+CUSTOMER = (
+    '{"name": "customer_id", "type": "string", "doc": "Id of the customer who placed the order."},'
+)
+REQUIRED_FIELD = (
+    CUSTOMER + '\n          {"name": "channel", "type": "string", "doc": "Sales channel."},'
+)
+OPTIONAL_FIELD = CUSTOMER + (
+    '\n          {"name": "channel", "type": ["null", "string"], '
+    '"default": null, "doc": "Sales channel."},'
+)
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    repo = init_repo(tmp_path / "repo")
+    copy_schemas(repo)
+    commit_all(repo, "contracts")
+    monkeypatch.chdir(repo)
+    return repo
+
+
+def check(*args: str):
+    return CliRunner().invoke(main, ["schema", "check", *args])
+
+
+def test_unchanged_contracts_pass(repo: Path):
+    result = check("--against", "HEAD")
+    assert result.exit_code == 0, result.output
+    assert "14 subject(s) checked up to git HEAD: all compatible" in result.output
+
+
+def test_required_field_added_fails_every_topic_subject_with_file_line_and_hint(repo: Path):
+    edit(repo / "schemas/avro" / ORDER, CUSTOMER, REQUIRED_FIELD)
+    result = check()
+    assert result.exit_code == 1, result.output
+    for topic in ("raw", "validated", "enriched"):
+        assert (
+            f"FAIL      events.{topic}.v1-com.eventflow.events.OrderPlaced "
+            "(BACKWARD_TRANSITIVE, owner orders-team)" in result.output
+        )
+    assert (
+        "  schemas/avro/events/OrderPlaced.avsc:21:11: READER_FIELD_MISSING_DEFAULT_VALUE "
+        "at /fields/1/type/fields/2 (against commit "
+    ) in result.output
+    assert "hint: " in result.output
+    assert "ok        events.raw.v1-com.eventflow.events.UserRegistered" in result.output
+    assert result.output.rstrip().endswith("up to git HEAD: 3 incompatible")
+
+
+def test_optional_field_added_passes(repo: Path):
+    edit(repo / "schemas/avro" / ORDER, CUSTOMER, OPTIONAL_FIELD)
+    result = check("--against", "HEAD")
+    assert result.exit_code == 0, result.output
+
+
+def test_github_annotations_are_deduplicated_across_topics(repo: Path):
+    edit(repo / "schemas/avro" / ORDER, CUSTOMER, REQUIRED_FIELD)
+    result = check("--format", "github")
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(
+        "::error file=schemas/avro/events/OrderPlaced.avsc,line=21,col=11::"
+        "events.raw.v1-com.eventflow.events.OrderPlaced, events.validated.v1-com.eventflow.events"
+        ".OrderPlaced, events.enriched.v1-com.eventflow.events.OrderPlaced: "
+        "READER_FIELD_MISSING_DEFAULT_VALUE"
+    )
+
+
+def test_json_report(repo: Path):
+    edit(repo / "schemas/avro" / ORDER, CUSTOMER, REQUIRED_FIELD)
+    result = check("--format", "json")
+    assert result.exit_code == 1
+    report = json.loads(result.output)
+    assert report["compatible"] is False
+    failing = [s for s in report["subjects"] if s["status"] == "incompatible"]
+    assert [s["subject"] for s in failing] == [
+        f"events.{t}.v1-com.eventflow.events.OrderPlaced" for t in ("raw", "validated", "enriched")
+    ]
+    inc = failing[0]["incompatibilities"][0]
+    assert {k: inc[k] for k in ("type", "location", "file", "line", "column", "version")} == {
+        "type": "READER_FIELD_MISSING_DEFAULT_VALUE",
+        "location": "/fields/1/type/fields/2",
+        "file": "schemas/avro/events/OrderPlaced.avsc",
+        "line": 21,
+        "column": 11,
+        "version": 1,
+    }
+    assert inc["against"].startswith("commit ")
+
+
+def test_transitive_level_checks_every_committed_version(repo: Path):
+    user = repo / "schemas/avro/events/UserRegistered.avsc"
+    bio = (
+        '{\n            "name": "bio",\n            "type": ["null", "string"],\n'
+        '            "default": null,\n            "doc": "Free text the user wrote about '
+        'themselves; input of the text enrichers."\n          }'
+    )
+    text = user.read_text()
+    assert bio in text
+    # v2: bio removed (a reader ignores it: backward compatible)
+    user.write_text(text.replace(",\n          " + bio, ""))
+    commit_all(repo, "drop bio")
+    # v3 (working tree): bio comes back as an int with a default: fine against v2 only
+    edit(
+        user,
+        '"doc": "True when the user agreed to receive marketing e-mail."\n          }',
+        '"doc": "True when the user agreed to receive marketing e-mail."\n          },\n'
+        '          {"name": "bio", "type": "int", "default": 0, "doc": "Bio length."}',
+    )
+    result = check()
+    assert result.exit_code == 1, result.output
+    assert "TYPE_MISMATCH at /fields/1/type/fields/5/type" in result.output
+    assert "checked 2 of 2" not in result.output
+    # the same change under plain BACKWARD (latest version only) passes
+    edit(
+        repo / "schemas/avro/manifest.yaml",
+        "file: events/UserRegistered.avsc\n    partition_key: payload.user_id\n"
+        "    compatibility: BACKWARD_TRANSITIVE",
+        "file: events/UserRegistered.avsc\n    partition_key: payload.user_id\n"
+        "    compatibility: BACKWARD",
+    )
+    result = check()
+    assert result.exit_code == 0, result.output
+    assert "events.raw.v1-com.eventflow.events.UserRegistered (BACKWARD, checked 1 of 2 " in (
+        result.output
+    )
+
+
+def test_shared_type_change_is_checked_for_every_event_that_refers_to_it(repo: Path):
+    edit(
+        repo / "schemas/avro/common/Envelope.avsc",
+        '"fields": [',
+        '"fields": [\n    {"name": "tenant", "type": "string", "doc": "Tenant."},',
+    )
+    result = check()
+    assert result.exit_code == 1
+    assert "FAIL      com.eventflow.common.Envelope (FULL_TRANSITIVE" in result.output
+    for name in ("OrderPlaced", "UserRegistered", "PaymentFailed"):
+        assert f"FAIL      events.raw.v1-com.eventflow.events.{name}" in result.output
+    assert "ok        events.dlq.v1-value" in result.output
+    assert (
+        "schemas/avro/common/Envelope.avsc:7:5: READER_FIELD_MISSING_DEFAULT_VALUE at /fields/0/type/fields/0"
+        in (result.output)
+    )
+
+
+def test_a_new_event_type_passes_as_new(repo: Path):
+    schemas = repo / "schemas/avro"
+    doc = json.loads((schemas / "events/PaymentFailed.avsc").read_text())
+    doc["name"] = "PaymentSucceeded"
+    doc["fields"][1]["type"]["name"] = "PaymentSucceededPayload"
+    doc["fields"][1]["type"]["fields"][4]["type"]["name"] = "PaymentSucceededReason"
+    (schemas / "events/PaymentSucceeded.avsc").write_text(json.dumps(doc, indent=2))
+    edit(
+        schemas / "manifest.yaml",
+        "\ndead_letter:",
+        "\n  - event_type: payment.succeeded\n"
+        "    record: com.eventflow.events.PaymentSucceeded\n"
+        "    file: events/PaymentSucceeded.avsc\n    partition_key: payload.order_id\n"
+        "    compatibility: BACKWARD_TRANSITIVE\n    owner: payments-team\n\ndead_letter:",
+    )
+    result = check()
+    assert result.exit_code == 0, result.output
+    assert (
+        "new       events.raw.v1-com.eventflow.events.PaymentSucceeded: no earlier version "
+        "up to git HEAD; passes"
+    ) in result.output
+
+
+def test_bad_input_exits_2_and_writes_nothing(repo: Path, tmp_path: Path):
+    result = check("--against", "no-such-ref")
+    assert result.exit_code == 2
+    assert "git ref 'no-such-ref' not found" in result.output
+    edit(
+        repo / "schemas/avro/manifest.yaml",
+        "compatibility: BACKWARD_TRANSITIVE",
+        "compatibility: SIDEWAYS",
+    )
+    result = check()
+    assert result.exit_code == 2
+    assert "manifest.yaml:49: event_types[0].compatibility 'SIDEWAYS' is not a compatibility" in (
+        result.output
+    )
+    assert check("--format", "xml").exit_code == 2
+    assert check("--against", "HEAD", "--registry", "http://x").exit_code == 2
+    outside = copy_schemas(tmp_path / "not-a-repo")
+    result = check("--root", str(outside))
+    assert result.exit_code == 2
+    assert "not inside a git repository" in result.output
+    status = json.dumps(sorted(p.name for p in repo.iterdir()))
+    assert status == '[".git", "schemas"]'
+
+
+# -- registry history (Confluent REST), the HTTP side faked with httpx.MockTransport ----------
+
+
+def _fake_registry(ws, subjects_with_versions):
+    bodies = {}
+    for subject, versions in subjects_with_versions.items():
+        for number, (schema, refs) in enumerate(versions, start=1):
+            bodies[(subject, number)] = {
+                "subject": subject,
+                "version": number,
+                "id": number,
+                "schema": schema,
+                "references": refs,
+            }
+    calls = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request.url.path)
+        parts = request.url.path.strip("/").split("/")
+        subject = parts[1]
+        if len(parts) == 3:
+            numbers = [n for (s, n) in bodies if s == subject]
+            if not numbers:
+                return httpx.Response(404, json={"error_code": 40401, "message": "not found"})
+            return httpx.Response(200, json=sorted(numbers))
+        body = bodies.get((subject, int(parts[3])))
+        return httpx.Response(200, json=body) if body else httpx.Response(404, json={})
+
+    return httpx.MockTransport(handler), calls
+
+
+def test_registry_history_resolves_references_and_picks_versions():
+    ws = load_workspace(Path(__file__).resolve().parents[3] / "schemas/avro")
+    envelope = ws.schema_for_subject("com.eventflow.common.Envelope").text
+    user = ws.schema_for_event_type("user.registered")
+    subject = "events.raw.v1-com.eventflow.events.UserRegistered"
+    shared_subjects = ws.manifest.subject(subject).references
+    refs = [{"name": s, "subject": s, "version": 1} for s in shared_subjects]
+    shared: dict[str, list[tuple[str, list[dict[str, object]]]]] = {
+        s: [(ws.schema_for_subject(s).text, [])] for s in shared_subjects
+    }
+    transport, calls = _fake_registry(
+        ws,
+        {
+            **shared,
+            "events.raw.v1-com.eventflow.events.UserRegistered": [
+                (user.text, refs),
+                (user.text, refs),
+            ],
+        },
+    )
+    found = registry_histories(
+        {
+            "events.raw.v1-com.eventflow.events.UserRegistered": True,
+            "com.eventflow.common.Envelope": False,
+            "events.dlq.v1-value": True,
+        },
+        "http://reg",
+        transport=transport,
+    )
+    assert len(found["events.raw.v1-com.eventflow.events.UserRegistered"].versions) == 2
+    assert found["events.raw.v1-com.eventflow.events.UserRegistered"].versions[0].canonical == (
+        user.canonical
+    )
+    assert found["com.eventflow.common.Envelope"].versions[0].text == envelope
+    assert found["events.dlq.v1-value"].versions == ()
+    assert "/subjects/events.dlq.v1-value/versions" in calls
+    verdicts = check_against_registry(ws, "http://reg", transport=transport)
+    assert all(v.status in {"ok", "new"} for v in verdicts)
+
+
+def test_unreachable_registry_is_an_environment_failure(repo: Path):
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused", request=request)
+
+    ws = load_workspace(repo / "schemas/avro")
+    with pytest.raises(RegistryUnavailable, match=r"registry http://reg did not answer"):
+        check_against_registry(ws, "http://reg", transport=httpx.MockTransport(refuse))
+    result = check("--registry", "http://127.0.0.1:9")
+    assert result.exit_code == 3
+    assert "registry http://127.0.0.1:9 did not answer" in result.output
