@@ -1,0 +1,298 @@
+"""Helpers for the pipeline's integration tests: isolated topic lanes, real service
+subprocesses (for kill -9), event factories encoding with the real registry."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from eventflow.config import PipelineSettings, Settings
+from eventflow.consumers.codec import RegistryCodec
+from eventflow.consumers.operations import StoredDeadLetter, list_dead_letters, topic_size
+from eventflow.kafka.admin import TopicAdmin
+from eventflow.kafka.producer import DurableProducer
+from eventflow.kafka.topics_file import TopicSpec
+from eventflow.registry.client import RegistryClient, SchemaReference
+from eventflow.serde import AvroSerializer
+from eventflow.workspace import load_workspace
+
+REPO = Path(__file__).resolve().parents[2]
+SCHEMAS = REPO / "schemas" / "avro"
+RULES = REPO / "rules"
+RAW_SUBJECT = "events.raw.v1-{record}"
+RECORDS = {
+    "order.placed": "com.eventflow.events.OrderPlaced",
+    "user.registered": "com.eventflow.events.UserRegistered",
+    "payment.failed": "com.eventflow.events.PaymentFailed",
+}
+
+
+def register_contracts(registry_url: str) -> None:
+    """What `eventflow schema register` does: every subject, shared types first, by reference."""
+    workspace = load_workspace(SCHEMAS)
+    with RegistryClient(registry_url, timeout_s=60) as client:
+        for entry in workspace.registration_order():
+            refs = [
+                SchemaReference(name=ref, subject=ref, version=client.list_versions(ref)[-1])
+                for ref in entry.references
+            ]
+            client.register(entry.subject, workspace.schema_for_subject(entry.subject).text, refs)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until(
+    check: Callable[[], bool], timeout_s: float, what: str, interval: float = 0.25
+) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout_s:.0f}s waiting for {what}")
+
+
+@dataclass
+class Lane:
+    """A private set of pipeline topics + database, so tests never see each other's events."""
+
+    bootstrap: str
+    registry_url: str
+    run: str
+    workdir: Path
+    rules_dir: Path = RULES
+
+    @property
+    def raw(self) -> str:
+        return f"it-{self.run}.raw"
+
+    @property
+    def validated(self) -> str:
+        return f"it-{self.run}.validated"
+
+    @property
+    def enriched(self) -> str:
+        return f"it-{self.run}.enriched"
+
+    @property
+    def dlq(self) -> str:
+        return f"it-{self.run}.dlq"
+
+    @property
+    def db_path(self) -> Path:
+        return self.workdir / "events.db"
+
+    def pipeline(self, **overrides: Any) -> PipelineSettings:
+        values: dict[str, Any] = dict(
+            raw_topic=self.raw,
+            validated_topic=self.validated,
+            enriched_topic=self.enriched,
+            dlq_topic=self.dlq,
+            rules_dir=self.rules_dir,
+            enrichment_dir=RULES / "enrichment",
+            database_url=f"sqlite:///{self.db_path}",
+            backoff_initial_ms=100,
+            backoff_max_ms=1000,
+            validator_group=f"validator-{self.run}",
+            enricher_group=f"enricher-{self.run}",
+            writer_group=f"writer-{self.run}",
+        )
+        values.update(overrides)
+        return PipelineSettings(**values)
+
+    def settings(self, **overrides: Any) -> Settings:
+        base = Settings()
+        return base.model_copy(
+            update={
+                "pipeline": self.pipeline(**overrides),
+                "kafka": base.kafka.model_copy(update={"bootstrap_servers": self.bootstrap}),
+                "registry": base.registry.model_copy(update={"url": self.registry_url}),
+            }
+        )
+
+    def env(self, **overrides: Any) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("EVENTFLOW_")}
+        env["EVENTFLOW_KAFKA__BOOTSTRAP_SERVERS"] = self.bootstrap
+        env["EVENTFLOW_REGISTRY__URL"] = self.registry_url
+        for key, value in self.pipeline(**overrides).model_dump().items():
+            if value is not None:
+                env[f"EVENTFLOW_PIPELINE__{key.upper()}"] = str(value)
+        return env
+
+    def size(self, topic: str) -> int:
+        return topic_size(self.bootstrap, topic)
+
+    def dead_letters(self) -> list[StoredDeadLetter]:
+        codec = RegistryCodec(RegistryClient(self.registry_url))
+        return list(list_dead_letters(self.bootstrap, self.dlq, codec))
+
+
+def make_lane(bootstrap: str, registry_url: str, workdir: Path, *, partitions: int = 3) -> Lane:
+    lane = Lane(bootstrap, registry_url, uuid.uuid4().hex[:10], workdir)
+    specs = [
+        TopicSpec(name, partitions, 1, {}) for name in (lane.raw, lane.validated, lane.enriched)
+    ]
+    TopicAdmin(bootstrap).apply([*specs, TopicSpec(lane.dlq, 1, 1, {})])
+    return lane
+
+
+class ServiceProcess:
+    """``eventflow serve KIND`` as a real subprocess (SIGTERM-able and kill -9-able)."""
+
+    def __init__(self, kind: str, lane: Lane, **overrides: Any) -> None:
+        self.kind = kind
+        self.metrics_port = free_port()
+        self.log_path = lane.workdir / f"{kind}-{self.metrics_port}.log"
+        self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop/kill
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "eventflow",
+                "serve",
+                kind,
+                "--metrics-port",
+                str(self.metrics_port),
+            ],
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            env=lane.env(**overrides),
+            cwd=lane.workdir,
+        )
+
+    def metric(self, name: str) -> float:
+        """Sum of the samples of ``name`` on this process's /metrics (0 when not up yet)."""
+        try:
+            text = httpx.get(f"http://127.0.0.1:{self.metrics_port}/metrics", timeout=2).text
+        except httpx.HTTPError:
+            return 0.0
+        total = 0.0
+        for line in text.splitlines():
+            if line.startswith(name + "{") or line.startswith(name + " "):
+                total += float(line.rsplit(" ", 1)[1])
+        return total
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def kill9(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(10)
+        self._log.close()
+
+    def stop(self) -> int | None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+        self._log.close()
+        return self.process.returncode
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace")[-4000:]
+
+
+class Events:
+    """Builds raw events as the HTTP producer would and encodes them with the registry."""
+
+    def __init__(self, registry_url: str) -> None:
+        self._serializer = AvroSerializer(RegistryClient(registry_url))
+        self._workspace = load_workspace(SCHEMAS)
+
+    def encode(self, event_type: str, value: dict[str, Any]) -> bytes:
+        record = RECORDS[event_type]
+        return self._serializer.serialize(
+            value,
+            subject=RAW_SUBJECT.format(record=record),
+            schema=self._workspace.schema_for_event_type(event_type),
+        )
+
+    @staticmethod
+    def envelope(event_type: str, event_id: str | None = None) -> dict[str, Any]:
+        now = datetime.now(UTC).replace(microsecond=0)
+        event_id = event_id or str(uuid.uuid4())
+        return {
+            "event_id": event_id,
+            "event_type": event_type,
+            "source": "it",
+            "occurred_at": now,
+            "received_at": now,
+            "correlation_id": event_id,
+            "causation_id": None,
+        }
+
+    def order(
+        self, order_id: str, *, total: str = "19.90", quantity: int = 2, price: str = "9.95"
+    ) -> tuple[str, bytes, bytes]:
+        env = self.envelope("order.placed")
+        value = {
+            "envelope": env,
+            "payload": {
+                "order_id": order_id,
+                "customer_id": "c-1",
+                "line_items": [
+                    {"sku": "SKU-1", "quantity": quantity, "unit_price": Decimal(price)}
+                ],
+                "total": Decimal(total),
+                "currency": "EUR",
+                "shipping_address": {
+                    "recipient": "Ada",
+                    "street": "1 Main St",
+                    "city": "Bern",
+                    "postal_code": "3000",
+                    "country": "CH",
+                },
+            },
+            "validation": None,
+            "enrichment": None,
+        }
+        return env["event_id"], order_id.encode(), self.encode("order.placed", value)
+
+    def user(self, user_id: str, bio: str | None) -> tuple[str, bytes, bytes]:
+        env = self.envelope("user.registered")
+        value = {
+            "envelope": env,
+            "payload": {
+                "user_id": user_id,
+                "email": f"{user_id}@example.org",
+                "display_name": "Ada",
+                "locale": "en-GB",
+                "marketing_opt_in": True,
+                "bio": bio,
+            },
+            "validation": None,
+            "enrichment": None,
+        }
+        return env["event_id"], user_id.encode(), self.encode("user.registered", value)
+
+
+def produce(
+    bootstrap: str, topic: str, records: Iterable[tuple[bytes | None, bytes | None]]
+) -> list[tuple[int, int]]:
+    """Send (key, value) records durably; return their (partition, offset) in order."""
+    producer = DurableProducer(bootstrap, linger_ms=20)
+    try:
+        futures = [producer.send(topic, value, key=key) for key, value in records]
+        return [(r.partition, r.offset) for r in (f.result(60) for f in futures)]
+    finally:
+        producer.close()

@@ -1,0 +1,154 @@
+"""Poison input and business-rule failures land on the dead-letter topic with their context
+while the pipeline keeps going; a DLQ replay after a fix lands the events in the database."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from eventflow.consumers.persistence import SqliteStore
+from tests.integration.pipeline_support import (
+    RULES,
+    Events,
+    ServiceProcess,
+    make_lane,
+    produce,
+    register_contracts,
+    wait_until,
+)
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def registry(registry_url: str) -> str:
+    register_contracts(registry_url)
+    return registry_url
+
+
+def test_each_poison_kind_is_dead_lettered_with_context_and_the_stream_continues(
+    kafka_bootstrap, registry, tmp_path
+):
+    lane = make_lane(kafka_bootstrap, registry, tmp_path, partitions=1)
+    events = Events(registry)
+    good = [events.order(f"good-{i}") for i in range(5)]
+    _, _, sample = good[0]
+    poison: dict[str, bytes | None] = {
+        "bad_magic_byte": b"\x07not avro at all",
+        "unknown_schema_id": b"\x00\x00\x0f\x42\x3f" + sample[5:],
+        "truncated_payload": sample[: len(sample) // 2],
+        "NullValue": None,
+    }
+    records: list[tuple[bytes | None, bytes | None]] = [(good[0][1], good[0][2])]
+    for i, value in enumerate(poison.values()):  # good, poison, good, poison, ..., good
+        records.append((f"poison-{i}".encode(), value))
+        records.append((good[i + 1][1], good[i + 1][2]))
+    positions = produce(kafka_bootstrap, lane.raw, records)
+    validator = ServiceProcess("validator", lane)
+    try:
+        wait_until(lambda: len(lane.dead_letters()) >= 4, 90, "4 dead letters")
+        wait_until(lambda: lane.size(lane.validated) >= 5, 30, "the good events to go on")
+    finally:
+        assert validator.stop() == 0, validator.output()
+    letters = {d.letter.error_type: d.letter for d in lane.dead_letters()}
+    assert set(letters) == set(poison)
+    offsets: dict[bytes | None, int] = {v: positions[i][1] for i, (_k, v) in enumerate(records)}
+    for kind, raw in poison.items():
+        letter = letters[kind]
+        assert letter.original_value == raw
+        assert letter.origin_topic == lane.raw and letter.origin_partition == 0
+        assert letter.origin_offset == offsets[raw]
+        assert letter.failing_service == "validator-service"
+        assert letter.consumer_group == f"validator-{lane.run}"
+        assert letter.attempt == 1 and letter.error_message
+    assert letters["unknown_schema_id"].schema_id == 0x0F423F
+    assert (
+        letters["truncated_payload"].stack_trace
+        and "Traceback" in letters["truncated_payload"].stack_trace
+    )
+    assert letters["bad_magic_byte"].original_key == b"poison-0"
+    assert lane.size(lane.validated) == 5, "every good event went on exactly once"
+
+
+def test_rule_failures_are_dead_lettered_then_replayed_after_the_fix(
+    kafka_bootstrap, registry, tmp_path
+):
+    # a rules "bug": orders must total at least 1000, so normal orders are dead-lettered
+    strict = tmp_path / "strict-rules"
+    strict.mkdir()
+    (strict / "order.placed.yaml").write_text(
+        "event_type: order.placed\nrules:\n"
+        "  - {id: order.total_minimum, field: payload.total, min: 1000}\n"
+    )
+    lane = make_lane(kafka_bootstrap, registry, tmp_path)
+    lane.rules_dir = strict
+    events = Events(registry)
+    orders = [events.order(f"o-{i}") for i in range(20)]
+    produce(kafka_bootstrap, lane.raw, [(k, v) for _id, k, v in orders])
+    validator = ServiceProcess("validator", lane)
+    enricher = ServiceProcess("enricher", lane)
+    writer = ServiceProcess("writer", lane)
+    try:
+        wait_until(lambda: len(lane.dead_letters()) >= 20, 90, "20 rule dead letters")
+        letter = lane.dead_letters()[0].letter
+        assert letter.error_type == "rule:order.total_minimum"
+        assert "payload.total must be at least 1000, got 19.90" in letter.error_message
+        assert letter.stack_trace is None
+        assert validator.stop() == 0
+        # the fix: the real rules; then replay the dead letters to their origin topic
+        lane.rules_dir = RULES
+        validator = ServiceProcess("validator", lane)
+        dry = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "eventflow",
+                "dlq",
+                "replay",
+                "--error-type",
+                "rule:order.",
+                "--dry-run",
+            ],
+            check=False,
+            env=lane.env(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert dry.returncode == 0, dry.stderr
+        assert "20 dead letter(s) would be replayed" in dry.stdout
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "eventflow",
+                "dlq",
+                "replay",
+                "--error-type",
+                "rule:order.",
+                "--service",
+                "validator-service",
+            ],
+            check=False,
+            env=lane.env(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        assert "replayed 20 dead letter(s)" in done.stdout
+        store = SqliteStore(lane.db_path)
+        wait_until(
+            lambda: store.count([i for i, _k, _v in orders]) == 20,
+            120,
+            "the replayed orders in the database",
+        )
+        row = store.get(orders[0][0])
+        assert row is not None and '"valid":true' in row["validation"]
+        assert len(lane.dead_letters()) == 20, "nothing failed a second time"
+        store.close()
+    finally:
+        for service in (validator, enricher, writer):
+            service.stop()
