@@ -1,0 +1,327 @@
+"""HTTP ingest benchmark: durable single-event req/s (p50/p99) and batch events/s.
+
+One run measures, against a real Kafka broker and the real registry:
+  * baseline: raw encode + produce of order.placed events in-process (AvroSerializer +
+    DurableProducer, acks=all, idempotent, every delivery awaited) -> events/s;
+  * single: POST /v1/events from a SECOND process over loopback, N keep-alive connections,
+    every answer is a 202 sent after Kafka acknowledged -> req/s, p50, p99;
+  * batch: POST /v1/events:batch (B events per request) from the second process -> events/s.
+Each is also printed as a ratio to the baseline measured in the same run.
+
+The API runs as `eventflow serve api --workers 1` in its own process. Without --bootstrap /
+--registry the bench starts a LocalBroker and a file-backed registry in a temporary folder.
+
+Usage: .venv/bin/python bench/http_ingest.py [--duration 10] [--concurrency 32]
+       [--batch-size 500] [--batch-concurrency 4] [--raw-events 20000] [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+REPO = Path(__file__).resolve().parents[1]
+SCHEMAS = REPO / "schemas" / "avro"
+API_KEY = "bench-key"
+
+
+def order_data(order_id: str) -> dict[str, Any]:
+    return {
+        "order_id": order_id,
+        "customer_id": "c-1",
+        "line_items": [{"sku": "SKU-1", "quantity": 2, "unit_price": "9.99"}],
+        "total": "19.98",
+        "currency": "EUR",
+        "shipping_address": {"recipient": "Ada", "street": "Main 1", "city": "Bern",
+                             "postal_code": "3000", "country": "CH"},
+    }  # fmt: skip
+
+
+# -- load generator (runs in its own process) -------------------------------------------------
+async def _exchange(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes
+) -> int:
+    writer.write(request)
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head[9:12])
+    length = 0
+    for line in head.split(b"\r\n"):
+        if line[:15].lower() == b"content-length:":
+            length = int(line[15:])
+    await reader.readexactly(length)
+    return status
+
+
+def _request(path: str, body: bytes, port: int) -> bytes:
+    return (
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nX-API-Key: {API_KEY}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
+
+
+async def _load(
+    port: int, mode: str, duration: float, concurrency: int, batch: int
+) -> dict[str, Any]:
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    run = uuid.uuid4().hex[:6]
+    warmup_end = time.perf_counter() + 1.0
+    deadline = warmup_end + duration
+    counter = 0
+
+    def body() -> bytes:
+        nonlocal counter
+        counter += 1
+        if mode == "single":
+            return json.dumps(
+                {"event_type": "order.placed", "data": order_data(f"{run}-{counter}")}
+            ).encode()
+        events = [{"event_type": "order.placed", "data": order_data(f"{run}-{counter}-{i}")}
+                  for i in range(batch)]  # fmt: skip
+        return json.dumps({"events": events}).encode()
+
+    path = "/v1/events" if mode == "single" else "/v1/events:batch"
+    prepared = [_request(path, body(), port) for _ in range(64 if mode == "single" else 8)]
+
+    async def worker(index: int) -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        i = index
+        while True:
+            request = (
+                prepared[i % len(prepared)] if mode == "batch" else _request(path, body(), port)
+            )
+            i += 1
+            started = time.perf_counter()
+            if started >= deadline:
+                break
+            status = await _exchange(reader, writer, request)
+            if started >= warmup_end:
+                latencies.append(time.perf_counter() - started)
+                statuses[status] = statuses.get(status, 0) + 1
+        writer.close()
+
+    await asyncio.gather(*(worker(i) for i in range(concurrency)))
+    latencies.sort()
+    count = len(latencies)
+    return {
+        "mode": mode, "requests": count, "statuses": statuses, "duration_s": duration,
+        "req_per_s": count / duration,
+        "events_per_s": count * (1 if mode == "single" else batch) / duration,
+        "p50_ms": latencies[count // 2] * 1000 if count else None,
+        "p99_ms": latencies[min(count - 1, int(count * 0.99))] * 1000 if count else None,
+    }  # fmt: skip
+
+
+def load_main(argv: list[str]) -> None:
+    port, mode, duration, concurrency, batch = argv
+    result = asyncio.run(_load(int(port), mode, float(duration), int(concurrency), int(batch)))
+    print(json.dumps(result))
+
+
+# -- orchestration ---------------------------------------------------------------------------
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait(url: str, timeout_s: float, proc: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"{proc.args!r} exited: {log.read_text()[-2000:]}")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"{url} did not answer 200 within {timeout_s}s; see {log}")
+
+
+def register_contracts(registry_url: str) -> None:
+    from eventflow.registry.client import RegistryClient, SchemaReference
+    from eventflow.workspace import load_workspace
+
+    workspace = load_workspace(SCHEMAS)
+    with RegistryClient(registry_url) as client:
+        for entry in workspace.registration_order():
+            refs = [
+                SchemaReference(ref, ref, client.list_versions(ref)[-1]) for ref in entry.references
+            ]
+            client.register(entry.subject, workspace.schema_for_subject(entry.subject).text, refs)
+
+
+def raw_baseline(bootstrap: str, registry_url: str, events: int) -> dict[str, Any]:
+    """Encode + produce ``events`` order.placed records in-process, await every ack."""
+    from eventflow.kafka.producer import DurableProducer
+    from eventflow.producers.http.adapters import RegistryEncoder, catalog_from_workspace
+    from eventflow.producers.http.avro_json import convert
+    from eventflow.registry.client import RegistryClient
+    from eventflow.workspace import load_workspace
+
+    workspace = load_workspace(SCHEMAS)
+    spec = catalog_from_workspace(workspace, "events.raw.v1").get("order.placed")
+    encoder = RegistryEncoder(
+        RegistryClient(registry_url),
+        {"order.placed": workspace.schema_for_event_type("order.placed")},
+    )
+    payload, _ = convert(spec.payload_schema, order_data("x"), path="data", named=spec.named,
+                         namespace=spec.payload_namespace)  # fmt: skip
+    producer = DurableProducer(bootstrap, client_id="bench-raw", linger_ms=5)
+    now = int(time.time() * 1000)
+    envelope = {"event_id": str(uuid.uuid4()), "event_type": "order.placed", "source": "bench",
+                "occurred_at": now, "received_at": now, "correlation_id": "c",
+                "causation_id": None}  # fmt: skip
+    record = {"envelope": envelope, "payload": payload, "validation": None, "enrichment": None}
+    encoder.encode(spec, record)  # warm the schema-id cache
+    started = time.perf_counter()
+    futures = []
+    for i in range(events):
+        record["envelope"]["event_id"] = str(uuid.uuid4())
+        payload["order_id"] = f"raw-{i}"
+        futures.append(
+            producer.send(
+                "events.raw.v1", encoder.encode(spec, record), key=payload["order_id"].encode()
+            )
+        )
+    for future in futures:
+        future.result(timeout=60)
+    elapsed = time.perf_counter() - started
+    producer.close()
+    return {"events": events, "seconds": elapsed, "events_per_s": events / elapsed}
+
+
+def run_load(port: int, mode: str, args: argparse.Namespace) -> dict[str, Any]:
+    concurrency = args.concurrency if mode == "single" else args.batch_concurrency
+    out = subprocess.run(
+        [sys.executable, __file__, "--load", str(port), mode, str(args.duration), str(concurrency),
+         str(args.batch_size)],
+        capture_output=True, text=True, check=True, timeout=args.duration + 120,
+    )  # fmt: skip
+    return dict(json.loads(out.stdout))
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    proc.wait(30)
+
+
+def report(results: dict[str, Any], args: argparse.Namespace) -> str:
+    raw, single, batch = results["raw"], results["single"], results["batch"]
+    return "\n".join([
+        f"raw encode+produce (in-process, acks=all): {raw['events_per_s']:,.0f} events/s",
+        f"single POST /v1/events, 1 worker, {args.concurrency} connections: "
+        f"{single['req_per_s']:,.0f} req/s, p50 {single['p50_ms']:.1f} ms, "
+        f"p99 {single['p99_ms']:.1f} ms, statuses {single['statuses']}, "
+        f"ratio to raw {results['single_ratio_to_raw']:.2f}",
+        f"batch POST /v1/events:batch x{args.batch_size}, {args.batch_concurrency} connections: "
+        f"{batch['events_per_s']:,.0f} events/s, p50 {batch['p50_ms']:.0f} ms, "
+        f"p99 {batch['p99_ms']:.0f} ms, statuses {batch['statuses']}, "
+        f"ratio to raw {results['batch_ratio_to_raw']:.2f}",
+        "goals: single >= 5,000 req/s with p99 <= 25 ms; batch >= 100,000 events/s",
+    ])  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--bootstrap")
+    parser.add_argument("--registry")
+    parser.add_argument("--duration", type=float, default=10.0)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--batch-concurrency", type=int, default=4)
+    parser.add_argument("--raw-events", type=int, default=20_000)
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    args = parser.parse_args()
+
+    from eventflow.kafka.admin import TopicAdmin
+    from eventflow.kafka.local import LocalBroker
+    from eventflow.kafka.topics_file import load_topics_file
+    from eventflow.producers.http.auth import hash_key
+
+    cleanups: list[Any] = []
+    tmp = Path(tempfile.mkdtemp(prefix="bench-http-"))
+    try:
+        bootstrap = args.bootstrap
+        if not bootstrap:
+            broker = LocalBroker(
+                tmp / "state", port=0, controller_port=0, heap="768m", start_timeout_s=180
+            )
+            bootstrap = broker.start()
+            cleanups.append(broker.stop)
+        TopicAdmin(bootstrap).apply(load_topics_file(REPO / "topics.yaml"))
+        registry_url = args.registry
+        if not registry_url:
+            port = _free_port()
+            log = tmp / "registry.log"
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "eventflow.registry", "--port", str(port),
+                 "--storage", "file", "--file", str(tmp / "registry.json")],
+                stdout=log.open("wb"), stderr=subprocess.STDOUT,
+            )  # fmt: skip
+            cleanups.append(lambda p=proc: _stop(p))
+            registry_url = f"http://127.0.0.1:{port}"
+            _wait(f"{registry_url}/subjects", 60, proc, log)
+        register_contracts(registry_url)
+
+        api_port = _free_port()
+        env = {
+            **os.environ,
+            "EVENTFLOW_KAFKA__BOOTSTRAP_SERVERS": bootstrap,
+            "EVENTFLOW_REGISTRY__URL": registry_url,
+            "EVENTFLOW_SCHEMAS_DIR": str(SCHEMAS),
+            "EVENTFLOW_API__KEYS": json.dumps([{"name": "bench", "sha256": hash_key(API_KEY)}]),
+            "EVENTFLOW_API__RATE_PER_SECOND": "0",
+        }
+        api_log = tmp / "api.log"
+        api = subprocess.Popen(
+            [sys.executable, "-m", "eventflow", "serve", "api", "--port", str(api_port),
+             "--workers", "1"],
+            env=env, stdout=api_log.open("wb"), stderr=subprocess.STDOUT, cwd=REPO,
+        )  # fmt: skip
+        cleanups.append(lambda: _stop(api))
+        _wait(f"http://127.0.0.1:{api_port}/readyz", 60, api, api_log)
+
+        raw = raw_baseline(bootstrap, registry_url, args.raw_events)
+        single = run_load(api_port, "single", args)
+        batch = run_load(api_port, "batch", args)
+        results = {
+            "raw": raw,
+            "single": single,
+            "batch": batch,
+            "single_ratio_to_raw": single["req_per_s"] / raw["events_per_s"],
+            "batch_ratio_to_raw": batch["events_per_s"] / raw["events_per_s"],
+            "cpus": os.cpu_count(),
+            "args": {k: str(v) for k, v in vars(args).items()},
+        }
+        print(report(results, args))
+        if args.json:
+            args.json.write_text(json.dumps(results, indent=2) + "\n")
+    finally:
+        for cleanup in reversed(cleanups):
+            try:
+                cleanup()
+            except Exception as exc:
+                print(f"cleanup failed: {exc}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--load":
+        load_main(sys.argv[2:])
+    else:
+        main()
