@@ -9,4 +9,5 @@ export PATH="$PWD/.venv/bin:$PATH"
 echo "== ruff";  ruff check . && ruff format --check .
 echo "== mypy";  mypy
 echo "== codegen drift"; eventflow codegen --check
+echo "== schema gate"; bash scripts/schema-gate.sh
 echo "== pytest"; pytest "$@"

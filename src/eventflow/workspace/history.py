@@ -186,7 +186,7 @@ def registry_histories(
 ) -> dict[str, SubjectHistory]:
     """Registered versions of each subject (``subjects``: name -> needs every version)."""
     out: dict[str, SubjectHistory] = {}
-    with httpx.Client(timeout=10.0, transport=transport) as client:
+    with httpx.Client(timeout=30.0, transport=transport) as client:
         registry = _Registry(url, client)
         for subject, every_version in subjects.items():
             numbers = registry.versions(subject)
