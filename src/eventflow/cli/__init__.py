@@ -10,6 +10,7 @@ from eventflow.cli.context import CliContext, run_guarded
 from eventflow.cli.demo import demo
 from eventflow.cli.dev import dev
 from eventflow.cli.dlq import dlq
+from eventflow.cli.registry import registry
 from eventflow.cli.replay import replay
 from eventflow.cli.schema import schema
 from eventflow.cli.serve import serve
@@ -29,6 +30,7 @@ def main(ctx: click.Context) -> None:
 main.add_command(dev)
 main.add_command(topics)
 main.add_command(codegen)
+main.add_command(registry)
 main.add_command(schema)
 main.add_command(serve)
 main.add_command(replay)

@@ -47,6 +47,9 @@ class KafkaSchemaLog:
                                    "enable.auto.commit": False, "enable.partition.eof": False,
                                    "fetch.wait.max.ms": 50})  # fmt: skip
         self._consumer.assign([TopicPartition(topic, 0, OFFSET_BEGINNING)])
+        # A second handle for end offsets: the tailing one is busy in consume() on its thread.
+        self._watermarks = Consumer({**common, "group.id": f"eventflow-registry-{uuid.uuid4().hex}",
+                                     "enable.auto.commit": False})  # fmt: skip
         self._produce_lock = threading.Lock()
 
     def append(self, key: bytes, value: bytes | None) -> int:
@@ -74,13 +77,16 @@ class KafkaSchemaLog:
 
     def end_position(self) -> int:
         try:
-            _, high = self._consumer.get_watermark_offsets(self._partition, timeout=self._timeout)
+            _, high = self._watermarks.get_watermark_offsets(self._partition, timeout=self._timeout)
         except KafkaException as exc:
             raise self._failed(exc) from exc
         return int(high)
 
     def read(self, timeout_s: float) -> list[RawRecord]:
-        messages = self._consumer.consume(num_messages=1000, timeout=timeout_s)
+        first = self._consumer.poll(timeout_s)  # returns as soon as one record is there
+        if first is None:
+            return []
+        messages = [first, *self._consumer.consume(num_messages=999, timeout=0)]
         out: list[RawRecord] = []
         for msg in messages:
             error = msg.error()
@@ -96,6 +102,7 @@ class KafkaSchemaLog:
     def close(self) -> None:
         self._producer.flush(self._timeout)
         self._consumer.close()
+        self._watermarks.close()
 
     def _failed(self, cause: object) -> BrokerError:
         return BrokerError(f"schema log {self._topic} on Kafka at {self._bootstrap}: {cause}",

@@ -1,0 +1,215 @@
+"""The registry controller: one method per REST operation, returning JSON-ready values.
+
+Routers parse HTTP and call these; these validate (``requests``), read the state under the
+store's view lock, and delegate writes to :class:`SubjectWrites` or config/mode records.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from eventflow.registry import errors as e
+from eventflow.registry import requests as rq
+from eventflow.registry.engine import EngineSchema, SchemaEngine
+from eventflow.registry.errors import Code, RegistryError
+from eventflow.registry.records import config_key, mode_key
+from eventflow.registry.state import RegistryState
+from eventflow.registry.store import RegistryStore
+from eventflow.registry.subjects import SchemaResolver, SubjectWrites, find_version, version_json
+
+
+class RegistryController:
+    def __init__(self, store: RegistryStore, engine: SchemaEngine) -> None:
+        self.store = store
+        self.resolver = SchemaResolver(engine)
+        self.writes = SubjectWrites(store, self.resolver)
+
+    # -- subjects ----------------------------------------------------------------------------
+
+    def list_subjects(self, query: dict[str, str]) -> list[str]:
+        prefix = query.get("subjectPrefix", "")
+        with self.store.view() as state:
+            if rq.flag(query, "deletedOnly"):
+                names = [s for s in state.subject_names(deleted=True)
+                         if not state.versions(s)]  # fmt: skip
+            else:
+                names = state.subject_names(deleted=rq.flag(query, "deleted"))
+        return [n for n in names if n.startswith(prefix)]
+
+    def list_versions(self, subject: str, query: dict[str, str]) -> list[int]:
+        deleted = rq.flag(query, "deleted")
+        with self.store.view() as state:
+            versions = state.versions(subject, deleted=deleted)
+            if not versions:
+                raise e.subject_not_found(subject)
+            return [v.claim.version for v in versions]
+
+    def get_version(self, subject: str, raw: str, query: dict[str, str]) -> dict[str, Any]:
+        number = rq.version_number(raw)
+        with self.store.view() as state:
+            return version_json(find_version(state, subject, number,
+                                             deleted=rq.flag(query, "deleted")))  # fmt: skip
+
+    def get_version_schema(self, subject: str, raw: str, query: dict[str, str]) -> Any:
+        return orjson.loads(self.get_version(subject, raw, query)["schema"])
+
+    def referenced_by(self, subject: str, raw: str) -> list[int]:
+        number = rq.version_number(raw)
+        with self.store.view() as state:
+            found = find_version(state, subject, number)
+            return state.referenced_by(subject, found.claim.version)
+
+    def register(self, subject: str, body: Any, query: dict[str, str]) -> dict[str, Any]:
+        request = rq.schema_request(body)
+        schema_id = self.writes.register(subject, request, normalize=rq.flag(query, "normalize"))
+        return {"id": schema_id}
+
+    def lookup(self, subject: str, body: Any, query: dict[str, str]) -> dict[str, Any]:
+        request = rq.schema_request(body)
+        deleted = rq.flag(query, "deleted")
+        with self.store.view() as state:
+            if subject not in state.subjects or not (state.versions(subject) or deleted):
+                raise e.subject_not_found(subject)
+            parsed = self.resolver.incoming(
+                state, request, normalize=rq.flag(query, "normalize"), subject=subject
+            )
+            for v in reversed(state.versions(subject, deleted=deleted)):
+                same_refs = v.claim.references == request.references
+                if v.claim.schema == parsed.text and same_refs:
+                    return version_json(v)
+        raise e.schema_not_found()
+
+    def delete_subject(self, subject: str, query: dict[str, str]) -> list[int]:
+        return self.writes.delete_subject(subject, permanent=rq.flag(query, "permanent"))
+
+    def delete_version(self, subject: str, raw: str, query: dict[str, str]) -> int:
+        number = rq.version_number(raw)
+        return self.writes.delete_version(subject, number, permanent=rq.flag(query, "permanent"))
+
+    # -- schemas by id -----------------------------------------------------------------------
+
+    def schema_by_id(self, raw: str) -> dict[str, Any]:
+        schema_id = rq.schema_id(raw)
+        with self.store.view() as state:
+            claim = state.schemas.get(schema_id)
+            if claim is None:
+                raise e.schema_not_found()
+            out: dict[str, Any] = {"schema": claim.schema}
+            if claim.references:
+                out["references"] = [r.to_json() for r in claim.references]
+            if claim.schema_type != "AVRO":
+                out["schemaType"] = claim.schema_type
+            return out
+
+    def schema_text_by_id(self, raw: str) -> Any:
+        return orjson.loads(self.schema_by_id(raw)["schema"])
+
+    def subjects_by_id(self, raw: str, query: dict[str, str]) -> list[str]:
+        return sorted({s for s, _ in self._uses(raw, query)})
+
+    def versions_by_id(self, raw: str, query: dict[str, str]) -> list[dict[str, Any]]:
+        return [{"subject": s, "version": v} for s, v in self._uses(raw, query)]
+
+    def _uses(self, raw: str, query: dict[str, str]) -> list[tuple[str, int]]:
+        schema_id = rq.schema_id(raw)
+        with self.store.view() as state:
+            if schema_id not in state.schemas:
+                raise e.schema_not_found()
+            return state.uses_of(schema_id, deleted=rq.flag(query, "deleted"))
+
+    # -- compatibility -----------------------------------------------------------------------
+
+    def check_compatibility(
+        self, subject: str, raw: str | None, body: Any, query: dict[str, str]
+    ) -> dict[str, Any]:
+        request = rq.schema_request(body)
+        number = None if raw is None else rq.version_number(raw)
+        with self.store.view() as state:
+            new = self.resolver.incoming(state, request, normalize=rq.flag(query, "normalize"),
+                                         subject=subject)  # fmt: skip
+            level = state.effective_compatibility(subject)
+            against = self._against(state, subject, number, level)
+            ok, messages = (True, []) if not against or level == "NONE" else (
+                self.resolver.engine.check(new, against, level))  # fmt: skip
+        out: dict[str, Any] = {"is_compatible": ok}
+        if rq.flag(query, "verbose"):
+            out["messages"] = messages
+        return out
+
+    def _against(
+        self, state: RegistryState, subject: str, number: int | None, level: str
+    ) -> list[EngineSchema]:
+        live = state.versions(subject)
+        if number is None:  # all versions: the level decides which ones matter
+            chosen = live if level.endswith("TRANSITIVE") else live[-1:]
+        elif number == rq.LATEST:
+            chosen = live[-1:]
+        else:
+            if not live:
+                raise e.subject_not_found(subject)
+            chosen = [find_version(state, subject, number)]
+        return [self.resolver.stored(state, v.claim) for v in chosen]
+
+    # -- config and mode ---------------------------------------------------------------------
+
+    def get_config(self, subject: str | None, query: dict[str, str]) -> dict[str, Any]:
+        with self.store.view() as state:
+            level = state.compatibility(subject)
+            if level is None:
+                if subject is not None and not rq.flag(query, "defaultToGlobal"):
+                    raise RegistryError(Code.SUBJECT_LEVEL_COMPATIBILITY_NOT_CONFIGURED,
+                                        f"Subject '{subject}' does not have subject-level "
+                                        "compatibility configured")  # fmt: skip
+                level = state.compatibility(None) or "BACKWARD"
+        return {"compatibilityLevel": level}
+
+    def put_config(self, subject: str | None, body: Any) -> dict[str, Any]:
+        level = rq.compatibility_level(body)
+        with self.store.writing() as state:
+            if subject is not None and state.effective_mode(subject) == "READONLY":
+                raise e.read_only(subject)
+            if state.compatibility(subject) != level:
+                self.store.append(config_key(subject), orjson.dumps({"compatibilityLevel": level}))
+        return {"compatibility": level}
+
+    def delete_config(self, subject: str | None) -> dict[str, Any]:
+        with self.store.writing() as state:
+            if subject is not None and subject not in state.subjects:
+                raise e.subject_not_found(subject)
+            previous = state.compatibility(subject) or "BACKWARD"
+            if state.compatibility(subject) is not None:
+                self.store.append(config_key(subject), None)
+        return {"compatibilityLevel": previous}
+
+    def get_mode(self, subject: str | None, query: dict[str, str]) -> dict[str, Any]:
+        with self.store.view() as state:
+            mode = state.mode(subject)
+            if mode is None:
+                if subject is not None and not rq.flag(query, "defaultToGlobal"):
+                    raise RegistryError(Code.SUBJECT_LEVEL_MODE_NOT_CONFIGURED,
+                                        f"Subject '{subject}' does not have subject-level mode "
+                                        "configured")  # fmt: skip
+                mode = state.effective_mode(None)
+        return {"mode": mode}
+
+    def put_mode(self, subject: str | None, body: Any, query: dict[str, str]) -> dict[str, Any]:
+        mode = rq.mode_value(body)
+        with self.store.writing() as state:
+            if mode == "IMPORT" and not rq.flag(query, "force"):
+                has_schemas = (bool(state.versions(subject, deleted=True)) if subject is not None
+                               else bool(state.subjects))  # fmt: skip
+                if has_schemas:
+                    raise e.not_permitted("Cannot import since found existing subjects")
+            if state.mode(subject) != mode:
+                self.store.append(mode_key(subject), orjson.dumps({"mode": mode}))
+        return {"mode": mode}
+
+    def delete_mode(self, subject: str) -> dict[str, Any]:
+        with self.store.writing() as state:
+            previous = state.mode(subject)
+            if previous is None:
+                raise e.subject_not_found(subject)
+            self.store.append(mode_key(subject), None)
+        return {"mode": previous}

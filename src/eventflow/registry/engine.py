@@ -1,0 +1,91 @@
+"""The schema engine the registry uses: parsing and compatibility, from ``eventflow.contracts``.
+
+The registry never judges Avro itself; it asks the contracts engine (the same one the offline
+``eventflow schema check`` uses), so the registry and the CI gate always agree.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import orjson
+
+from eventflow.registry.errors import Code, RegistryError, invalid_schema
+
+LEVELS = (
+    "NONE",
+    "BACKWARD",
+    "BACKWARD_TRANSITIVE",
+    "FORWARD",
+    "FORWARD_TRANSITIVE",
+    "FULL",
+    "FULL_TRANSITIVE",
+)
+
+
+@dataclass(frozen=True)
+class EngineSchema:
+    """A parsed schema: ``text`` is what the registry stores and returns."""
+
+    text: str
+    parsed: Any
+
+
+class SchemaEngine(Protocol):
+    def parse(
+        self, text: str, references: Sequence[EngineSchema], *, normalize: bool, source: str
+    ) -> EngineSchema: ...
+
+    def check(
+        self, new: EngineSchema, previous_oldest_first: Sequence[EngineSchema], level: str
+    ) -> tuple[bool, list[str]]: ...
+
+
+def compact_json(text: str) -> str:
+    """The stored form of a schema: the same JSON without insignificant whitespace."""
+    try:
+        return orjson.dumps(orjson.loads(text)).decode()
+    except orjson.JSONDecodeError as exc:
+        raise invalid_schema(f"not valid JSON: {exc}") from exc
+
+
+def _contracts() -> Any:
+    # Imported on first use: the engine's module graph is only needed once a schema arrives.
+    return importlib.import_module("eventflow.contracts")
+
+
+class ContractsEngine:
+    """:class:`SchemaEngine` backed by ``eventflow.contracts`` (parse + compatibility)."""
+
+    def parse(
+        self, text: str, references: Sequence[EngineSchema], *, normalize: bool, source: str
+    ) -> EngineSchema:
+        contracts = _contracts()
+        try:
+            parsed = contracts.parse_schema(
+                text, source=source, references=tuple(r.parsed for r in references)
+            )
+        except contracts.SchemaParseError as exc:
+            raise invalid_schema(str(exc)) from exc
+        stored = compact_json(text)
+        if normalize:  # same meaning, one spelling: object keys sorted (field order kept)
+            stored = orjson.dumps(orjson.loads(stored), option=orjson.OPT_SORT_KEYS).decode()
+        return EngineSchema(stored, parsed)
+
+    def check(
+        self, new: EngineSchema, previous_oldest_first: Sequence[EngineSchema], level: str
+    ) -> tuple[bool, list[str]]:
+        contracts = _contracts()
+        if level not in LEVELS:
+            raise RegistryError(Code.INVALID_COMPATIBILITY_LEVEL, f"unknown level {level}")
+        result = contracts.check_compatibility(
+            new.parsed,
+            [p.parsed for p in previous_oldest_first],
+            contracts.CompatibilityLevel(level),
+        )
+        if result.compatible:
+            return True, []
+        return False, list(contracts.confluent_messages(result))

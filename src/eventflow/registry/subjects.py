@@ -1,0 +1,222 @@
+"""Registration, lookup and deletion of subject versions (the write side of the controller)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eventflow.registry import errors as e
+from eventflow.registry.engine import EngineSchema, SchemaEngine
+from eventflow.registry.errors import Code, RegistryError
+from eventflow.registry.records import SchemaClaim, encode_claim, schema_key
+from eventflow.registry.requests import LATEST, SchemaRequest
+from eventflow.registry.state import RegistryState, Version
+from eventflow.registry.store import RegistryStore
+
+CLAIM_ATTEMPTS = 20
+
+
+class SchemaResolver:
+    """Parses stored and incoming schemas with their references; caches parsed ids."""
+
+    def __init__(self, engine: SchemaEngine) -> None:
+        self.engine = engine
+        self._by_id: dict[int, EngineSchema] = {}
+
+    def stored(self, state: RegistryState, claim: SchemaClaim) -> EngineSchema:
+        cached = self._by_id.get(claim.schema_id)
+        if cached is None:
+            refs = [self._reference(state, r.subject, r.version) for r in claim.references]
+            cached = self.engine.parse(claim.schema, refs, normalize=False,
+                                       source=f"schema id {claim.schema_id}")  # fmt: skip
+            self._by_id[claim.schema_id] = cached
+        return cached
+
+    def _reference(self, state: RegistryState, subject: str, version: int) -> EngineSchema:
+        held = state.subjects.get(subject, {}).get(version)
+        if held is None:
+            raise e.invalid_schema(f"reference to {subject} version {version} not found")
+        return self.stored(state, held.claim)
+
+    def incoming(
+        self, state: RegistryState, request: SchemaRequest, *, normalize: bool, subject: str
+    ) -> EngineSchema:
+        refs = [self._reference(state, r.subject, r.version) for r in request.references]
+        return self.engine.parse(request.schema, refs, normalize=normalize,
+                                 source=f"schema for subject {subject}")  # fmt: skip
+
+    def forget(self, schema_id: int) -> None:
+        self._by_id.pop(schema_id, None)
+
+
+def find_version(
+    state: RegistryState, subject: str, number: int, *, deleted: bool = False
+) -> Version:
+    visible = state.versions(subject, deleted=deleted)
+    if subject not in state.subjects or not (visible or deleted):
+        raise e.subject_not_found(subject)
+    if number == LATEST:
+        if not visible:
+            raise e.version_not_found("latest")
+        return visible[-1]
+    for v in visible:
+        if v.claim.version == number:
+            return v
+    raise e.version_not_found(number)
+
+
+def version_json(v: Version) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "subject": v.claim.subject,
+        "version": v.claim.version,
+        "id": v.claim.schema_id,
+        "schema": v.claim.schema,
+    }
+    if v.claim.references:
+        out["references"] = [r.to_json() for r in v.claim.references]
+    if v.claim.schema_type != "AVRO":
+        out["schemaType"] = v.claim.schema_type
+    return out
+
+
+class SubjectWrites:
+    """Register and delete under this instance's write lock, confirmed through the log."""
+
+    def __init__(self, store: RegistryStore, resolver: SchemaResolver) -> None:
+        self._store = store
+        self._resolver = resolver
+
+    def register(self, subject: str, request: SchemaRequest, *, normalize: bool) -> int:
+        for _ in range(CLAIM_ATTEMPTS):
+            with self._store.writing() as state:
+                outcome = self._attempt(state, subject, request, normalize=normalize)
+                if isinstance(outcome, int):
+                    return outcome
+                key, version = outcome
+                won = state.holder_key(subject, version) == key
+                if won:
+                    return state.subjects[subject][version].claim.schema_id
+                self._store.append(key, None)  # tidy our losing claim; then try again
+        raise RegistryError(Code.STORE_ERROR, f"could not register under {subject}: too many "
+                            "concurrent registrations, try again")  # fmt: skip
+
+    def _attempt(
+        self, state: RegistryState, subject: str, request: SchemaRequest, *, normalize: bool
+    ) -> int | tuple[bytes, int]:
+        mode = state.effective_mode(subject)
+        if mode in ("READONLY", "READONLY_OVERRIDE"):
+            raise e.read_only(subject)
+        parsed = self._resolver.incoming(state, request, normalize=normalize, subject=subject)
+        candidate = SchemaClaim(subject, 0, 0, parsed.text, request.schema_type,
+                                request.references)  # fmt: skip
+        identity = candidate.identity()
+        live = state.versions(subject)
+        for v in live:
+            if v.claim.identity() == identity:
+                if request.schema_id is not None and request.schema_id != v.claim.schema_id:
+                    raise _id_mismatch(request.schema_id, v.claim.schema_id)
+                return v.claim.schema_id
+        known_id = state.ids_by_identity.get(identity)
+        imported = mode == "IMPORT"
+        if imported:
+            if request.schema_id is None:
+                raise e.not_permitted(f"Subject {subject} is in import mode: give an id")
+            if known_id is not None and known_id != request.schema_id:
+                raise _id_mismatch(request.schema_id, known_id)
+            taken = state.schemas.get(request.schema_id)
+            if taken is not None and taken.identity() != identity:
+                raise _id_mismatch(request.schema_id, None)
+            schema_id = request.schema_id
+            version = request.version or state.next_version(subject)
+            if version in state.subjects.get(subject, {}):
+                raise e.not_permitted(f"Subject {subject} already has version {version}")
+        else:
+            if request.version is not None and request.version != state.next_version(subject):
+                raise e.not_permitted(f"version {request.version} can only be chosen in "
+                                      "IMPORT mode")  # fmt: skip
+            schema_id = known_id if known_id is not None else state.next_id()
+            if request.schema_id is not None and request.schema_id != schema_id:
+                raise _id_mismatch(request.schema_id, schema_id)
+            self._check_compatible(state, subject, parsed)
+            version = state.next_version(subject)
+        claim = SchemaClaim(subject, version, schema_id, parsed.text, request.schema_type,
+                            request.references, imported=imported)  # fmt: skip
+        key = schema_key(subject, version)
+        self._store.append(key, encode_claim(claim))
+        return key, version
+
+    def _check_compatible(self, state: RegistryState, subject: str, new: EngineSchema) -> None:
+        level = state.effective_compatibility(subject)
+        previous = state.versions(subject)
+        if level == "NONE" or not previous:
+            return
+        old = [self._resolver.stored(state, v.claim) for v in previous]
+        ok, messages = self._resolver.engine.check(new, old, level)
+        if not ok:
+            raise RegistryError(
+                Code.INCOMPATIBLE,
+                "Schema being registered is incompatible with an earlier schema for subject "
+                f'"{subject}", details: [{", ".join(messages)}]',
+            )
+
+    def delete_version(self, subject: str, number: int, *, permanent: bool) -> int:
+        with self._store.writing() as state:
+            target = find_version(state, subject, number, deleted=True)
+            version = target.claim.version
+            if state.effective_mode(subject) in ("READONLY", "READONLY_OVERRIDE"):
+                raise e.read_only(subject)
+            if state.referenced_by(subject, version):
+                raise e.reference_exists(subject, version)
+            if permanent:
+                if not target.deleted:
+                    raise e.version_not_soft_deleted(subject, version)
+                self._hard_delete(state, subject, version)
+            else:
+                if target.deleted:
+                    raise e.version_soft_deleted(subject, version)
+                self._soft_delete(target)
+            return version
+
+    def delete_subject(self, subject: str, *, permanent: bool) -> list[int]:
+        with self._store.writing() as state:
+            if subject not in state.subjects:
+                raise e.subject_not_found(subject)
+            if state.effective_mode(subject) in ("READONLY", "READONLY_OVERRIDE"):
+                raise e.read_only(subject)
+            everything = state.versions(subject, deleted=True)
+            live = [v for v in everything if not v.deleted]
+            for v in live:
+                if state.referenced_by(subject, v.claim.version):
+                    raise e.reference_exists(subject, v.claim.version)
+            if permanent:
+                if live:
+                    raise e.subject_not_soft_deleted(subject)
+                numbers = [v.claim.version for v in everything]
+                for number in numbers:
+                    self._hard_delete(state, subject, number)
+                return numbers
+            if not live:
+                raise e.subject_soft_deleted(subject)
+            for v in live:
+                self._soft_delete(v)
+            return [v.claim.version for v in live]
+
+    def _soft_delete(self, target: Version) -> None:
+        claim = target.claim
+        deleted = SchemaClaim(claim.subject, claim.version, claim.schema_id, claim.schema,
+                              claim.schema_type, claim.references, deleted=True,
+                              imported=claim.imported)  # fmt: skip
+        self._store.append(target.key, encode_claim(deleted))
+
+    def _hard_delete(self, state: RegistryState, subject: str, version: int) -> None:
+        held = state.subjects[subject][version]
+        for loser in sorted(state.losing_keys.get((subject, version), set())):
+            self._store.append(loser, None)
+        self._store.append(held.key, None)
+        if held.claim.schema_id not in state.schemas:
+            self._resolver.forget(held.claim.schema_id)
+
+
+def _id_mismatch(wanted: int, existing: int | None) -> RegistryError:
+    detail = "already used by a different schema" if existing is None else f"has id {existing}"
+    return RegistryError(Code.ID_DOES_NOT_MATCH, f"Schema id {wanted} does not match: the "
+                         f"schema {detail}")  # fmt: skip
