@@ -202,6 +202,26 @@ def test_bad_input_exits_2_and_writes_nothing(repo: Path, tmp_path: Path):
     )
     assert check("--format", "xml").exit_code == 2
     assert check("--against", "HEAD", "--registry", "http://x").exit_code == 2
+    edit(
+        repo / "schemas/avro/manifest.yaml",
+        "compatibility: SIDEWAYS",
+        "compatibility: BACKWARD_TRANSITIVE",
+    )
+    order = repo / "schemas/avro" / ORDER
+    good = order.read_text()
+    order.write_text(good.replace(CUSTOMER, CUSTOMER.rstrip(",")))
+    result = check()
+    assert result.exit_code == 2
+    assert "schemas/avro/events/OrderPlaced.avsc:21:11: not valid JSON" in result.output
+    order.write_text(good.replace('"type": "com.eventflow.common.Currency"', '"type": "Money"'))
+    result = check()
+    assert result.exit_code == 2
+    assert "schemas/avro/events/OrderPlaced.avsc:49:21: unknown type" in result.output
+    assert "Money" in result.output
+    order.unlink()
+    result = check()
+    assert result.exit_code == 2
+    assert "event_types[0].file 'events/OrderPlaced.avsc': unknown file" in result.output
     outside = copy_schemas(tmp_path / "not-a-repo")
     result = check("--root", str(outside))
     assert result.exit_code == 2
