@@ -218,3 +218,17 @@ def test_reader_with_foreign_references_is_refused():
     reader = parse_schema(json.dumps(ORDER_V1), references=[money])
     with pytest.raises(SchemaMismatch, match=r"com\.t\.common\.Money"):
         AvroDeserializer(FakeRegistry(), reader=reader)
+
+
+def test_schema_registered_with_references_is_found_by_fingerprint(registry):
+    inlined = {
+        **ORDER_V1,
+        "fields": [ORDER_V1["fields"][0], {"name": "total", "type": MONEY}, ORDER_V1["fields"][2]],
+    }
+    schema = parse_schema(json.dumps(inlined))
+    ser = AvroSerializer(registry)
+    data = ser.serialize(order(), subject=SUBJECT, schema=schema)
+    assert data[:5] == frame(2, b"")  # the version registered with a reference to Money
+    assert f"lookup {SUBJECT}" in registry.calls
+    ser.serialize(order(), subject=SUBJECT, schema=schema)
+    assert registry.calls.count(f"lookup {SUBJECT}") == 1  # cached per (subject, schema)

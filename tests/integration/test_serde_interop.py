@@ -1,0 +1,139 @@
+"""Interop with confluent-kafka's Avro serdes against the real registry (``registry_url``).
+
+Our bytes are read by confluent-kafka's ``AvroDeserializer``; its ``AvroSerializer`` bytes are
+read by ours, for every starter event type; v1 data reads into v2 classes.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from confluent_kafka.schema_registry import SchemaRegistryClient
+from confluent_kafka.schema_registry.avro import AvroDeserializer as ConfluentDeserializer
+from confluent_kafka.schema_registry.avro import AvroSerializer as ConfluentSerializer
+from confluent_kafka.serialization import MessageField, SerializationContext
+
+from eventflow.contracts import parse_schema
+from eventflow.events import EVENT_CLASSES
+from eventflow.registry.client import RegistryClient, SchemaReference
+from eventflow.serde import AvroDeserializer, AvroSerializer, SchemaMismatch, UnknownSchemaId, frame
+from eventflow.workspace import load_workspace
+from tests.golden.codegen.expected import Everything
+from tests.unit.codegen.test_golden_roundtrip import everything
+from tests.unit.serde.samples import SAMPLES
+
+pytestmark = pytest.mark.integration
+
+SCHEMAS = Path(__file__).resolve().parents[2] / "schemas/avro"
+TOPIC = "events.raw.v1"
+
+
+def register_contracts(client: RegistryClient) -> None:
+    """What `eventflow schema register` does: every subject, shared types first, by reference."""
+    workspace = load_workspace(SCHEMAS)
+    for entry in workspace.registration_order():
+        refs = [
+            SchemaReference(name=ref, subject=ref, version=client.list_versions(ref)[-1])
+            for ref in entry.references
+        ]
+        client.register(entry.subject, workspace.schema_for_subject(entry.subject).text, refs)
+
+
+@pytest.fixture(scope="module")
+def registry(registry_url: str):
+    # generous timeout: the first write to a fresh _schemas topic can be slow on a busy host
+    with RegistryClient(registry_url, timeout_s=60) as client:
+        register_contracts(client)
+        yield client
+
+
+@pytest.fixture(scope="module")
+def confluent(registry_url: str, registry) -> SchemaRegistryClient:
+    return SchemaRegistryClient({"url": registry_url})
+
+
+def context() -> SerializationContext:
+    return SerializationContext(TOPIC, MessageField.VALUE)
+
+
+@pytest.mark.parametrize("event_type", sorted(SAMPLES))
+def test_confluent_reads_what_we_write(registry, confluent, event_type):
+    cls = EVENT_CLASSES[event_type]
+    value = SAMPLES[event_type]
+    subject = f"{TOPIC}-{cls.AVRO_NAME}"
+    data = AvroSerializer(registry).serialize(value, subject=subject)
+    assert data[0] == 0
+    assert int.from_bytes(data[1:5], "big") == registry.get_version(subject).schema_id
+    decoded = ConfluentDeserializer(confluent)(data, context())
+    assert decoded == value.to_avro_dict()
+
+
+@pytest.mark.parametrize("event_type", sorted(SAMPLES))
+def test_we_read_what_confluent_writes(registry, confluent, event_type):
+    cls = EVENT_CLASSES[event_type]
+    value = SAMPLES[event_type]
+    serializer = ConfluentSerializer(
+        confluent,
+        cls.AVRO_SCHEMA_JSON,
+        lambda obj, ctx: obj.to_avro_dict(),
+        {
+            "auto.register.schemas": False,
+            "use.latest.version": True,
+            "subject.name.strategy": lambda ctx, record_name: f"{ctx.topic}-{record_name}",
+        },
+    )
+    data = serializer(value, context())
+    decoded = AvroDeserializer(registry, reader=cls).deserialize(data)
+    assert decoded.value == value
+    assert decoded.writer.fullname == cls.AVRO_NAME
+    as_dict = AvroDeserializer(registry).deserialize(data)
+    assert as_dict.value == value.to_avro_dict()
+    # a pipeline stage re-encodes under the same id and produces the same bytes
+    assert AvroSerializer(registry).serialize_with_id(as_dict.schema_id, as_dict.value) == data
+
+
+def test_serializer_never_registers_and_unknown_id_is_typed(registry):
+    subject = f"serde-it-{uuid.uuid4().hex}-value"
+    with pytest.raises(SchemaMismatch, match="never registers"):
+        AvroSerializer(registry).serialize(SAMPLES["order.placed"], subject=subject)
+    assert subject not in registry.list_subjects()
+    with pytest.raises(UnknownSchemaId):
+        AvroDeserializer(registry).deserialize(frame(987654, b"\x00"))
+
+
+def v1_of_everything() -> dict[str, Any]:
+    """The golden Everything without the fields v2 added (all of which have defaults)."""
+    schema: dict[str, Any] = copy.deepcopy(json.loads(Everything.AVRO_SCHEMA_JSON))
+    added = {"flag", "count", "ratio", "tags", "scores", "type", "maybe_money", "choice"}
+    schema["fields"] = [f for f in schema["fields"] if f["name"] not in added]
+    return schema
+
+
+def test_v1_data_reads_into_v2_class(registry, confluent):
+    subject = f"serde-it-{uuid.uuid4().hex}-value"
+    v1_text = json.dumps(v1_of_everything())
+    v1_id = registry.register(subject, v1_text)
+    v2_id = registry.register(subject, Everything.AVRO_SCHEMA_JSON)  # BACKWARD-compatible
+    assert v1_id != v2_id
+    full = everything().to_avro_dict()
+    v1_value = {name: full[name] for name in (f["name"] for f in v1_of_everything()["fields"])}
+
+    ours = AvroSerializer(registry).serialize(
+        v1_value, subject=subject, schema=parse_schema(v1_text)
+    )
+    confluent_bytes = ConfluentSerializer(
+        confluent, v1_text, conf={"auto.register.schemas": False, "use.latest.version": False}
+    )(v1_value, SerializationContext(subject.removesuffix("-value"), MessageField.VALUE))
+    for data in (ours, confluent_bytes):
+        assert int.from_bytes(data[1:5], "big") == v1_id
+        decoded = AvroDeserializer(registry, reader=Everything).deserialize(data)
+        assert isinstance(decoded.value, Everything)
+        assert decoded.value.flag is True and decoded.value.count == -3  # v2 defaults
+        assert decoded.value.tags == [] and decoded.value.choice is None
+        assert decoded.value.tree == everything().tree
+        assert decoded.writer.fingerprint == parse_schema(v1_text).fingerprint
