@@ -10,7 +10,7 @@ import base64
 import binascii
 import hmac
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
@@ -25,9 +25,9 @@ from eventflow.registry.routes import match
 CONTENT_TYPE = b"application/vnd.schemaregistry.v1+json"
 LOG = logging.getLogger("eventflow.registry.http")
 
-Scope = dict[str, Any]
-Receive = Callable[[], Awaitable[dict[str, Any]]]
-Send = Callable[[dict[str, Any]], Awaitable[None]]
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 
 class RegistryApp:
