@@ -95,3 +95,54 @@ def file_history(repo: Path, path: str, ref: str) -> list[str]:
         if text is not None:
             texts.append(text)
     return texts
+
+
+class BatchReader:
+    """Reads many ``commit:path`` texts through one ``git cat-file --batch`` process."""
+
+    def __init__(self, repo: Path) -> None:
+        try:
+            self._process = subprocess.Popen(
+                ["git", "-C", str(repo), "cat-file", "--batch"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+            )
+        except OSError as exc:
+            raise GitError(f"cannot run git ({exc.strerror}); install git") from exc
+        self._cache: dict[str, str | None] = {}
+
+    def read(self, commit: str, path: str) -> str | None:
+        """Text of ``path`` (relative to the repository root) at ``commit``; None if absent."""
+        key = f"{commit}:{path}"
+        if key not in self._cache:
+            self._cache[key] = self._ask(key)
+        return self._cache[key]
+
+    def _ask(self, key: str) -> str | None:
+        stdin, stdout = self._process.stdin, self._process.stdout
+        if stdin is None or stdout is None or "\n" in key:
+            return None
+        stdin.write(key.encode() + b"\n")
+        stdin.flush()
+        header = stdout.readline().decode().split()
+        if len(header) != 3:  # "<key> missing" or "<key> ambiguous"
+            return None
+        data = stdout.read(int(header[2]))
+        stdout.read(1)  # the newline after the object
+        if header[1] != "blob":
+            return None
+        return data.decode("utf-8", errors="replace")
+
+    def close(self) -> None:
+        if self._process.stdin is not None:
+            self._process.stdin.close()
+        if self._process.stdout is not None:
+            self._process.stdout.close()
+        self._process.wait(10)
+
+    def __enter__(self) -> BatchReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

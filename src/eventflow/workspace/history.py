@@ -9,7 +9,7 @@ old version's references by name in the same commit.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ import httpx
 from eventflow.contracts import ParsedSchema, parse_schema
 from eventflow.errors import ConfigError, ErrorCode, EventFlowError
 from eventflow.workspace import git
-from eventflow.workspace.loader import Workspace, closure, parse_in_order
+from eventflow.workspace.loader import Workspace, closure, decode_json
 from eventflow.workspace.names import defined_and_used
 
 
@@ -46,14 +46,18 @@ class RegistryUnavailable(EventFlowError):
 class _TreeAtCommit:
     """The .avsc files of one commit, found by the type names they define (lazy)."""
 
-    def __init__(self, repo: Path, commit: str, subdir: str) -> None:
+    def __init__(self, repo: Path, commit: str, subdir: str, reader: git.BatchReader,
+                 memo: dict[tuple[str, str, tuple[int, ...]], ParsedSchema]) -> None:  # fmt: skip
         self.repo, self.commit, self.subdir = repo, commit, subdir
+        self._reader = reader
+        self._memo = memo
+        self._parsed: dict[str, ParsedSchema] = {}
         self._owner: dict[str, str] | None = None
         self._texts: dict[str, str] = {}
 
     def text(self, path: str) -> str | None:
         if path not in self._texts:
-            text = git.show_file(self.repo, self.commit, f"{self.subdir}/{path}")
+            text = self._reader.read(self.commit, f"{self.subdir}/{path}")
             if text is None:
                 return None
             self._texts[path] = text
@@ -74,25 +78,24 @@ class _TreeAtCommit:
                     self._owner.setdefault(defined_name, path)
         return self._owner.get(name)
 
-    def resolve(self, path: str) -> ParsedSchema:
+    def resolve(self, path: str, users: tuple[str, ...] = ()) -> ParsedSchema:
         """``path`` parsed with the files it refers to, all as of this commit."""
-        texts: dict[str, str] = {}
-        pending = [path]
-        while pending:
-            current = pending.pop()
-            if current in texts:
-                continue
-            text = self.text(current)
-            if text is None:
-                raise ConfigError(f"{self.label(current)}: missing")
-            texts[current] = text
-            try:
-                _defined, used = defined_and_used(json.loads(text))
-            except json.JSONDecodeError:
-                continue  # parse_in_order reports it with its line
-            pending += [owner for n in used if (owner := self.owner_of(n)) is not None]
-        parsed, _order = parse_in_order(texts, {p: self.label(p) for p in texts})
-        return parsed[path]
+        if path in self._parsed:
+            return self._parsed[path]
+        if path in users:
+            cycle = " -> ".join([*users, path])
+            raise ConfigError(f"{self.label(path)}: schema files refer to each other: {cycle}")
+        text = self.text(path)
+        if text is None:
+            raise ConfigError(f"{self.label(path)}: missing")
+        _defined, used = defined_and_used(decode_json(text, self.label(path)))
+        deps = sorted({o for n in used if (o := self.owner_of(n)) is not None and o != path})
+        references = [self.resolve(dep, (*users, path)) for dep in deps]
+        key = (path, text, tuple(r.fingerprint for r in references))
+        if key not in self._memo:  # shared by every commit: unchanged files parse once
+            self._memo[key] = parse_schema(text, source=self.label(path), references=references)
+        self._parsed[path] = self._memo[key]
+        return self._parsed[path]
 
     def label(self, path: str) -> str:
         return f"{self.commit[:12]}:{self.subdir}/{path}"
@@ -106,29 +109,40 @@ def git_histories(ws: Workspace, repo: Path, ref: str, subdir: str) -> dict[str,
     """
     git.resolve_commit(repo, ref)  # clear error for a bad ref before anything else
     trees: dict[str, _TreeAtCommit] = {}
-    out: dict[str, SubjectHistory] = {}
-    for file in ws.by_file:
-        paths = [f"{subdir}/{f}" for f in [file, *closure(file, ws.dependencies)]]
-        versions: list[ParsedSchema] = []
-        labels: list[str] = []
-        notes: list[str] = []
-        last: int | None = None
-        for commit in git.commits_touching(repo, ref, paths):
-            tree = trees.setdefault(commit, _TreeAtCommit(repo, commit, subdir))
-            if tree.text(file) is None:
-                continue  # the file did not exist yet (or was deleted) at that commit
-            try:
-                schema = tree.resolve(file)
-            except ConfigError as exc:
-                notes.append(f"skipped {tree.label(file)}: {exc}")
-                continue
-            if schema.fingerprint == last:
-                continue  # e.g. a doc-only change, or a change to an unrelated shared type
-            last = schema.fingerprint
-            versions.append(schema)
-            labels.append(f"commit {commit[:12]}")
-        out[file] = SubjectHistory(file, tuple(versions), tuple(labels), tuple(notes))
-    return out
+    memo: dict[tuple[str, str, tuple[int, ...]], ParsedSchema] = {}
+    with git.BatchReader(repo) as reader:
+
+        def tree_at(commit: str) -> _TreeAtCommit:
+            if commit not in trees:
+                trees[commit] = _TreeAtCommit(repo, commit, subdir, reader, memo)
+            return trees[commit]
+
+        return {file: _file_history(ws, file, repo=repo, ref=ref, subdir=subdir, tree_at=tree_at)
+                for file in ws.by_file}  # fmt: skip
+
+
+def _file_history(ws: Workspace, file: str, *, repo: Path, ref: str, subdir: str,
+                  tree_at: Callable[[str], _TreeAtCommit]) -> SubjectHistory:  # fmt: skip
+    paths = [f"{subdir}/{f}" for f in [file, *closure(file, ws.dependencies)]]
+    versions: list[ParsedSchema] = []
+    labels: list[str] = []
+    notes: list[str] = []
+    last: int | None = None
+    for commit in git.commits_touching(repo, ref, paths):
+        tree = tree_at(commit)
+        if tree.text(file) is None:
+            continue  # the file did not exist yet (or was deleted) at that commit
+        try:
+            schema = tree.resolve(file)
+        except ConfigError as exc:
+            notes.append(f"skipped {tree.label(file)}: {exc}")
+            continue
+        if schema.fingerprint == last:
+            continue  # e.g. a doc-only change
+        last = schema.fingerprint
+        versions.append(schema)
+        labels.append(f"commit {commit[:12]}")
+    return SubjectHistory(file, tuple(versions), tuple(labels), tuple(notes))
 
 
 # -- registry -----------------------------------------------------------------------------------
