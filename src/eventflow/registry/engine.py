@@ -6,13 +6,19 @@ The registry never judges Avro itself; it asks the contracts engine (the same on
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import orjson
 
+from eventflow.contracts import (
+    CompatibilityLevel,
+    SchemaParseError,
+    check_compatibility,
+    confluent_messages,
+    parse_schema,
+)
 from eventflow.registry.errors import Code, RegistryError, invalid_schema
 
 LEVELS = (
@@ -52,23 +58,17 @@ def compact_json(text: str) -> str:
         raise invalid_schema(f"not valid JSON: {exc}") from exc
 
 
-def _contracts() -> Any:
-    # Imported on first use: the engine's module graph is only needed once a schema arrives.
-    return importlib.import_module("eventflow.contracts")
-
-
 class ContractsEngine:
     """:class:`SchemaEngine` backed by ``eventflow.contracts`` (parse + compatibility)."""
 
     def parse(
         self, text: str, references: Sequence[EngineSchema], *, normalize: bool, source: str
     ) -> EngineSchema:
-        contracts = _contracts()
         try:
-            parsed = contracts.parse_schema(
+            parsed = parse_schema(
                 text, source=source, references=tuple(r.parsed for r in references)
             )
-        except contracts.SchemaParseError as exc:
+        except SchemaParseError as exc:
             raise invalid_schema(str(exc)) from exc
         stored = compact_json(text)
         if normalize:  # same meaning, one spelling: object keys sorted (field order kept)
@@ -78,14 +78,11 @@ class ContractsEngine:
     def check(
         self, new: EngineSchema, previous_oldest_first: Sequence[EngineSchema], level: str
     ) -> tuple[bool, list[str]]:
-        contracts = _contracts()
         if level not in LEVELS:
             raise RegistryError(Code.INVALID_COMPATIBILITY_LEVEL, f"unknown level {level}")
-        result = contracts.check_compatibility(
-            new.parsed,
-            [p.parsed for p in previous_oldest_first],
-            contracts.CompatibilityLevel(level),
-        )
+        chosen = CompatibilityLevel(level)
+        previous = [p.parsed for p in previous_oldest_first]
+        result = check_compatibility(new.parsed, previous, chosen)
         if result.compatible:
             return True, []
-        return False, list(contracts.confluent_messages(result))
+        return False, confluent_messages(result, level=chosen, previous=previous)
