@@ -14,12 +14,20 @@ from eventflow.codegen import CodegenResult, default_target, run_codegen
 def format_result(result: CodegenResult, *, check: bool) -> list[str]:
     """One line per stale file, then a summary."""
     if not result.stale:
-        return [f"up to date  {result.target} ({len(result.files)} files)"]
+        return [f"up to date  {_shown(result.target)} ({len(result.files)} files)"]
     verb = "STALE" if check else "wrote"
-    lines = [f"{verb:<11} {result.target / name}" for name in result.stale]
+    lines = [f"{verb:<11} {_shown(result.target / name)}" for name in result.stale]
     if check:
         lines.append("generated classes are stale: run `eventflow codegen` and commit the result")
     return lines
+
+
+def _shown(path: Path) -> str:
+    """``path`` relative to the working directory when it is below it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 @click.command()
@@ -46,6 +54,6 @@ def codegen(obj: CliContext, check: bool, schemas_dir: Path | None, target: Path
     result = run_guarded(lambda: run_codegen(folder, out, check=check))
     for line in format_result(result, check=check):
         style = "yellow" if line.startswith(("STALE", "generated")) else "green"
-        console.print(f"[{style}]{line}[/]")
+        console.print(f"[{style}]{line}[/]", soft_wrap=True)
     if check and result.stale:
         raise SystemExit(EXIT_FINDINGS)
