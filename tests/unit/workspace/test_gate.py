@@ -163,6 +163,39 @@ def test_shared_type_change_is_checked_for_every_event_that_refers_to_it(repo: P
     )
 
 
+def test_unparsable_committed_version_is_skipped_with_a_note(repo: Path):
+    order = repo / "schemas/avro" / ORDER
+    good = order.read_text()
+    order.write_text(good.replace(CUSTOMER, CUSTOMER.rstrip(",")))
+    broken = commit_all(repo, "broken json slipped in")
+    order.write_text(good.replace(CUSTOMER, OPTIONAL_FIELD))
+    commit_all(repo, "fixed, with an optional field")
+    result = check()
+    assert result.exit_code == 0, result.output
+    assert f"note: skipped {broken[:12]}:schemas/avro/events/OrderPlaced.avsc: " in result.output
+    assert "not valid JSON" in result.output
+    # two usable versions remain: the first commit and the fix
+    assert (
+        "events.raw.v1-com.eventflow.events.OrderPlaced (BACKWARD_TRANSITIVE, checked 2 of 2"
+        in (result.output)
+    )
+
+
+def test_doc_only_changes_do_not_make_new_versions(repo: Path):
+    edit(
+        repo / "schemas/avro/common/Envelope.avsc",
+        "Unique id of the event (UUID).",
+        "Unique id of the event, a UUID.",
+    )
+    commit_all(repo, "doc")
+    result = check()
+    assert result.exit_code == 0
+    assert (
+        "events.raw.v1-com.eventflow.events.OrderPlaced (BACKWARD_TRANSITIVE, checked 1 of 1"
+        in (result.output)
+    )
+
+
 def test_a_new_event_type_passes_as_new(repo: Path):
     schemas = repo / "schemas/avro"
     doc = json.loads((schemas / "events/PaymentFailed.avsc").read_text())
