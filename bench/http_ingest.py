@@ -204,14 +204,25 @@ def raw_baseline(bootstrap: str, registry_url: str, events: int) -> dict[str, An
     return {"events": events, "seconds": elapsed, "events_per_s": events / elapsed}
 
 
-def run_load(port: int, mode: str, args: argparse.Namespace) -> dict[str, Any]:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used (Linux /proc), to cost work per request."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_load(port: int, mode: str, args: argparse.Namespace, api_pid: int) -> dict[str, Any]:
     concurrency = args.concurrency if mode == "single" else args.batch_concurrency
+    cpu_before = cpu_seconds(api_pid)
     out = subprocess.run(
         [sys.executable, __file__, "--load", str(port), mode, str(args.duration), str(concurrency),
          str(args.batch_size)],
         capture_output=True, text=True, check=True, timeout=args.duration + 120,
     )  # fmt: skip
-    return dict(json.loads(out.stdout))
+    result = dict(json.loads(out.stdout))
+    events = result["events_per_s"] * result["duration_s"]
+    # includes the 1 s warm-up, so slightly pessimistic
+    result["api_cpu_us_per_event"] = (cpu_seconds(api_pid) - cpu_before) / max(events, 1) * 1e6
+    return result
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
@@ -226,11 +237,13 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> str:
         f"single POST /v1/events, 1 worker, {args.concurrency} connections: "
         f"{single['req_per_s']:,.0f} req/s, p50 {single['p50_ms']:.1f} ms, "
         f"p99 {single['p99_ms']:.1f} ms, statuses {single['statuses']}, "
-        f"ratio to raw {results['single_ratio_to_raw']:.2f}",
+        f"ratio to raw {results['single_ratio_to_raw']:.2f}, "
+        f"API CPU {single['api_cpu_us_per_event']:.0f} us/event",
         f"batch POST /v1/events:batch x{args.batch_size}, {args.batch_concurrency} connections: "
         f"{batch['events_per_s']:,.0f} events/s, p50 {batch['p50_ms']:.0f} ms, "
         f"p99 {batch['p99_ms']:.0f} ms, statuses {batch['statuses']}, "
-        f"ratio to raw {results['batch_ratio_to_raw']:.2f}",
+        f"ratio to raw {results['batch_ratio_to_raw']:.2f}, "
+        f"API CPU {batch['api_cpu_us_per_event']:.0f} us/event",
         "goals: single >= 5,000 req/s with p99 <= 25 ms; batch >= 100,000 events/s",
     ])  # fmt: skip
 
@@ -298,8 +311,8 @@ def main() -> None:
         _wait(f"http://127.0.0.1:{api_port}/readyz", 60, api, api_log)
 
         raw = raw_baseline(bootstrap, registry_url, args.raw_events)
-        single = run_load(api_port, "single", args)
-        batch = run_load(api_port, "batch", args)
+        single = run_load(api_port, "single", args, api.pid)
+        batch = run_load(api_port, "batch", args, api.pid)
         results = {
             "raw": raw,
             "single": single,

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from eventflow.producers.http.avro_fast import PayloadConverter
 from eventflow.producers.http.avro_json import full_name, index_named_types
 from eventflow.producers.http.examples import example_for
 from eventflow.producers.http.problems import FieldProblem, InvalidEvent
@@ -23,6 +24,7 @@ class EventTypeSpec:
     payload_schema: Any
     payload_namespace: str
     named: Mapping[str, dict[str, Any]]
+    converter: PayloadConverter
 
     def example(self) -> dict[str, Any]:
         """A JSON request body that would be accepted for this event type."""
@@ -56,6 +58,7 @@ def build_spec(
         payload_schema=payload["type"],
         payload_namespace=record_name.rpartition(".")[0],
         named=named,
+        converter=PayloadConverter(payload["type"], named, record_name.rpartition(".")[0]),
     )
 
 

@@ -19,7 +19,6 @@ from pydantic import ValidationError
 from eventflow.errors import BrokerError, EventFlowError
 from eventflow.kafka.producer import DeliveryReport, Headers
 from eventflow.producers.http.auth import Principal
-from eventflow.producers.http.avro_json import convert
 from eventflow.producers.http.catalog import EventCatalog, EventTypeSpec
 from eventflow.producers.http.idempotency import IdempotencyStore
 from eventflow.producers.http.metrics import ApiMetrics
@@ -109,13 +108,7 @@ class IngestService:
             ) from exc
         spec = self.catalog.get(event.event_type, path=f"{prefix}event_type")
         principal.check(event.event_type)
-        payload, problems = convert(
-            spec.payload_schema,
-            event.data,
-            path=f"{prefix}data",
-            named=spec.named,
-            namespace=spec.payload_namespace,
-        )
+        payload, problems = spec.converter(event.data, f"{prefix}data")
         if problems:
             raise InvalidEvent(
                 f"data does not match the {event.event_type} contract ({spec.record_name})",
@@ -128,7 +121,11 @@ class IngestService:
             key = f"{scope}\x00event\x00{event.event_id}"
         else:
             key = None
-        fingerprint = hashlib.sha256(orjson.dumps(raw, option=orjson.OPT_SORT_KEYS)).hexdigest()
+        fingerprint = (
+            hashlib.sha256(orjson.dumps(raw, option=orjson.OPT_SORT_KEYS)).hexdigest()
+            if key is not None
+            else ""
+        )
         return Prepared(spec, event, payload, key, fingerprint)
 
     # -- writes ------------------------------------------------------------------------------
