@@ -137,3 +137,28 @@ def test_v1_data_reads_into_v2_class(registry, confluent):
         assert decoded.value.tags == [] and decoded.value.choice is None
         assert decoded.value.tree == everything().tree
         assert decoded.writer.fingerprint == parse_schema(v1_text).fingerprint
+
+
+def test_through_kafka_every_event_type_reads_back_typed(registry, kafka_bootstrap):
+    from eventflow.kafka.consumer import read_one
+    from eventflow.kafka.producer import DurableProducer
+
+    serializer = AvroSerializer(registry)
+    deserializer = AvroDeserializer(registry)
+    producer = DurableProducer(kafka_bootstrap, client_id="serde-it")
+    try:
+        sent = {}
+        for event_type, value in SAMPLES.items():
+            cls = EVENT_CLASSES[event_type]
+            data = serializer.serialize(value, subject=f"{TOPIC}-{cls.AVRO_NAME}")
+            key = str(value.to_avro_dict()["payload"][cls.PARTITION_KEY.split(".")[1]]).encode()
+            sent[event_type] = producer.send(TOPIC, data, key=key).result(timeout=60)
+    finally:
+        producer.close()
+    for event_type, report in sent.items():
+        record = read_one(kafka_bootstrap, TOPIC, report.partition, report.offset)
+        assert record is not None and record.value is not None
+        decoded = deserializer.deserialize(record.value)
+        cls = EVENT_CLASSES[event_type]
+        assert decoded.writer.fullname == cls.AVRO_NAME
+        assert cls.from_avro_dict(decoded.value) == SAMPLES[event_type]

@@ -204,15 +204,15 @@ def _render_event_index(
         "",
         "from collections.abc import Mapping",
         "",
-        *sorted([*imports, "from eventflow.serde.model import AvroRecord"]),
+        *sorted([*imports, "from eventflow.serde.model import AvroEvent"]),
         "",
     ]
     if rows:
-        lines.append("EVENT_CLASSES: Mapping[str, type[AvroRecord]] = {")
+        lines.append("EVENT_CLASSES: Mapping[str, type[AvroEvent]] = {")
         lines += [f"    {py_str(event_type)}: {t.class_name}," for event_type, t in rows]
         lines.append("}")
     else:
-        lines.append("EVENT_CLASSES: Mapping[str, type[AvroRecord]] = {}")
+        lines.append("EVENT_CLASSES: Mapping[str, type[AvroEvent]] = {}")
     return "\n".join(lines) + "\n"
 
 

@@ -8,9 +8,9 @@ from collections.abc import Mapping
 from eventflow.events.order_placed import OrderPlaced
 from eventflow.events.payment_failed import PaymentFailed
 from eventflow.events.user_registered import UserRegistered
-from eventflow.serde.model import AvroRecord
+from eventflow.serde.model import AvroEvent
 
-EVENT_CLASSES: Mapping[str, type[AvroRecord]] = {
+EVENT_CLASSES: Mapping[str, type[AvroEvent]] = {
     "order.placed": OrderPlaced,
     "payment.failed": PaymentFailed,
     "user.registered": UserRegistered,

@@ -14,13 +14,14 @@ from eventflow.serde.errors import (
     UnknownSchemaId,
 )
 from eventflow.serde.lookup import RegisteredSchemaLike, SchemaLookup, SchemaReferenceLike
-from eventflow.serde.model import AvroRecord
+from eventflow.serde.model import AvroEvent, AvroRecord
 from eventflow.serde.serializer import AvroSerializer
 from eventflow.serde.wire import MAGIC_BYTE, frame, unframe
 
 __all__ = [
     "MAGIC_BYTE",
     "AvroDeserializer",
+    "AvroEvent",
     "AvroRecord",
     "AvroSerializer",
     "BadMagicByte",

@@ -27,6 +27,13 @@ class AvroRecord(Protocol):
     def from_avro_dict(cls, data: Mapping[str, Any]) -> Self: ...
 
 
+class AvroEvent(AvroRecord, Protocol):
+    """A generated event class: a record named by the manifest's ``event_types``."""
+
+    EVENT_TYPE: ClassVar[str]  # e.g. "order.placed"
+    PARTITION_KEY: ClassVar[str]  # dotted path of the Kafka key, e.g. "payload.order_id"
+
+
 def is_avro_record_class(obj: object) -> bool:
     """True for a generated class (not an instance)."""
     return (

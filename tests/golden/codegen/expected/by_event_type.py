@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from eventflow.serde.model import AvroRecord
+from eventflow.serde.model import AvroEvent
 from tests.golden.codegen.expected.everything import Everything
 
-EVENT_CLASSES: Mapping[str, type[AvroRecord]] = {
+EVENT_CLASSES: Mapping[str, type[AvroEvent]] = {
     "golden.everything": Everything,
 }
