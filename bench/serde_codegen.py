@@ -1,6 +1,6 @@
 """Encode/decode rates of generated classes vs raw fastavro dicts, confluent-kafka as reference.
 
-    .venv/bin/python bench/serde_codegen.py [--n 2000] [--repeat 7]
+    .venv/bin/python bench/serde_codegen.py [--n 1000] [--repeat 7]
 
 All figures come from the same run; the best of ``--repeat`` rounds of ``--n`` records is
 kept (the host is shared). "cost" is time per record divided by the baseline's (raw
@@ -25,6 +25,7 @@ from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer as ConfluentDeserializer
 from confluent_kafka.schema_registry.avro import AvroSerializer as ConfluentSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
+from dataclasses_avroschema import ModelGenerator
 
 from eventflow.events import (
     Currency,
@@ -98,6 +99,14 @@ def order_placed() -> OrderPlaced:
     )
 
 
+def dataclasses_avroschema_model() -> Any:
+    """OrderPlaced as dataclasses-avroschema's ModelGenerator renders it (ADR 0005's option)."""
+    source = ModelGenerator().render(schema=json.loads(OrderPlaced.AVRO_SCHEMA_JSON))
+    namespace: dict[str, Any] = {}
+    exec(compile(source, "<dataclasses-avroschema>", "exec", dont_inherit=True), namespace)
+    return next(v for k, v in namespace.items() if k.endswith("OrderPlaced"))
+
+
 def best_rates(cases: dict[str, Callable[[], object]], n: int, repeat: int) -> dict[str, float]:
     """Records/s per case: rounds interleave the cases so load spikes hit all of them alike."""
     best = dict.fromkeys(cases, float("inf"))
@@ -112,7 +121,7 @@ def best_rates(cases: dict[str, Callable[[], object]], n: int, repeat: int) -> d
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=2000)
+    parser.add_argument("--n", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
 
@@ -149,6 +158,10 @@ def main() -> None:
     )
     confluent_data = confluent_ser(instance, ctx)
     confluent_de = ConfluentDeserializer(confluent_client)
+    dca_model = dataclasses_avroschema_model()
+    dca_instance = dca_model.parse_obj(record)
+    dca_data = dca_instance.serialize()
+    assert dca_data == body
     decode_class = AvroDeserializer(lookup, reader=OrderPlaced)
     decode_dict = AvroDeserializer(lookup)
     assert decode_class.deserialize(data).value == instance
@@ -163,6 +176,7 @@ def main() -> None:
         ),
         "dict -> serialize_with_id (pipeline)": lambda: ours.serialize_with_id(1, record),
         "confluent AvroSerializer (class)": lambda: confluent_ser(instance, ctx),
+        "dataclasses-avroschema .serialize()": dca_instance.serialize,
     }
     decode = {
         "fastavro dict (baseline)": lambda: fastavro.schemaless_reader(
@@ -171,6 +185,7 @@ def main() -> None:
         "AvroDeserializer -> generated class": lambda: decode_class.deserialize(data),
         "AvroDeserializer -> dict": lambda: decode_dict.deserialize(data),
         "confluent AvroDeserializer -> dict": lambda: confluent_de(confluent_data, ctx),
+        "dataclasses-avroschema .deserialize()": lambda: dca_model.deserialize(dca_data),
     }
     print(f"OrderPlaced, {len(data)} bytes; best of {repeat} x {n} records; cost = time / baseline")
     for title, cases in (("encode", encode), ("decode", decode)):

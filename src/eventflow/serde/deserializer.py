@@ -59,7 +59,7 @@ class AvroDeserializer:
 
     def deserialize(self, data: bytes) -> Decoded:
         schema_id, body = unframe(data)
-        writer = self._registry.by_id(schema_id, raw=bytes(data))
+        writer = self._registry.by_id(schema_id, raw=data)
         reader = self._reader
         reader_schema = None
         if reader is not None and reader.fingerprint != writer.codec.fingerprint:
