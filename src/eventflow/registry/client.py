@@ -197,6 +197,15 @@ class RegistryClient:
         messages = result.get("messages") or []
         return bool(result["is_compatible"]), [str(m) for m in messages]
 
+    def test_compatibility_all(
+        self, subject: str, schema: str, references: Sequence[SchemaReference] = ()
+    ) -> tuple[bool, list[str]]:
+        """Check against the versions the subject's level covers (all of them if transitive)."""
+        body = self._schema_body(schema, references)
+        path = f"/compatibility/subjects/{_segment(subject)}/versions"
+        result = self._call("POST", path, body=body, params={"verbose": "true"})
+        return bool(result["is_compatible"]), [str(m) for m in result.get("messages") or []]
+
     def get_compatibility(self, subject: str | None = None) -> str:
         path = "/config" if subject is None else f"/config/{_segment(subject)}"
         params = {"defaultToGlobal": "true"} if subject is not None else None

@@ -30,3 +30,11 @@ schema.add_command(compat)
 from eventflow.cli.schema.check import check  # noqa: E402
 
 schema.add_command(check)
+
+from eventflow.cli.schema.register import register  # noqa: E402
+
+schema.add_command(register)
+
+from eventflow.cli.schema.pull import pull  # noqa: E402
+
+schema.add_command(pull)

@@ -1,0 +1,72 @@
+"""``eventflow schema register``: sync every manifest subject into a schema registry.
+
+Exit 0 all registered or unchanged; 1 a subject is incompatible (nothing registered for it);
+2 invalid input (manifest, schema file, no registry URL); 3 the registry failed or refused.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from eventflow.cli.context import EXIT_FINDINGS, CliContext, InputFailure, run_guarded
+from eventflow.cli.render import console
+from eventflow.registry.client import RegistryClient
+from eventflow.registry.sync import SubjectSync, sync_workspace
+from eventflow.workspace import load_workspace
+
+
+def format_sync(results: list[SubjectSync], *, dry_run: bool) -> list[str]:
+    lines: list[str] = []
+    for r in results:
+        where = f" v{r.version}" if r.version is not None else ""
+        ident = f" (id {r.schema_id})" if r.schema_id is not None else ""
+        label = {"incompatible": "INCOMPATIBLE", "blocked": "BLOCKED"}.get(r.action, r.action)
+        lines.append(f"{label:<13} {r.subject}{where}{ident}")
+        if r.level_change is not None:
+            verb = "would set" if dry_run else "level set"
+            lines.append(f"{verb:<13} {r.subject} {r.level_change[0]} -> {r.level_change[1]}")
+        lines += [f"  {m}" for m in r.messages]
+    counts = {a: sum(1 for r in results if r.action == a) for a in
+              ("created", "would create", "unchanged", "incompatible", "blocked")}  # fmt: skip
+    levels = sum(1 for r in results if r.level_change is not None)
+    summary = ", ".join(f"{n} {a}" for a, n in counts.items() if n)
+    lines.append(f"{len(results)} subject(s): {summary}; {levels} level change(s)"
+                 + (" (dry run: nothing changed)" if dry_run else ""))  # fmt: skip
+    return lines
+
+
+@click.command()
+@click.option(
+    "--registry",
+    "registry_url",
+    default=None,
+    help="Registry URL (default EVENTFLOW_REGISTRY__URL).",
+)
+@click.option("--dry-run", is_flag=True, help="Check and report; change nothing.")
+@click.option(
+    "--dir",
+    "schemas_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Contracts folder (default schemas/avro).",
+)
+@click.pass_obj
+def register(obj: CliContext, /, registry_url: str | None, dry_run: bool,
+             schemas_dir: Path | None) -> None:  # fmt: skip
+    """Register every manifest subject (shared types first, with references) and set levels."""
+    url = registry_url or obj.settings.registry.url
+    if not url:
+        raise InputFailure("no registry: pass --registry URL or set EVENTFLOW_REGISTRY__URL")
+    ws = run_guarded(lambda: load_workspace(schemas_dir or obj.settings.schemas_dir))
+    client = RegistryClient(url, basic_auth=obj.settings.registry.basic_auth_user_info)
+    try:
+        results = run_guarded(lambda: sync_workspace(ws, client, dry_run=dry_run))
+    finally:
+        client.close()
+    for line in format_sync(results, dry_run=dry_run):
+        style = "red" if line.startswith(("INCOMPATIBLE", "BLOCKED", "  ")) else "green"
+        console.print(f"[{style}]{line}[/]", soft_wrap=True)
+    if any(r.action in ("incompatible", "blocked") for r in results):
+        raise SystemExit(EXIT_FINDINGS)
