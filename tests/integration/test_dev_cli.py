@@ -43,7 +43,7 @@ def dev_env(tmp_path):
 
 
 def test_dev_up_status_restart_keeps_data_and_port_then_down(dev_env):
-    up = _eventflow(["dev", "up"], dev_env)
+    up = _eventflow(["dev", "up", "--kafka-only"], dev_env)
     assert up.returncode == 0, up.stdout + up.stderr
     for topic in ("events.raw.v1", "events.validated.v1", "events.enriched.v1", "events.dlq.v1"):
         assert f"created  {topic}" in up.stdout
@@ -60,7 +60,7 @@ def test_dev_up_status_restart_keeps_data_and_port_then_down(dev_env):
     stopped = _eventflow(["dev", "status"], dev_env)
     assert stopped.returncode == 1 and "stopped" in stopped.stdout
 
-    again = _eventflow(["dev", "up"], dev_env)
+    again = _eventflow(["dev", "up", "--kafka-only"], dev_env)
     assert again.returncode == 0, again.stdout + again.stderr
     assert f"answering on {bootstrap}" in again.stdout.replace("\n", " ")
     assert "in sync  events.dlq.v1" in again.stdout and "created" not in again.stdout
@@ -79,8 +79,8 @@ def test_dev_up_status_restart_keeps_data_and_port_then_down(dev_env):
 
 
 def test_second_dev_up_is_idempotent(dev_env):
-    assert _eventflow(["dev", "up"], dev_env).returncode == 0
-    second = _eventflow(["dev", "up"], dev_env)
+    assert _eventflow(["dev", "up", "--kafka-only"], dev_env).returncode == 0
+    second = _eventflow(["dev", "up", "--kafka-only"], dev_env)
     assert second.returncode == 0
     assert second.stdout.count("in sync") == 4
 

@@ -1,49 +1,114 @@
-"""``eventflow dev up | down | status``: the local development stack."""
+"""``eventflow dev up | down | status``: the local development stack.
+
+``up`` starts a real Kafka (KRaft), applies topics.yaml, then the schema registry (log in the
+``_schemas`` topic), registers the contracts, and starts the HTTP API and the validator,
+enricher and writer as background processes. ``--kafka-only`` stops after the topics.
+"""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
+from dataclasses import dataclass
 
 import click
 
-from eventflow.cli.context import CliContext, run_guarded
+from eventflow.cli.context import CliContext, EnvironmentFailure, run_guarded
 from eventflow.cli.render import console
 from eventflow.cli.stack import local_broker
 from eventflow.cli.topics import print_apply_result
+from eventflow.config import Settings
+from eventflow.devstack.process import ManagedProcess
+from eventflow.devstack.stack import StackUrls, dev_api_key, service_env, services, urls_of
 from eventflow.kafka.admin import TopicAdmin
 from eventflow.kafka.topics_file import load_topics_file
 
 
 @click.group()
 def dev() -> None:
-    """Run the local stack: a real Kafka in KRaft mode (and later the registry and services)."""
+    """Run the local stack: Kafka (KRaft), the registry, the API and the pipeline services."""
+
+
+@dataclass(frozen=True)
+class _Stack:
+    urls: StackUrls
+    key: str
+    env: dict[str, str]
+    processes: list[ManagedProcess]
+
+
+def _stack(settings: Settings, bootstrap: str) -> _Stack:
+    urls = urls_of(settings, bootstrap)
+    key, keys_file = dev_api_key(settings.dev.state_dir)
+    env = service_env(urls, keys_file)
+    return _Stack(urls, key, env, services(settings, urls, env))
+
+
+def _register_contracts(settings: Settings, urls: StackUrls, env: dict[str, str]) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "eventflow", "schema", "register", "--registry", urls.registry],
+        env=env, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    if result.returncode != 0:
+        raise EnvironmentFailure(
+            "registering the contracts failed: "
+            + (result.stderr.strip() or result.stdout.strip()).splitlines()[-1]
+        )
+    console.print(f"[green]schemas[/] from {settings.schemas_dir} registered:")
+    for line in result.stdout.splitlines():
+        if line.strip():
+            console.print(f"  {line}", markup=False)
 
 
 @dev.command()
+@click.option("--kafka-only", is_flag=True, help="Start Kafka and apply topics; no services.")
 @click.pass_obj
-def up(obj: CliContext) -> None:
-    """Start local Kafka (downloading it on first use) and apply the topics file."""
+def up(obj: CliContext, kafka_only: bool) -> None:
+    """Start the stack (first run downloads Kafka from Maven Central)."""
     settings = obj.settings
     specs = run_guarded(lambda: load_topics_file(settings.topics_file))
     broker = local_broker(settings)
     started = time.monotonic()
-    with console.status("starting Kafka (first run downloads it from Maven Central)…"):
+    with console.status("starting Kafka…"):
         bootstrap = run_guarded(broker.start)
     console.print(f"[green]Kafka[/] answering on [bold]{bootstrap}[/] "
                   f"({time.monotonic() - started:.1f}s); log: {broker.log_file}")  # fmt: skip
-    result = run_guarded(lambda: TopicAdmin(bootstrap).apply(specs))
-    print_apply_result(result)
+    print_apply_result(run_guarded(lambda: TopicAdmin(bootstrap).apply(specs)))
+    if kafka_only:
+        console.print(f"\nNext: point clients at [bold]{bootstrap}[/]; "
+                      "stop with [bold]eventflow dev down[/]")  # fmt: skip
+        return
+    stack = _stack(settings, bootstrap)
+    urls, key = stack.urls, stack.key
+    registry, rest = stack.processes[0], stack.processes[1:]
+    with console.status("starting the schema registry…"):
+        run_guarded(lambda: registry.start(timeout_s=60))
+    console.print(f"[green]registry[/] on [bold]{urls.registry}[/]")
+    _register_contracts(settings, urls, stack.env)
+    for proc in rest:
+        with console.status(f"starting {proc.name}…"):
+            pid = run_guarded(lambda proc=proc: proc.start(timeout_s=90))  # type: ignore[misc]
+        console.print(f"[green]{proc.name}[/] running (pid {pid}); log: {proc.log_file}")
     console.print(
-        "\nNext: [bold]eventflow dev status[/] · [bold]eventflow topics apply[/] · "
-        f"point clients at [bold]{bootstrap}[/] · stop with [bold]eventflow dev down[/]"
+        f"\nAPI: [bold]{urls.api}[/] (docs at {urls.api}/docs), key in "
+        f"{settings.dev.state_dir / 'dev-api-key'}\n"
+        f"Try: curl -H 'Authorization: Bearer {key}' {urls.api}/v1/event-types\n"
+        "Then: [bold]eventflow demo[/] · [bold]eventflow dev status[/] · "
+        "[bold]eventflow dev down[/]"
     )
 
 
 @dev.command()
 @click.pass_obj
 def down(obj: CliContext) -> None:
-    """Stop the local stack (data stays; it is reused by the next `dev up`)."""
-    broker = local_broker(obj.settings)
+    """Stop the stack (data stays; it is reused by the next `dev up`)."""
+    settings = obj.settings
+    broker = local_broker(settings)
+    bootstrap = broker.bootstrap or "127.0.0.1:0"
+    for proc in reversed(_stack(settings, bootstrap).processes):
+        if proc.stop():
+            console.print(f"{proc.name} stopped.")
     stopped = run_guarded(broker.stop)
     console.print("Kafka stopped." if stopped else "Kafka was not running.")
 
@@ -51,12 +116,20 @@ def down(obj: CliContext) -> None:
 @dev.command()
 @click.pass_obj
 def status(obj: CliContext) -> None:
-    """Show what runs, where, and whether it answers."""
-    st = run_guarded(local_broker(obj.settings).status)
+    """Show what runs, where, and whether it answers (exit 1 when Kafka is down)."""
+    settings = obj.settings
+    st = run_guarded(local_broker(settings).status)
     if not st.running:
         console.print(f"Kafka: [yellow]stopped[/] (state in {st.state_dir})")
         raise SystemExit(1)
     health = "[green]answering[/]" if st.answering else "[red]not answering[/]"
     console.print(f"Kafka: running pid {st.pid} on {st.bootstrap}, {health}; log {st.log_file}")
+    for proc in _stack(settings, st.bootstrap or "127.0.0.1:0").processes:
+        ps = proc.status()
+        if ps.running:
+            ready = "[green]ready[/]" if ps.ready else "[yellow]not ready[/]"
+            console.print(f"{ps.name}: running pid {ps.pid}, {ready}; log {ps.log_file}")
+        else:
+            console.print(f"{ps.name}: [dim]stopped[/]")
     if not st.answering:
         raise SystemExit(1)
