@@ -168,7 +168,7 @@ def _render_record(
         outgoing = mapper.to_avro(schema, ns, f"self.{name}") or f"self.{name}"
         incoming = mapper.from_avro(schema, ns, f"data[{py_str(name)}]") or f"data[{py_str(name)}]"
         to_lines.append(f"            {py_str(name)}: {outgoing},")
-        from_lines.append(f"            {name}={incoming},")
+        from_lines.append(f"        record.{name} = {incoming}")
     lines.append("")
     lines.append("    def to_avro_dict(self) -> dict[str, _t.Any]:")
     lines.append(docstring("This record as the dict fastavro writes.", 8))
@@ -180,10 +180,10 @@ def _render_record(
     lines.append("    @classmethod")
     lines.append("    def from_avro_dict(cls, data: _abc.Mapping[str, _t.Any]) -> _t.Self:")
     lines.append(docstring("Build from the dict fastavro reads.", 8))
-    if from_lines:
-        lines += ["        return cls(", *from_lines, "        )"]
-    else:
-        lines.append("        return cls()")
+    # object.__new__ + slot assignment: ~2x faster than the keyword-only __init__ (decode path)
+    lines.append("        record = object.__new__(cls)")
+    lines += from_lines
+    lines.append("        return record")
     return "\n".join(lines)
 
 

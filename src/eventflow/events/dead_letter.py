@@ -43,10 +43,10 @@ class DeadLetterHeader:
     @classmethod
     def from_avro_dict(cls, data: _abc.Mapping[str, _t.Any]) -> _t.Self:
         """Build from the dict fastavro reads."""
-        return cls(
-            key=data["key"],
-            value=data["value"],
-        )
+        record = object.__new__(cls)
+        record.key = data["key"]
+        record.value = data["value"]
+        return record
 
 
 @_dc.dataclass(slots=True, kw_only=True)
@@ -160,21 +160,21 @@ class DeadLetter:
     @classmethod
     def from_avro_dict(cls, data: _abc.Mapping[str, _t.Any]) -> _t.Self:
         """Build from the dict fastavro reads."""
-        return cls(
-            original_key=data["original_key"],
-            original_value=data["original_value"],
-            original_headers=[
-                DeadLetterHeader.from_avro_dict(v0) for v0 in data["original_headers"]
-            ],
-            origin_topic=data["origin_topic"],
-            origin_partition=data["origin_partition"],
-            origin_offset=data["origin_offset"],
-            error_type=data["error_type"],
-            error_message=data["error_message"],
-            stack_trace=data["stack_trace"],
-            failing_service=data["failing_service"],
-            consumer_group=data["consumer_group"],
-            failed_at=data["failed_at"],
-            attempt=data["attempt"],
-            schema_id=data["schema_id"],
-        )
+        record = object.__new__(cls)
+        record.original_key = data["original_key"]
+        record.original_value = data["original_value"]
+        record.original_headers = [
+            DeadLetterHeader.from_avro_dict(v0) for v0 in data["original_headers"]
+        ]
+        record.origin_topic = data["origin_topic"]
+        record.origin_partition = data["origin_partition"]
+        record.origin_offset = data["origin_offset"]
+        record.error_type = data["error_type"]
+        record.error_message = data["error_message"]
+        record.stack_trace = data["stack_trace"]
+        record.failing_service = data["failing_service"]
+        record.consumer_group = data["consumer_group"]
+        record.failed_at = data["failed_at"]
+        record.attempt = data["attempt"]
+        record.schema_id = data["schema_id"]
+        return record

@@ -61,13 +61,13 @@ class EnricherOutput:
     @classmethod
     def from_avro_dict(cls, data: _abc.Mapping[str, _t.Any]) -> _t.Self:
         """Build from the dict fastavro reads."""
-        return cls(
-            enricher=data["enricher"],
-            version=data["version"],
-            target_field=data["target_field"],
-            attributes=data["attributes"],
-            scores=data["scores"],
-        )
+        record = object.__new__(cls)
+        record.enricher = data["enricher"]
+        record.version = data["version"]
+        record.target_field = data["target_field"]
+        record.attributes = data["attributes"]
+        record.scores = data["scores"]
+        return record
 
 
 @_dc.dataclass(slots=True, kw_only=True)
@@ -116,7 +116,7 @@ class Enrichment:
     @classmethod
     def from_avro_dict(cls, data: _abc.Mapping[str, _t.Any]) -> _t.Self:
         """Build from the dict fastavro reads."""
-        return cls(
-            enriched_at=data["enriched_at"],
-            outputs=[EnricherOutput.from_avro_dict(v0) for v0 in data["outputs"]],
-        )
+        record = object.__new__(cls)
+        record.enriched_at = data["enriched_at"]
+        record.outputs = [EnricherOutput.from_avro_dict(v0) for v0 in data["outputs"]]
+        return record

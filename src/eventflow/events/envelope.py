@@ -77,12 +77,12 @@ class Envelope:
     @classmethod
     def from_avro_dict(cls, data: _abc.Mapping[str, _t.Any]) -> _t.Self:
         """Build from the dict fastavro reads."""
-        return cls(
-            event_id=data["event_id"],
-            event_type=data["event_type"],
-            source=data["source"],
-            occurred_at=data["occurred_at"],
-            received_at=data["received_at"],
-            correlation_id=data["correlation_id"],
-            causation_id=data["causation_id"],
-        )
+        record = object.__new__(cls)
+        record.event_id = data["event_id"]
+        record.event_type = data["event_type"]
+        record.source = data["source"]
+        record.occurred_at = data["occurred_at"]
+        record.received_at = data["received_at"]
+        record.correlation_id = data["correlation_id"]
+        record.causation_id = data["causation_id"]
+        return record

@@ -66,13 +66,13 @@ class ShippingAddress:
     @classmethod
     def from_avro_dict(cls, data: _abc.Mapping[str, _t.Any]) -> _t.Self:
         """Build from the dict fastavro reads."""
-        return cls(
-            recipient=data["recipient"],
-            street=data["street"],
-            city=data["city"],
-            postal_code=data["postal_code"],
-            country=data["country"],
-        )
+        record = object.__new__(cls)
+        record.recipient = data["recipient"]
+        record.street = data["street"]
+        record.city = data["city"]
+        record.postal_code = data["postal_code"]
+        record.country = data["country"]
+        return record
 
 
 @_dc.dataclass(slots=True, kw_only=True)
@@ -113,11 +113,11 @@ class OrderLineItem:
     @classmethod
     def from_avro_dict(cls, data: _abc.Mapping[str, _t.Any]) -> _t.Self:
         """Build from the dict fastavro reads."""
-        return cls(
-            sku=data["sku"],
-            quantity=data["quantity"],
-            unit_price=data["unit_price"],
-        )
+        record = object.__new__(cls)
+        record.sku = data["sku"]
+        record.quantity = data["quantity"]
+        record.unit_price = data["unit_price"]
+        return record
 
 
 @_dc.dataclass(slots=True, kw_only=True)
@@ -194,14 +194,14 @@ class OrderPlacedPayload:
     @classmethod
     def from_avro_dict(cls, data: _abc.Mapping[str, _t.Any]) -> _t.Self:
         """Build from the dict fastavro reads."""
-        return cls(
-            order_id=data["order_id"],
-            customer_id=data["customer_id"],
-            line_items=[OrderLineItem.from_avro_dict(v0) for v0 in data["line_items"]],
-            total=data["total"],
-            currency=Currency(data["currency"]),
-            shipping_address=ShippingAddress.from_avro_dict(data["shipping_address"]),
-        )
+        record = object.__new__(cls)
+        record.order_id = data["order_id"]
+        record.customer_id = data["customer_id"]
+        record.line_items = [OrderLineItem.from_avro_dict(v0) for v0 in data["line_items"]]
+        record.total = data["total"]
+        record.currency = Currency(data["currency"])
+        record.shipping_address = ShippingAddress.from_avro_dict(data["shipping_address"])
+        return record
 
 
 @_dc.dataclass(slots=True, kw_only=True)
@@ -334,13 +334,15 @@ class OrderPlaced:
     @classmethod
     def from_avro_dict(cls, data: _abc.Mapping[str, _t.Any]) -> _t.Self:
         """Build from the dict fastavro reads."""
-        return cls(
-            envelope=Envelope.from_avro_dict(data["envelope"]),
-            payload=OrderPlacedPayload.from_avro_dict(data["payload"]),
-            validation=None
+        record = object.__new__(cls)
+        record.envelope = Envelope.from_avro_dict(data["envelope"])
+        record.payload = OrderPlacedPayload.from_avro_dict(data["payload"])
+        record.validation = (
+            None
             if data["validation"] is None
-            else ValidationResult.from_avro_dict(data["validation"]),
-            enrichment=None
-            if data["enrichment"] is None
-            else Enrichment.from_avro_dict(data["enrichment"]),
+            else ValidationResult.from_avro_dict(data["validation"])
         )
+        record.enrichment = (
+            None if data["enrichment"] is None else Enrichment.from_avro_dict(data["enrichment"])
+        )
+        return record

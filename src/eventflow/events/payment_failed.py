@@ -107,14 +107,14 @@ class PaymentFailedPayload:
     @classmethod
     def from_avro_dict(cls, data: _abc.Mapping[str, _t.Any]) -> _t.Self:
         """Build from the dict fastavro reads."""
-        return cls(
-            payment_id=data["payment_id"],
-            order_id=data["order_id"],
-            amount=data["amount"],
-            currency=Currency(data["currency"]),
-            reason=PaymentFailureReason(data["reason"]),
-            message=data["message"],
-        )
+        record = object.__new__(cls)
+        record.payment_id = data["payment_id"]
+        record.order_id = data["order_id"]
+        record.amount = data["amount"]
+        record.currency = Currency(data["currency"])
+        record.reason = PaymentFailureReason(data["reason"])
+        record.message = data["message"]
+        return record
 
 
 @_dc.dataclass(slots=True, kw_only=True)
@@ -238,13 +238,15 @@ class PaymentFailed:
     @classmethod
     def from_avro_dict(cls, data: _abc.Mapping[str, _t.Any]) -> _t.Self:
         """Build from the dict fastavro reads."""
-        return cls(
-            envelope=Envelope.from_avro_dict(data["envelope"]),
-            payload=PaymentFailedPayload.from_avro_dict(data["payload"]),
-            validation=None
+        record = object.__new__(cls)
+        record.envelope = Envelope.from_avro_dict(data["envelope"])
+        record.payload = PaymentFailedPayload.from_avro_dict(data["payload"])
+        record.validation = (
+            None
             if data["validation"] is None
-            else ValidationResult.from_avro_dict(data["validation"]),
-            enrichment=None
-            if data["enrichment"] is None
-            else Enrichment.from_avro_dict(data["enrichment"]),
+            else ValidationResult.from_avro_dict(data["validation"])
         )
+        record.enrichment = (
+            None if data["enrichment"] is None else Enrichment.from_avro_dict(data["enrichment"])
+        )
+        return record

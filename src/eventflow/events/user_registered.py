@@ -69,14 +69,14 @@ class UserRegisteredPayload:
     @classmethod
     def from_avro_dict(cls, data: _abc.Mapping[str, _t.Any]) -> _t.Self:
         """Build from the dict fastavro reads."""
-        return cls(
-            user_id=data["user_id"],
-            email=data["email"],
-            display_name=data["display_name"],
-            locale=data["locale"],
-            marketing_opt_in=data["marketing_opt_in"],
-            bio=data["bio"],
-        )
+        record = object.__new__(cls)
+        record.user_id = data["user_id"]
+        record.email = data["email"]
+        record.display_name = data["display_name"]
+        record.locale = data["locale"]
+        record.marketing_opt_in = data["marketing_opt_in"]
+        record.bio = data["bio"]
+        return record
 
 
 @_dc.dataclass(slots=True, kw_only=True)
@@ -192,13 +192,15 @@ class UserRegistered:
     @classmethod
     def from_avro_dict(cls, data: _abc.Mapping[str, _t.Any]) -> _t.Self:
         """Build from the dict fastavro reads."""
-        return cls(
-            envelope=Envelope.from_avro_dict(data["envelope"]),
-            payload=UserRegisteredPayload.from_avro_dict(data["payload"]),
-            validation=None
+        record = object.__new__(cls)
+        record.envelope = Envelope.from_avro_dict(data["envelope"])
+        record.payload = UserRegisteredPayload.from_avro_dict(data["payload"])
+        record.validation = (
+            None
             if data["validation"] is None
-            else ValidationResult.from_avro_dict(data["validation"]),
-            enrichment=None
-            if data["enrichment"] is None
-            else Enrichment.from_avro_dict(data["enrichment"]),
+            else ValidationResult.from_avro_dict(data["validation"])
         )
+        record.enrichment = (
+            None if data["enrichment"] is None else Enrichment.from_avro_dict(data["enrichment"])
+        )
+        return record

@@ -78,12 +78,12 @@ class ValidationFinding:
     @classmethod
     def from_avro_dict(cls, data: _abc.Mapping[str, _t.Any]) -> _t.Self:
         """Build from the dict fastavro reads."""
-        return cls(
-            rule=data["rule"],
-            field_path=data["field_path"],
-            severity=FindingSeverity(data["severity"]),
-            message=data["message"],
-        )
+        record = object.__new__(cls)
+        record.rule = data["rule"]
+        record.field_path = data["field_path"]
+        record.severity = FindingSeverity(data["severity"])
+        record.message = data["message"]
+        return record
 
 
 @_dc.dataclass(slots=True, kw_only=True)
@@ -148,10 +148,10 @@ class ValidationResult:
     @classmethod
     def from_avro_dict(cls, data: _abc.Mapping[str, _t.Any]) -> _t.Self:
         """Build from the dict fastavro reads."""
-        return cls(
-            valid=data["valid"],
-            validator=data["validator"],
-            ruleset=data["ruleset"],
-            validated_at=data["validated_at"],
-            findings=[ValidationFinding.from_avro_dict(v0) for v0 in data["findings"]],
-        )
+        record = object.__new__(cls)
+        record.valid = data["valid"]
+        record.validator = data["validator"]
+        record.ruleset = data["ruleset"]
+        record.validated_at = data["validated_at"]
+        record.findings = [ValidationFinding.from_avro_dict(v0) for v0 in data["findings"]]
+        return record

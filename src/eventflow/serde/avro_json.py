@@ -104,3 +104,31 @@ def _inline(schema: Any, enclosing: str | None, named: Mapping[str, Any], seen: 
     elif isinstance(kind, list | dict | str) and kind not in PRIMITIVES:
         out["type"] = _inline(kind, enclosing, named, seen)
     return out
+
+
+def has_union_of_named_types(schema: Any) -> bool:
+    """True when some union in ``schema`` has two or more named branches (records, enums,
+    fixed): the only unions whose branch fastavro must report as ``(name, value)``."""
+    if isinstance(schema, list):
+        named = [b for b in schema if _is_named_branch(b)]
+        return len(named) >= 2 or any(has_union_of_named_types(b) for b in schema)
+    if not isinstance(schema, Mapping):
+        return False
+    kind = schema.get("type")
+    if kind in ("record", "error"):
+        return any(has_union_of_named_types(f.get("type")) for f in schema.get("fields", ()))
+    if kind == "array":
+        return has_union_of_named_types(schema.get("items"))
+    if kind == "map":
+        return has_union_of_named_types(schema.get("values"))
+    return isinstance(kind, list | dict) and has_union_of_named_types(kind)
+
+
+def _is_named_branch(branch: Any) -> bool:
+    if isinstance(branch, str):
+        return branch not in PRIMITIVES
+    return isinstance(branch, Mapping) and (
+        branch.get("type") in NAMED_KINDS
+        or (isinstance(branch.get("type"), str) and branch["type"] not in PRIMITIVES
+            and branch["type"] not in ("array", "map"))
+    )  # fmt: skip

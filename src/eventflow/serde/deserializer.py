@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from fastavro import schemaless_reader
 from fastavro.read import SchemaResolutionError
 
 from eventflow.contracts import ParsedSchema
+from eventflow.serde.avro_json import has_union_of_named_types
 from eventflow.serde.errors import InvalidValue, SchemaMismatch, TruncatedPayload
 from eventflow.serde.lookup import SchemaLookup
 from eventflow.serde.model import is_avro_record_class
@@ -20,11 +20,10 @@ from eventflow.serde.schemas import (
     codec_for_json_text,
     self_contained,
 )
-from eventflow.serde.wire import unframe
+from eventflow.serde.wire import HEADER_SIZE, MAGIC_BYTE, unframe
 
 
-@dataclass(frozen=True, slots=True)
-class Decoded:
+class Decoded(NamedTuple):
     """A decoded record: the writer's id and schema, and the value in the reader's shape."""
 
     schema_id: int
@@ -41,6 +40,8 @@ class AvroDeserializer:
 
     def __init__(self, lookup: SchemaLookup, *, reader: ParsedSchema | type | None = None) -> None:
         self._registry = RegistrySchemas(lookup)
+        self._plans: dict[int, tuple[WriterSchema, Any, Any]] = {}
+        self._union_names = False  # ask fastavro for (name, value) in unions of named types
         self._reader_class: Any = None
         self._reader: Codec | None = None
         if reader is not None:
@@ -50,32 +51,40 @@ class AvroDeserializer:
                 self._reader_class = reader
                 cls = cast(Any, reader)
                 self._reader = codec_for_json_text(cls.AVRO_SCHEMA_JSON, cls.AVRO_FINGERPRINT)
+                self._union_names = has_union_of_named_types(self._reader.avro)
             else:
                 self._reader = Codec.from_json(self_contained(reader), reader.fingerprint)
+
+    def _plan(self, schema_id: int, data: bytes) -> tuple[WriterSchema, Any, Any]:
+        writer = self._registry.by_id(schema_id, raw=data)
+        reader = self._reader
+        resolve = reader is not None and reader.fingerprint != writer.codec.fingerprint
+        plan = (writer, writer.codec.fastavro, reader.fastavro if reader and resolve else None)
+        self._plans[schema_id] = plan
+        return plan
 
     def writer_schema(self, schema_id: int) -> WriterSchema:
         """The registered writer schema for ``schema_id`` (cached)."""
         return self._registry.by_id(schema_id)
 
     def deserialize(self, data: bytes) -> Decoded:
-        schema_id, body = unframe(data)
-        writer = self._registry.by_id(schema_id, raw=data)
-        reader = self._reader
-        reader_schema = None
-        if reader is not None and reader.fingerprint != writer.codec.fingerprint:
-            reader_schema = reader.fastavro
+        if len(data) < HEADER_SIZE or data[0] != MAGIC_BYTE:
+            unframe(data)  # raises BadMagicByte or TruncatedPayload
+        schema_id = int.from_bytes(data[1:HEADER_SIZE], "big")
+        plan = self._plans.get(schema_id)
+        if plan is None:
+            plan = self._plan(schema_id, data)
+        writer, writer_schema, reader_schema = plan
+        stream = io.BytesIO(data)  # shares the buffer, no copy
+        stream.seek(HEADER_SIZE)
         as_class = self._reader_class is not None
+        names = self._union_names
+        reader = self._reader
         try:
-            value = schemaless_reader(
-                io.BytesIO(body),
-                writer.codec.fastavro,
-                reader_schema,
-                return_record_name=as_class,
-                return_record_name_override=as_class,
-            )
+            value = schemaless_reader(stream, writer_schema, reader_schema, names, names)
         except EOFError as exc:
             raise TruncatedPayload(
-                f"Avro body of schema id {schema_id} ends early ({len(body)} bytes)",
+                f"Avro body of schema id {schema_id} ends early ({len(data) - HEADER_SIZE} bytes)",
                 raw=bytes(data),
                 schema_id=schema_id,
             ) from exc

@@ -65,10 +65,10 @@ class Deep:
     @classmethod
     def from_avro_dict(cls, data: _abc.Mapping[str, _t.Any]) -> _t.Self:
         """Build from the dict fastavro reads."""
-        return cls(
-            inner_color=Color(data["inner_color"]),
-            at=data["at"],
-        )
+        record = object.__new__(cls)
+        record.inner_color = Color(data["inner_color"])
+        record.at = data["at"]
+        return record
 
 
 @_dc.dataclass(slots=True, kw_only=True)
@@ -106,11 +106,11 @@ class TreeNode:
     @classmethod
     def from_avro_dict(cls, data: _abc.Mapping[str, _t.Any]) -> _t.Self:
         """Build from the dict fastavro reads."""
-        return cls(
-            label=data["label"],
-            children=[TreeNode.from_avro_dict(v0) for v0 in data["children"]],
-            next=None if data["next"] is None else TreeNode.from_avro_dict(data["next"]),
-        )
+        record = object.__new__(cls)
+        record.label = data["label"]
+        record.children = [TreeNode.from_avro_dict(v0) for v0 in data["children"]]
+        record.next = None if data["next"] is None else TreeNode.from_avro_dict(data["next"])
+        return record
 
 
 @_dc.dataclass(slots=True, kw_only=True)
@@ -298,44 +298,44 @@ class Everything:
     @classmethod
     def from_avro_dict(cls, data: _abc.Mapping[str, _t.Any]) -> _t.Self:
         """Build from the dict fastavro reads."""
-        return cls(
-            id=data["id"],
-            nothing=data["nothing"],
-            flag=data["flag"],
-            count=data["count"],
-            big=data["big"],
-            ratio=data["ratio"],
-            precise=data["precise"],
-            blob=data["blob"],
-            amount=Money.from_avro_dict(data["amount"]),
-            price=data["price"],
-            fixed_price=data["fixed_price"],
-            uid=data["uid"],
-            day=data["day"],
-            time_ms=data["time_ms"],
-            time_us=data["time_us"],
-            at_ms=data["at_ms"],
-            at_us=data["at_us"],
-            local_ms=data["local_ms"],
-            priority=Priority(data["priority"]),
-            color=Color(data["color"]),
-            digest=data["digest"],
-            tags=data["tags"],
-            scores=data["scores"],
-            history=[
-                {k1: Money.from_avro_dict(v1) for k1, v1 in v0.items()} for v0 in data["history"]
-            ],
-            tree=TreeNode.from_avro_dict(data["tree"]),
-            maybe_money=None
-            if data["maybe_money"] is None
-            else Money.from_avro_dict(data["maybe_money"]),
-            choice=_rt.union_from_avro(
-                data["choice"],
-                {"golden.shared.Money": Money, "golden.events.TreeNode": TreeNode},
-                (),
-                strings=True,
-            ),
-            signal=_rt.union_from_avro(data["signal"], {}, (Priority, Color)),
-            deep=Deep.from_avro_dict(data["deep"]),
-            type=data["type"],
+        record = object.__new__(cls)
+        record.id = data["id"]
+        record.nothing = data["nothing"]
+        record.flag = data["flag"]
+        record.count = data["count"]
+        record.big = data["big"]
+        record.ratio = data["ratio"]
+        record.precise = data["precise"]
+        record.blob = data["blob"]
+        record.amount = Money.from_avro_dict(data["amount"])
+        record.price = data["price"]
+        record.fixed_price = data["fixed_price"]
+        record.uid = data["uid"]
+        record.day = data["day"]
+        record.time_ms = data["time_ms"]
+        record.time_us = data["time_us"]
+        record.at_ms = data["at_ms"]
+        record.at_us = data["at_us"]
+        record.local_ms = data["local_ms"]
+        record.priority = Priority(data["priority"])
+        record.color = Color(data["color"])
+        record.digest = data["digest"]
+        record.tags = data["tags"]
+        record.scores = data["scores"]
+        record.history = [
+            {k1: Money.from_avro_dict(v1) for k1, v1 in v0.items()} for v0 in data["history"]
+        ]
+        record.tree = TreeNode.from_avro_dict(data["tree"])
+        record.maybe_money = (
+            None if data["maybe_money"] is None else Money.from_avro_dict(data["maybe_money"])
         )
+        record.choice = _rt.union_from_avro(
+            data["choice"],
+            {"golden.shared.Money": Money, "golden.events.TreeNode": TreeNode},
+            (),
+            strings=True,
+        )
+        record.signal = _rt.union_from_avro(data["signal"], {}, (Priority, Color))
+        record.deep = Deep.from_avro_dict(data["deep"])
+        record.type = data["type"]
+        return record

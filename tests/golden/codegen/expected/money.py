@@ -43,7 +43,7 @@ class Money:
     @classmethod
     def from_avro_dict(cls, data: _abc.Mapping[str, _t.Any]) -> _t.Self:
         """Build from the dict fastavro reads."""
-        return cls(
-            amount=data["amount"],
-            currency=data["currency"],
-        )
+        record = object.__new__(cls)
+        record.amount = data["amount"]
+        record.currency = data["currency"]
+        return record
