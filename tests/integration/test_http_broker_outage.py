@@ -10,7 +10,7 @@ import time
 import uuid
 
 import pytest
-from confluent_kafka import Consumer
+from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 from fastapi.testclient import TestClient
 
 from eventflow.kafka.admin import TopicAdmin
@@ -30,27 +30,34 @@ SHOP = {"X-API-Key": SHOP_KEY}
 
 
 def all_event_ids(bootstrap: str) -> set[str]:
+    """Every event id in the topic: each partition read from the start to its high watermark."""
     consumer = Consumer(
         {
             "bootstrap.servers": bootstrap,
             "group.id": f"outage-{uuid.uuid4().hex}",
-            "auto.offset.reset": "earliest",
             "enable.auto.commit": False,
         }
     )
-    consumer.subscribe([TOPIC])
+    partitions = consumer.list_topics(TOPIC, timeout=30).topics[TOPIC].partitions
+    ends = {
+        p: consumer.get_watermark_offsets(TopicPartition(TOPIC, p), timeout=30)[1]
+        for p in partitions
+    }
+    consumer.assign([TopicPartition(TOPIC, p, OFFSET_BEGINNING) for p, end in ends.items() if end])
+    remaining = {p for p, end in ends.items() if end}
     ids: set[str] = set()
-    idle_since = time.monotonic()
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and time.monotonic() - idle_since < 5:
+    while remaining and time.monotonic() < deadline:
         msg = consumer.poll(0.5)
         if msg is None or msg.error():
             continue
-        idle_since = time.monotonic()
         event_id = dict(msg.headers() or [])["event_id"]
         assert isinstance(event_id, bytes)
         ids.add(event_id.decode())
+        if (msg.offset() or 0) + 1 >= ends[msg.partition()]:
+            remaining.discard(msg.partition())
     consumer.close()
+    assert not remaining, f"could not read partitions {remaining} to their end"
     return ids
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+from concurrent.futures import Future
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -27,23 +27,23 @@ def real_catalog(topic: str = "events.raw.v1") -> EventCatalog:
 
 
 class FakeSink:
-    """Acknowledges every send with increasing offsets, or fails while ``down`` is set."""
+    """Acknowledges every send with increasing offsets; while ``down`` deliveries fail."""
 
     def __init__(self) -> None:
         self.sent: list[tuple[str, bytes | None, bytes | None, list[tuple[str, bytes]]]] = []
         self.down = False
-        self.delay_s = 0.0
         self.answers = True
 
-    async def send_async(self, topic, value, *, key=None, headers=None, partition=None):
-        if self.delay_s:
-            await asyncio.sleep(self.delay_s)
+    def send(self, topic, value, *, key=None, headers=None, partition=None):
+        future: Future[DeliveryReport] = Future()
         if self.down:
-            raise DeliveryFailed(
-                f"write to {topic} failed: Local: Message timed out", retriable=True
+            future.set_exception(
+                DeliveryFailed(f"write to {topic} failed: Local: Message timed out", retriable=True)
             )
+            return future
         self.sent.append((topic, key, value, list(headers or [])))
-        return DeliveryReport(topic, len(self.sent) % 3, len(self.sent) - 1)
+        future.set_result(DeliveryReport(topic, len(self.sent) % 3, len(self.sent) - 1))
+        return future
 
     def healthy(self, timeout_s: float = 2.0) -> bool:
         return self.answers

@@ -7,9 +7,12 @@ encoder and the clocks are injected (ports below), so unit tests run on fakes.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
+import threading
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -30,7 +33,7 @@ from eventflow.producers.http.problems import ApiProblem, FieldProblem, InvalidE
 class EventSink(Protocol):
     """Where events go: :class:`eventflow.kafka.producer.DurableProducer` in production."""
 
-    async def send_async(
+    def send(
         self,
         topic: str,
         value: bytes | None,
@@ -38,7 +41,7 @@ class EventSink(Protocol):
         key: bytes | None = None,
         headers: Headers | None = None,
         partition: int | None = None,
-    ) -> DeliveryReport: ...
+    ) -> Future[DeliveryReport]: ...
 
     def healthy(self, timeout_s: float = 2.0) -> bool: ...
 
@@ -152,25 +155,40 @@ class IngestService:
     async def ingest_batch(
         self, principal: Principal, items: Sequence[Any], *, idempotency_key: str | None = None
     ) -> BatchResult:
-        """Check every record, produce the valid ones concurrently, report each in order."""
+        """Check every record, produce the valid ones together, report each in request order.
+
+        Records without an idempotency key are all queued first and awaited as one group (no
+        task per record); records with one go through the idempotency store.
+        """
         outcomes: list[Accepted | ApiProblem] = []
-        pending: dict[int, Prepared] = {}
+        keyed: dict[int, Prepared] = {}
+        started: list[tuple[int, Prepared, str, Future[DeliveryReport]]] = []
         for index, raw in enumerate(items):
             key = f"{idempotency_key}#{index}" if idempotency_key is not None else None
+            outcomes.append(Unavailable("not produced"))  # replaced below
             try:
-                pending[index] = self.prepare(
+                prepared = self.prepare(
                     principal, raw, where=f"events[{index}]", idempotency_key=key
                 )
-                outcomes.append(Unavailable("not produced"))  # placeholder, replaced below
+                if prepared.idempotency_key is not None:
+                    keyed[index] = prepared
+                else:
+                    started.append((index, prepared, *self._start(principal, prepared)))
             except ApiProblem as exc:
-                outcomes.append(exc)
-        results = await asyncio.gather(
-            *(self.submit(principal, p) for p in pending.values()), return_exceptions=True
+                outcomes[index] = exc
+        keyed_results = asyncio.gather(
+            *(self.submit(principal, p) for p in keyed.values()), return_exceptions=True
         )
-        for index, result in zip(pending, results, strict=True):
+        await self._wait_all([future for _, _, _, future in started])
+        for index, prepared, event_id, future in started:
+            try:
+                outcomes[index] = self._finish(prepared.spec, event_id, future)
+            except ApiProblem as exc:
+                outcomes[index] = exc
+        for index, result in zip(keyed, await keyed_results, strict=True):
             if isinstance(result, ApiProblem | Accepted):
                 outcomes[index] = result
-            elif isinstance(result, BaseException):
+            else:
                 raise result
         for outcome in outcomes:
             if isinstance(outcome, ApiProblem):
@@ -178,6 +196,14 @@ class IngestService:
         return _batch_result(outcomes)
 
     async def _produce(self, principal: Principal, prepared: Prepared) -> Accepted:
+        event_id, future = self._start(principal, prepared)
+        await self._wait_all([future])
+        return self._finish(prepared.spec, event_id, future)
+
+    def _start(
+        self, principal: Principal, prepared: Prepared
+    ) -> tuple[str, Future[DeliveryReport]]:
+        """Complete, encode and queue one event; the future resolves on the broker's ack."""
         spec, event = prepared.spec, prepared.event
         event_id = str(event.event_id) if event.event_id else self._new_event_id()
         record = build_record(
@@ -188,36 +214,61 @@ class IngestService:
             value = self._encoder.encode(spec, record)
         except ApiProblem:
             raise
-        except (
-            EventFlowError
-        ) as exc:  # registry away or schema not registered: not the client's fault
-            raise Unavailable(
-                f"the event could not be encoded ({exc}); it was not accepted, retry later",
-                retry_after_s=self._limits.retry_after_s,
-            ) from exc
+        except EventFlowError as exc:  # registry away or schema not registered
+            raise self._unavailable(f"the event could not be encoded ({exc})") from exc
         headers = [("event_type", spec.event_type.encode()), ("event_id", event_id.encode())]
         try:
-            report = await asyncio.wait_for(
-                self._sink.send_async(
-                    self._limits.topic, value, key=partition_key(record, spec.partition_key),
-                    headers=headers,
-                ),
-                timeout=self._limits.delivery_timeout_s + 5.0,
+            future = self._sink.send(
+                self._limits.topic, value, key=partition_key(record, spec.partition_key),
+                headers=headers,
             )  # fmt: skip
-        except (BrokerError, TimeoutError) as exc:
-            raise Unavailable(
-                f"Kafka did not acknowledge the event ({_reason(exc)}); it was not accepted, "
-                "retry later",
-                retry_after_s=self._limits.retry_after_s,
-            ) from exc
+        except BrokerError as exc:
+            raise self._unavailable(f"Kafka did not take the event ({exc})") from exc
+        return event_id, future
+
+    async def _wait_all(self, futures: Sequence[Future[DeliveryReport]]) -> None:
+        """Wait until every future resolved, or the delivery timeout (plus grace) passed."""
+        if not futures:
+            return
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[None] = loop.create_future()
+        remaining = [len(futures)]
+        lock = threading.Lock()
+
+        def settle() -> None:
+            if not done.done():
+                done.set_result(None)
+
+        def count_down(_future: Future[DeliveryReport]) -> None:
+            with lock:
+                remaining[0] -= 1
+                last = remaining[0] == 0
+            if last:
+                loop.call_soon_threadsafe(settle)
+
+        for future in futures:
+            future.add_done_callback(count_down)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(done, timeout=self._limits.delivery_timeout_s + 5.0)
+
+    def _finish(
+        self, spec: EventTypeSpec, event_id: str, future: Future[DeliveryReport]
+    ) -> Accepted:
+        if not future.done():
+            raise self._unavailable("Kafka did not acknowledge the event in time")
+        try:
+            report = future.result()
+        except BrokerError as exc:
+            raise self._unavailable(f"Kafka did not acknowledge the event ({exc})") from exc
         self._metrics.produced.labels(spec.event_type).inc()
         return Accepted(
             event_id=event_id, topic=report.topic, partition=report.partition, offset=report.offset
         )
 
-
-def _reason(exc: BaseException) -> str:
-    return str(exc) or "delivery timed out"
+    def _unavailable(self, why: str) -> Unavailable:
+        return Unavailable(
+            f"{why}; it was not accepted, retry later", retry_after_s=self._limits.retry_after_s
+        )
 
 
 def _pydantic_problem(prefix: str, error: Any) -> FieldProblem:
