@@ -16,6 +16,7 @@ from eventflow.serde.errors import (
 from eventflow.serde.lookup import RegisteredSchemaLike, SchemaLookup, SchemaReferenceLike
 from eventflow.serde.model import AvroEvent, AvroRecord
 from eventflow.serde.serializer import AvroSerializer
+from eventflow.serde.validate import validate_record
 from eventflow.serde.wire import MAGIC_BYTE, frame, unframe
 
 __all__ = [
@@ -36,4 +37,5 @@ __all__ = [
     "UnknownSchemaId",
     "frame",
     "unframe",
+    "validate_record",
 ]

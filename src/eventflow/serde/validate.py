@@ -10,11 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import enum
+import json
 import uuid
 from collections.abc import Mapping
 from typing import Any
 
 from eventflow.serde.avro_json import PRIMITIVES, collect_named_types, full_name, namespace_of
+from eventflow.serde.errors import InvalidValue
+from eventflow.serde.model import plain_value
 
 INT_RANGE = (-(2**31), 2**31 - 1)
 LONG_RANGE = (-(2**63), 2**63 - 1)
@@ -182,3 +185,25 @@ def _decimal(schema: Mapping[str, Any], value: decimal.Decimal, path: str) -> Pr
     if digits > precision:
         return path, f"{value} has more than {precision} digits (precision {precision})"
     return None
+
+
+_CLASS_SCHEMAS: dict[type, Any] = {}
+
+
+def validate_record(value: Any) -> None:
+    """Check a generated instance against its class's schema now, not at serialization.
+
+    Raises :class:`InvalidValue` naming the first field that does not fit, e.g.
+    ``OrderPlaced.payload.total``.
+    """
+    cls = type(value)
+    schema = _CLASS_SCHEMAS.get(cls)
+    if schema is None:
+        text = getattr(cls, "AVRO_SCHEMA_JSON", None)
+        if not isinstance(text, str):
+            raise TypeError(f"{cls.__name__} is not a generated Avro event class")
+        schema = _CLASS_SCHEMAS[cls] = json.loads(text)
+    problem = find_invalid(schema, plain_value(value), cls.__name__)
+    if problem is not None:
+        path, message = problem
+        raise InvalidValue(f"{path}: {message}", field_path=path)

@@ -111,3 +111,16 @@ def test_record_where_a_dict_is_needed_is_named(registry):
     with pytest.raises(InvalidValue) as err:
         AvroSerializer(registry).serialize(value, subject=SUBJECT)
     assert err.value.field_path == "Everything.amount"
+
+
+def test_validate_record_checks_an_instance_before_serializing():
+    from eventflow.serde import validate_record
+
+    value = everything()
+    validate_record(value)
+    value.history[0]["a"].amount = 1.5  # type: ignore[assignment]
+    with pytest.raises(InvalidValue) as err:
+        validate_record(value)
+    assert err.value.field_path == "Everything.history[0]['a'].amount"
+    with pytest.raises(TypeError, match="not a generated"):
+        validate_record({"a": 1})
