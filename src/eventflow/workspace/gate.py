@@ -81,7 +81,11 @@ def check_against_git(ws: Workspace, ref: str) -> list[SubjectVerdict]:
 
 
 def check_against_registry(
-    ws: Workspace, url: str, *, transport: httpx.BaseTransport | None = None
+    ws: Workspace,
+    url: str,
+    *,
+    basic_auth: str | None = None,
+    transport: httpx.BaseTransport | None = None,
 ) -> list[SubjectVerdict]:
     """Check the workspace against what a Confluent-compatible registry holds."""
     wanted = {
@@ -89,7 +93,8 @@ def check_against_registry(
         for s in ws.manifest.subjects
         if s.compatibility is not CompatibilityLevel.NONE
     }
-    return check_against(ws, registry_histories(wanted, url, transport=transport))
+    histories = registry_histories(wanted, url, basic_auth=basic_auth, transport=transport)
+    return check_against(ws, histories)
 
 
 def locate(

@@ -196,11 +196,22 @@ class _Registry:
 
 
 def registry_histories(
-    subjects: Mapping[str, bool], url: str, *, transport: httpx.BaseTransport | None = None
+    subjects: Mapping[str, bool],
+    url: str,
+    *,
+    basic_auth: str | None = None,
+    transport: httpx.BaseTransport | None = None,
 ) -> dict[str, SubjectHistory]:
-    """Registered versions of each subject (``subjects``: name -> needs every version)."""
+    """Registered versions of each subject (``subjects``: name -> needs every version).
+
+    ``basic_auth``: ``user:password`` (Confluent's ``basic.auth.user.info``).
+    """
     out: dict[str, SubjectHistory] = {}
-    with httpx.Client(timeout=30.0, transport=transport) as client:
+    auth = None
+    if basic_auth:
+        user, _, password = basic_auth.partition(":")
+        auth = httpx.BasicAuth(user, password)
+    with httpx.Client(timeout=30.0, transport=transport, auth=auth) as client:
         registry = _Registry(url, client)
         for subject, every_version in subjects.items():
             numbers = registry.versions(subject)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 
@@ -332,6 +333,31 @@ def test_registry_history_resolves_references_and_picks_versions():
     assert "/subjects/events.dlq.v1-value/versions" in calls
     verdicts = check_against_registry(ws, "http://reg", transport=transport)
     assert all(v.status in {"ok", "new"} for v in verdicts)
+
+
+def test_registry_basic_auth_is_sent():
+    seen: list[str | None] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers.get("authorization"))
+        return httpx.Response(404, json={"error_code": 40401, "message": "not found"})
+
+    found = registry_histories(
+        {"s": True},
+        "http://reg",
+        basic_auth="alice:s3cret:x",
+        transport=httpx.MockTransport(handler),
+    )
+    assert found["s"].versions == ()
+    assert seen == ["Basic " + base64.b64encode(b"alice:s3cret:x").decode()]
+
+
+def test_registry_error_status_is_reported():
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(500, text="boom")
+
+    with pytest.raises(RegistryUnavailable, match=r"answered 500: boom"):
+        registry_histories({"s": True}, "http://reg", transport=httpx.MockTransport(handler))
 
 
 def test_unreachable_registry_is_an_environment_failure(repo: Path):

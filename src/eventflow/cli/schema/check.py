@@ -137,7 +137,8 @@ def check(obj: CliContext, *, ref: str | None, registry_url: str | None, fmt: st
     ws = run_guarded(lambda: load_workspace(folder))
     if registry_url is not None:
         url = registry_url
-        verdicts = run_guarded(lambda: check_against_registry(ws, url))
+        auth = obj.settings.registry.basic_auth_user_info
+        verdicts = run_guarded(lambda: check_against_registry(ws, url, basic_auth=auth))
         against = f"in registry {registry_url}"
     else:
         target = ref or "HEAD"
