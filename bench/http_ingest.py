@@ -152,16 +152,13 @@ def _wait(url: str, timeout_s: float, proc: subprocess.Popen[bytes], log: Path) 
 
 
 def register_contracts(registry_url: str) -> None:
-    from eventflow.registry.client import RegistryClient, SchemaReference
+    """What `eventflow schema register` does (shared types first, with references)."""
+    from eventflow.registry.client import RegistryClient
+    from eventflow.registry.sync import sync_workspace
     from eventflow.workspace import load_workspace
 
-    workspace = load_workspace(SCHEMAS)
     with RegistryClient(registry_url) as client:
-        for entry in workspace.registration_order():
-            refs = [
-                SchemaReference(ref, ref, client.list_versions(ref)[-1]) for ref in entry.references
-            ]
-            client.register(entry.subject, workspace.schema_for_subject(entry.subject).text, refs)
+        sync_workspace(load_workspace(SCHEMAS), client, dry_run=False)
 
 
 def raw_baseline(bootstrap: str, registry_url: str, events: int) -> dict[str, Any]:

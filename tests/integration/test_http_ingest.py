@@ -25,7 +25,8 @@ from eventflow.config import ApiKeySettings, ApiSettings, Settings
 from eventflow.producers.http.adapters import build_components
 from eventflow.producers.http.app import create_app
 from eventflow.producers.http.auth import hash_key
-from eventflow.registry.client import RegistryClient, SchemaReference
+from eventflow.registry.client import RegistryClient
+from eventflow.registry.sync import sync_workspace
 from eventflow.workspace import load_workspace
 
 pytestmark = pytest.mark.integration
@@ -38,15 +39,11 @@ ADMIN_KEY = "it-admin-key"
 
 
 def register_contracts(registry_url: str) -> None:
-    """What `eventflow schema register` does: every subject, shared types first, by reference."""
-    workspace = load_workspace(SCHEMAS)
+    """`eventflow schema register`: every manifest subject, shared types first, by reference."""
     with RegistryClient(registry_url) as client:
-        for entry in workspace.registration_order():
-            refs = [
-                SchemaReference(name=ref, subject=ref, version=client.list_versions(ref)[-1])
-                for ref in entry.references
-            ]
-            client.register(entry.subject, workspace.schema_for_subject(entry.subject).text, refs)
+        results = sync_workspace(load_workspace(SCHEMAS), client, dry_run=False)
+    refused = [r.subject for r in results if r.action in {"incompatible", "blocked"}]
+    assert not refused, f"registration refused for {refused}"
 
 
 @pytest.fixture(scope="session")
