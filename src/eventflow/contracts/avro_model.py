@@ -62,10 +62,10 @@ class AvroNode:
     child: AvroNode | None = None  # array items or map values
     branches: list[AvroNode] = field(default_factory=list)  # union members
     is_error: bool = False
-    # filled lazily by the compatibility engine: the resolution form of the subtree and
-    # whether any record field reachable from here declares aliases
-    resolution_key: str | None = None
-    reaches_field_aliases: bool = False
+    # for schemas made only of primitives (a primitive, or arrays/maps/unions of such):
+    # a compact structural string; equal shapes always read each other. None otherwise.
+    shape: str | None = None
+    canonical_text: str | None = None  # Parsing Canonical Form of this subtree, on demand
 
     @property
     def union_key(self) -> str:

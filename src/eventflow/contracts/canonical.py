@@ -39,10 +39,12 @@ def rabin_fingerprint64(data: bytes) -> int:
 
 
 def canonical_form(node: AvroNode) -> str:
-    """The Parsing Canonical Form of the schema rooted at ``node``."""
-    out: list[str] = []
-    _build(node, set(), out)
-    return "".join(out)
+    """The Parsing Canonical Form of the schema rooted at ``node`` (cached on the node)."""
+    if node.canonical_text is None:
+        out: list[str] = []
+        _build(node, set(), out)
+        node.canonical_text = "".join(out)
+    return node.canonical_text
 
 
 def _build(node: AvroNode, written: set[str], out: list[str]) -> None:

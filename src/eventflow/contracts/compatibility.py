@@ -24,22 +24,36 @@ from eventflow.contracts.compatibility_types import (
 from eventflow.contracts.compatibility_wording import describe, hint_for
 from eventflow.contracts.parsed_schema import ParsedSchema
 from eventflow.contracts.reader_writer import AmbiguousFieldError, RawIncompatibility, compare
-from eventflow.contracts.resolution_form import resolution_key
 
-__all__ = ["check_compatibility", "check_reader_writer", "confluent_messages"]
+__all__ = [
+    "check_compatibility",
+    "check_reader_writer",
+    "clear_compatibility_cache",
+    "confluent_messages",
+]
 
-_CACHE_LIMIT = 200_000
+_CACHE_LIMIT = 100_000
 _Raw = tuple[RawIncompatibility, ...]
-# (reader resolution form, writer resolution form) -> raw findings, for pairs already seen.
-# Compatible pairs are reused for any schema with the same forms; incompatible ones only
-# for the same schema objects (their findings point at those objects' nodes and files).
-_pair_cache: dict[tuple[str, str], tuple[ParsedSchema, ParsedSchema, _Raw] | None] = {}
+# (reader identity, writer identity) -> None for a compatible pair, else the schemas the
+# findings were computed on and the findings. An identity is the schema text plus its
+# references' texts: equal identities parse to the same graph, so a compatible verdict is
+# reused for any pair of such schemas; findings only for the very same objects (they point
+# at those objects' nodes and files). Canonical-form fingerprints would be unsound keys:
+# the canonical form drops defaults and aliases, which decide compatibility.
+_pair_cache: dict[
+    tuple[tuple[str, ...], tuple[str, ...]], tuple[ParsedSchema, ParsedSchema, _Raw] | None
+] = {}
 
 
-def _compare_cached(
-    reader: ParsedSchema, writer: ParsedSchema
-) -> tuple[RawIncompatibility, ...] | AmbiguousFieldError:
-    key = (resolution_key(reader.root), resolution_key(writer.root))
+def clear_compatibility_cache() -> None:
+    """Forget every cached pair verdict (benchmarks measure cold runs with it)."""
+    _pair_cache.clear()
+
+
+def _compare_cached(reader: ParsedSchema, writer: ParsedSchema) -> _Raw | AmbiguousFieldError:
+    if reader.identity == writer.identity and not reader.has_field_aliases:
+        return ()  # a schema reads itself (field aliases could make Java throw)
+    key = (reader.identity, writer.identity)
     if key in _pair_cache:
         entry = _pair_cache[key]
         if entry is None:

@@ -25,12 +25,23 @@ class ParsedSchema:
     text: str
     json: Any
     fullname: str | None
-    canonical: str
-    fingerprint: int
     named_types: Mapping[str, Any]
     root: AvroNode = field(repr=False, compare=False)
     # every named type usable by name from this schema (its own and its references')
     types: Mapping[str, AvroNode] = field(repr=False, compare=False)
+    # identity of the schema for caches: its text and its references' texts
+    identity: tuple[str, ...] = field(default=(), repr=False, compare=False)
+    has_field_aliases: bool = field(default=False, repr=False, compare=False)
+
+    @cached_property
+    def canonical(self) -> str:
+        """Avro Parsing Canonical Form (references inlined), computed on first use."""
+        return canonical_form(self.root)
+
+    @cached_property
+    def fingerprint(self) -> int:
+        """CRC-64-AVRO (Rabin) of ``canonical``, as Java's ``SchemaNormalization``."""
+        return rabin_fingerprint64(self.canonical.encode("utf-8"))
 
     @cached_property
     def _positions(self) -> dict[str, tuple[int, int]]:
@@ -71,15 +82,14 @@ def parse_schema(
         raise SchemaParseError(source, line, column, exc.message) from None
     except RecursionError:
         raise SchemaParseError(source, None, None, "schema is nested too deeply") from None
-    canonical = canonical_form(root)
     return ParsedSchema(
         source=source,
         text=text,
         json=doc,
         fullname=root.fullname,
-        canonical=canonical,
-        fingerprint=rabin_fingerprint64(canonical.encode("utf-8")),
         named_types=dict(builder.defined_json),
         root=root,
         types={**known, **builder.defined},
+        identity=(text, *(t for r in references for t in r.identity)),
+        has_field_aliases=builder.field_aliases or any(r.has_field_aliases for r in references),
     )

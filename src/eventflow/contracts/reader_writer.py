@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from eventflow.contracts.avro_model import AvroField, AvroNode
 from eventflow.contracts.compatibility_types import IncompatibilityType
 from eventflow.contracts.json_positions import escape_pointer_token
-from eventflow.contracts.resolution_form import resolution_key
 
 __all__ = ["AmbiguousFieldError", "RawIncompatibility", "compare"]
 
@@ -79,18 +78,7 @@ def compare(reader: AvroNode, writer: AvroNode) -> _Result:
 
     Raises :class:`AmbiguousFieldError` where Java throws.
     """
-    if _same_resolution(reader, writer):
-        return _COMPATIBLE
     return _Checker().check("", reader, writer, [])
-
-
-def _same_resolution(reader: AvroNode, writer: AvroNode) -> bool:
-    if reader is writer:
-        resolution_key(reader)
-        return not reader.reaches_field_aliases
-    if reader.type != writer.type:
-        return False
-    return resolution_key(reader) == resolution_key(writer) and not reader.reaches_field_aliases
 
 
 class _Checker:
@@ -101,6 +89,16 @@ class _Checker:
         self.memo: dict[tuple[int, int], _Result | None] = {}
 
     def check(self, token: str, reader: AvroNode, writer: AvroNode, location: list[str]) -> _Result:
+        shape = reader.shape
+        if shape is not None and shape == writer.shape:
+            return _COMPATIBLE  # same structure of primitives: nothing can differ
+        rtype = reader.type
+        wtype = writer.type
+        if rtype in _SIMPLE and wtype in _SIMPLE:
+            # primitive nodes are unique per occurrence, so memoising them changes nothing
+            if rtype == wtype or wtype in _PROMOTIONS.get(rtype, ()):
+                return _COMPATIBLE
+            return (_type_mismatch(reader, writer, (*location, token)),)
         location.append(token)
         key = (id(reader), id(writer))
         memo = self.memo
@@ -127,8 +125,6 @@ class _Checker:
                 assert reader.child is not None and writer.child is not None
                 return self.check("values", reader.child, writer.child, location)
             if rtype == "record":
-                if reader.fields and _same_resolution(reader, writer):
-                    return _COMPATIBLE
                 return self._names(reader, writer, location) + self._fields(
                     reader, writer, location
                 )
@@ -145,9 +141,13 @@ class _Checker:
                 result += self.check(str(index), reader, branch, location)
             return result
         if rtype == "union":
-            for branch in reader.branches:
-                if not self.check("", branch, writer, []):
+            if wtype in _SIMPLE:
+                if _simple_branch_reads(reader, wtype):
                     return _COMPATIBLE
+            else:
+                for branch in reader.branches:
+                    if not self.check("", branch, writer, []):
+                        return _COMPATIBLE
             return (
                 RawIncompatibility(
                     IncompatibilityType.MISSING_UNION_BRANCH,
@@ -159,33 +159,27 @@ class _Checker:
             )
         if wtype in _PROMOTIONS.get(rtype, ()):
             return _COMPATIBLE
-        return (
-            RawIncompatibility(
-                IncompatibilityType.TYPE_MISMATCH,
-                tuple(location),
-                f"reader type: {rtype.upper()} not compatible with writer type: {wtype.upper()}",
-                reader,
-                writer,
-            ),
-        )
+        return (_type_mismatch(reader, writer, tuple(location)),)
 
     def _union_reads_union(
         self, reader: AvroNode, writer: AvroNode, location: list[str]
     ) -> _Result:
         result: _Result = _COMPATIBLE
         for index, branch in enumerate(writer.branches):
-            location.append(str(index))
-            if self.check("", reader, branch, []):
-                result += (
-                    RawIncompatibility(
-                        IncompatibilityType.MISSING_UNION_BRANCH,
-                        tuple(location),
-                        f"reader union lacking writer type: {branch.type.upper()}",
-                        reader,
-                        writer,
-                    ),
-                )
-            location.pop()
+            if branch.type in _SIMPLE:
+                if _simple_branch_reads(reader, branch.type):
+                    continue
+            elif not self.check("", reader, branch, []):
+                continue
+            result += (
+                RawIncompatibility(
+                    IncompatibilityType.MISSING_UNION_BRANCH,
+                    (*location, str(index)),
+                    f"reader union lacking writer type: {branch.type.upper()}",
+                    reader,
+                    writer,
+                ),
+            )
         return result
 
     def _names(self, reader: AvroNode, writer: AvroNode, location: list[str]) -> _Result:
@@ -206,11 +200,20 @@ class _Checker:
         location.append("fields")
         writer_fields = writer.field_map
         for field in reader.fields:
-            location.append(str(field.position))
-            found = _lookup_writer_field(field, writer, writer_fields)
+            if field.aliases:
+                found = _lookup_writer_field(field, writer, writer_fields)
+            else:
+                found = writer_fields.get(field.name)
             if found is not None:
+                shape = field.schema.shape
+                if shape is not None and shape == found.schema.shape:
+                    continue  # same primitive structure: nothing to report, nothing to push
+                location.append(str(field.position))
                 result += self.check("type", field.schema, found.schema, location)
-            elif not field.has_default:
+                location.pop()
+                continue
+            location.append(str(field.position))
+            if not field.has_default:
                 schema = field.schema
                 if schema.type == "enum" and schema.enum_default is not None:
                     result += self.check("type", schema, writer, location)
@@ -257,12 +260,31 @@ class _Checker:
         )
 
 
+def _simple_branch_reads(union: AvroNode, writer_type: str) -> bool:
+    """Does some branch of the reader ``union`` read the primitive ``writer_type``?"""
+    for branch in union.branches:
+        rtype = branch.type
+        if rtype == writer_type or writer_type in _PROMOTIONS.get(rtype, ()):
+            return True
+    return False
+
+
+def _type_mismatch(reader: AvroNode, writer: AvroNode, path: tuple[str, ...]) -> RawIncompatibility:
+    return RawIncompatibility(
+        IncompatibilityType.TYPE_MISMATCH,
+        path,
+        f"reader type: {reader.type.upper()} not compatible with writer type: "
+        f"{writer.type.upper()}",
+        reader,
+        writer,
+    )
+
+
 def _lookup_writer_field(
     field: AvroField, writer: AvroNode, writer_fields: dict[str, AvroField]
 ) -> AvroField | None:
+    """Java ``lookupWriterField``: by name and by every alias; several matches throw."""
     direct = writer_fields.get(field.name)
-    if not field.aliases:
-        return direct
     matches = [direct] if direct is not None else []
     matches.extend(writer_fields[a] for a in field.aliases if a in writer_fields)
     if len(matches) > 1:

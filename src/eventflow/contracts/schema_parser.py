@@ -21,12 +21,12 @@ from typing import Any
 
 from eventflow.contracts.avro_model import PRIMITIVE_TYPES, UNRESOLVED, AvroField, AvroNode
 from eventflow.contracts.default_values import valid_default
-from eventflow.contracts.json_positions import escape_pointer_token
 
 __all__ = ["InvalidSchema", "SchemaGraphBuilder", "valid_name_error"]
 
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
 _MAX_FIXED_SIZE = _INT_MAX - 8  # Java's array VM limit
+_ASCII_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _FIELD_ORDERS = frozenset({"ASCENDING", "DESCENDING", "IGNORE"})
 # What java.lang.Double.parseDouble accepts (decimal and hex forms, optional f/d suffix).
 _JAVA_DOUBLE = re.compile(
@@ -48,6 +48,8 @@ def valid_name_error(name: object) -> str | None:
     """Why ``name`` is not a valid Avro name for Java 1.12 (UTF validator), else None."""
     if not isinstance(name, str):
         return "null name"
+    if _ASCII_NAME.fullmatch(name):
+        return None
     if name == "":
         return "empty name"
     first = name[0]
@@ -65,9 +67,8 @@ def _java_letter(char: str) -> bool:
 
 
 def _p(pointer: str, *tokens: str | int) -> str:
-    for token in tokens:
-        pointer = f"{pointer}/{escape_pointer_token(str(token))}"
-    return pointer
+    # every token is an Avro keyword or an array index: nothing to escape (RFC 6901 ~ and /)
+    return pointer + "/" + "/".join(map(str, tokens))
 
 
 def _text(obj: dict[str, Any], key: str) -> str | None:
@@ -84,6 +85,7 @@ class SchemaGraphBuilder:
         self.defined: dict[str, AvroNode] = {}  # named types defined by this text
         self.defined_json: dict[str, Any] = {}
         self._placeholders: list[AvroNode] = []
+        self.field_aliases = False  # whether some field of this text declares aliases
 
     # -- entry point -------------------------------------------------------------------------
 
@@ -98,7 +100,7 @@ class SchemaGraphBuilder:
 
     def find(self, name: str, namespace: str | None, pointer: str) -> AvroNode:
         if name in PRIMITIVE_TYPES:
-            return AvroNode(type=name, source=self.source, pointer=pointer)
+            return AvroNode(type=name, source=self.source, pointer=pointer, shape=name)
         fullname = f"{namespace}.{name}" if namespace and "." not in name else name
         node = self._lookup(fullname) or self._lookup(name)
         if node is not None:
@@ -194,7 +196,7 @@ class SchemaGraphBuilder:
         if type_name is None:
             raise InvalidSchema(pointer, f'schema object without a string "type": {_short(doc)}')
         if type_name in PRIMITIVE_TYPES:
-            return AvroNode(type=type_name, source=self.source, pointer=pointer)
+            return AvroNode(type=type_name, source=self.source, pointer=pointer, shape=type_name)
         if type_name in ("record", "error"):
             return self._record(doc, pointer, namespace, is_error=type_name == "error")
         if type_name == "enum":
@@ -204,14 +206,21 @@ class SchemaGraphBuilder:
             if key not in doc:
                 raise InvalidSchema(pointer, f'{type_name} without "{key}"')
             child = self.parse(doc[key], _p(pointer, key), namespace)
-            return AvroNode(type=type_name, source=self.source, pointer=pointer, child=child)
+            shape = f"{type_name}<{child.shape}>" if child.shape is not None else None
+            return AvroNode(
+                type=type_name, source=self.source, pointer=pointer, child=child, shape=shape
+            )
         if type_name == "fixed":
             return self._fixed(doc, pointer, namespace)
         return self.find(type_name, namespace, _p(pointer, "type"))
 
     def _union(self, doc: list[Any], pointer: str, namespace: str | None) -> AvroNode:
         branches = [self.parse(item, _p(pointer, i), namespace) for i, item in enumerate(doc)]
-        node = AvroNode(type="union", source=self.source, pointer=pointer, branches=branches)
+        shapes = [b.shape for b in branches]
+        shape = None if None in shapes else "[" + ",".join(shapes) + "]"  # type: ignore[arg-type]
+        node = AvroNode(
+            type="union", source=self.source, pointer=pointer, branches=branches, shape=shape
+        )
         _check_union(node)
         return node
 
@@ -272,6 +281,7 @@ class SchemaGraphBuilder:
                     f"is not a valid {schema.describe()}",
                 )
         aliases = tuple(self._aliases(doc, pointer) or ())
+        self.field_aliases = self.field_aliases or bool(aliases)
         return AvroField(name, position, schema, has_default, default, aliases, pointer)
 
     def _enum(self, doc: dict[str, Any], pointer: str, namespace: str | None) -> AvroNode:
