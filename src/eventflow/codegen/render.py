@@ -181,6 +181,8 @@ def _render_record(
     lines.append("    def from_avro_dict(cls, data: _abc.Mapping[str, _t.Any]) -> _t.Self:")
     lines.append(docstring("Build from the dict fastavro reads.", 8))
     # object.__new__ + slot assignment: ~2x faster than the keyword-only __init__ (decode path)
+    if not from_lines:
+        lines.append("        del data  # a record without fields")
     lines.append("        record = object.__new__(cls)")
     lines += from_lines
     lines.append("        return record")

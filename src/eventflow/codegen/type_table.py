@@ -101,7 +101,21 @@ def build_type_table(files: Sequence[SchemaFile]) -> dict[str, NamedType]:
             _check_type(named, table, simple)
             table[fullname] = named
             simple[named.class_name] = named
+    _check_fields_do_not_shadow_classes(table)
     return table
+
+
+def _check_fields_do_not_shadow_classes(table: Mapping[str, NamedType]) -> None:
+    """A field named like a generated class would shadow it in annotations (mypy rejects it)."""
+    classes = {named.class_name: named for named in table.values()}
+    for named in table.values():
+        for field in named.json.get("fields", ()) if named.kind == "record" else ():
+            clash = classes.get(str(field["name"]))
+            if clash is not None:
+                raise CodegenError(
+                    f"{named.file}: field {named.class_name}.{field['name']} has the name of the "
+                    f"class of {clash.fullname}; rename the field"
+                )
 
 
 def _check_type(

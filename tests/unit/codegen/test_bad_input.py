@@ -72,6 +72,15 @@ def test_inexpressible_schema_names_the_file(tmp_path, event, words):
     assert not (tmp_path / "out").exists()
 
 
+def test_field_named_like_a_class_is_refused(tmp_path):
+    event = record("Ev", ID, {"name": "Item", "type": record("Item", ID)})
+    with pytest.raises(
+        CodegenError, match=r"events/Ev\.avsc: field Ev\.Item has the name of the class"
+    ):
+        run_codegen(contracts(tmp_path, event), tmp_path / "out", check=False)
+    assert not (tmp_path / "out").exists()
+
+
 def test_clash_between_files_names_both(tmp_path):
     shared = {"shared/Item.avsc": record("Item", ID, namespace="s")}
     event = record(

@@ -124,3 +124,19 @@ def test_validate_record_checks_an_instance_before_serializing():
     assert err.value.field_path == "Everything.history[0]['a'].amount"
     with pytest.raises(TypeError, match="not a generated"):
         validate_record({"a": 1})
+
+
+def test_corner_cases_round_trip():
+    from tests.golden.codegen.expected import Edge, Empty, Oops, Pt, Solo
+
+    edge = Edge(empty=Empty(), err=Oops())
+    assert edge.grid == [[Solo.ONLY]] and edge.points == [Pt(x=1, tags={"k": "v"})]
+    assert edge.bytes_default == b'"\\' and edge.text_default == "line\nbreak 'single' \"double\""
+    edge.map_union = {"a": Empty(), "b": 3, "c": None}
+    edge.fx = b"abc"
+    edge.opt_list = [Empty(), Empty()]
+    subject = "golden-edge-value"
+    registry = FakeRegistry()
+    registry.register(subject, Edge.AVRO_SCHEMA_JSON)
+    data = AvroSerializer(registry).serialize(edge, subject=subject)
+    assert AvroDeserializer(registry, reader=Edge).deserialize(data).value == edge

@@ -6,6 +6,7 @@ docs/codegen.md. Never edit these files: change the ``.avsc`` and run the genera
 """
 
 from tests.golden.codegen.expected.by_event_type import EVENT_CLASSES
+from tests.golden.codegen.expected.edge import Edge, Empty, Oops, Pt, Solo
 from tests.golden.codegen.expected.everything import Color, Deep, Everything, TreeNode
 from tests.golden.codegen.expected.money import Money
 from tests.golden.codegen.expected.priority import Priority
@@ -14,8 +15,13 @@ __all__ = [
     "EVENT_CLASSES",
     "Color",
     "Deep",
+    "Edge",
+    "Empty",
     "Everything",
     "Money",
+    "Oops",
     "Priority",
+    "Pt",
+    "Solo",
     "TreeNode",
 ]
