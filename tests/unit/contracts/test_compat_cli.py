@@ -142,3 +142,11 @@ def test_references_supply_shared_types(tmp_path: Path) -> None:
     code, out = run(new, old)
     assert code == 2
     assert f"{new}:1:70: unknown type 'c.Env'" in out
+
+
+def test_registered_under_eventflow_schema(files: dict[str, Path]) -> None:
+    from eventflow.cli import main
+
+    result = CliRunner().invoke(main, ["schema", "compat", str(files["v3"]), str(files["v1"])])
+    assert result.exit_code == 1
+    assert "READER_FIELD_MISSING_DEFAULT_VALUE" in result.output
