@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from confluent_kafka import (
@@ -74,6 +75,32 @@ class KafkaSchemaLog:
         if not isinstance(offset, int):
             raise self._failed("no offset in the delivery report")
         return offset
+
+    def append_many(self, records: Sequence[tuple[bytes, bytes | None]]) -> int:
+        """Write a batch durably (one flush); return the last offset. For bulk loads/import."""
+        failures: list[object] = []
+        last = -1
+
+        def delivered(err: KafkaError | None, msg: object) -> None:
+            nonlocal last
+            if err is not None:
+                failures.append(err)
+            else:
+                last = max(last, msg.offset() or 0)  # type: ignore[attr-defined]
+
+        with self._produce_lock:
+            for key, value in records:
+                while True:
+                    try:
+                        self._producer.produce(self._topic, key=key, value=value, partition=0,
+                                               on_delivery=delivered)  # fmt: skip
+                        break
+                    except BufferError:
+                        self._producer.poll(0.1)
+            remaining = self._producer.flush(self._timeout)
+        if failures or remaining:
+            raise self._failed(failures[0] if failures else "delivery timed out")
+        return last
 
     def end_position(self) -> int:
         try:

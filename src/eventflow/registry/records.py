@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import orjson
@@ -42,6 +43,7 @@ class SchemaClaim:
     deleted: bool = False
     imported: bool = False
 
+    @cached_property
     def identity(self) -> str:
         """What makes two registrations 'the same schema' (and thus the same id)."""
         refs = ",".join(f"{r.name}|{r.subject}|{r.version}" for r in self.references)
@@ -56,6 +58,7 @@ class LogRecord:
     subject: str | None
     key: bytes
     value: dict[str, Any] | None
+    version: int | None = None  # SCHEMA records only
 
 
 def schema_key(subject: str, version: int, claim: str | None = None) -> bytes:
@@ -116,6 +119,14 @@ def decode(key: bytes, value: bytes | None) -> LogRecord | None:
     if parsed_value is not None and not isinstance(parsed_value, dict):
         return None
     subject = parsed_key.get("subject")
+    version = parsed_key.get("version")
+    if parsed_key["keytype"] == SCHEMA and (not isinstance(subject, str)
+                                            or not isinstance(version, int)):  # fmt: skip
+        return None
     return LogRecord(
-        str(parsed_key["keytype"]), None if subject is None else str(subject), key, parsed_value
+        str(parsed_key["keytype"]),
+        None if subject is None else str(subject),
+        key,
+        parsed_value,
+        version if isinstance(version, int) else None,
     )

@@ -13,9 +13,7 @@ view, including which of two racing claims won (see ADR 0004):
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
-
-import orjson
+from dataclasses import dataclass, field
 
 from eventflow.registry.records import CONFIG, MODE, SCHEMA, LogRecord, SchemaClaim, decode_claim
 
@@ -71,8 +69,9 @@ class RegistryState:
             target.pop(subject, None)
 
     def _apply_schema(self, record: LogRecord) -> None:
-        key = orjson.loads(record.key)
-        subject, version = str(key["subject"]), int(key["version"])
+        if record.subject is None or record.version is None:
+            return
+        subject, version = record.subject, record.version
         versions = self.subjects.get(subject, {})
         holder = versions.get(version)
         if record.value is None:
@@ -95,24 +94,24 @@ class RegistryState:
             self.losing_keys.setdefault((subject, version), set()).add(record.key)
             return
         self.subjects.setdefault(subject, {})[version] = Version(claim, record.key)
-        self.schemas.setdefault(claim.schema_id, replace(claim, deleted=False))
-        self.ids_by_identity.setdefault(claim.identity(), claim.schema_id)
+        self.schemas.setdefault(claim.schema_id, claim)  # only its text, type and refs are read
+        self.ids_by_identity.setdefault(claim.identity, claim.schema_id)
         self.max_id = max(self.max_id, claim.schema_id)
 
     def _claim_valid(self, claim: SchemaClaim) -> bool:
-        identity = claim.identity()
+        identity = claim.identity
         known_id = self.ids_by_identity.get(identity)
         if known_id is not None and known_id != claim.schema_id:
             return False
         existing = self.schemas.get(claim.schema_id)
-        if existing is not None and existing.identity() != identity:
+        if existing is not None and existing.identity != identity:
             return False
         versions = self.subjects.get(claim.subject, {})
         if claim.imported:
             return True
         if claim.version != max(versions, default=0) + 1:
             return False
-        return not any(not v.deleted and v.claim.identity() == identity for v in versions.values())
+        return not any(not v.deleted and v.claim.identity == identity for v in versions.values())
 
     def _remove_version(self, subject: str, version: int) -> None:
         versions = self.subjects[subject]
@@ -126,7 +125,7 @@ class RegistryState:
         if not still_used:
             gone = self.schemas.pop(schema_id, None)
             if gone is not None:
-                self.ids_by_identity.pop(gone.identity(), None)
+                self.ids_by_identity.pop(gone.identity, None)
 
     # -- reading ----------------------------------------------------------------------------
 

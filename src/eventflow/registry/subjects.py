@@ -108,10 +108,10 @@ class SubjectWrites:
         parsed = self._resolver.incoming(state, request, normalize=normalize, subject=subject)
         candidate = SchemaClaim(subject, 0, 0, parsed.text, request.schema_type,
                                 request.references)  # fmt: skip
-        identity = candidate.identity()
+        identity = candidate.identity
         live = state.versions(subject)
         for v in live:
-            if v.claim.identity() == identity:
+            if v.claim.identity == identity:
                 if request.schema_id is not None and request.schema_id != v.claim.schema_id:
                     raise _id_mismatch(request.schema_id, v.claim.schema_id)
                 return v.claim.schema_id
@@ -123,7 +123,7 @@ class SubjectWrites:
             if known_id is not None and known_id != request.schema_id:
                 raise _id_mismatch(request.schema_id, known_id)
             taken = state.schemas.get(request.schema_id)
-            if taken is not None and taken.identity() != identity:
+            if taken is not None and taken.identity != identity:
                 raise _id_mismatch(request.schema_id, None)
             schema_id = request.schema_id
             version = request.version or state.next_version(subject)
