@@ -59,7 +59,7 @@ def demo_events(run: str, count: int) -> tuple[list[dict[str, Any]], list[dict[s
             )
     invalid = [
         _order(f"{run}-bad-total", quantity=2, price="9.95", total="99.00"),
-        _order(f"{run}-no-items", quantity=0, price="9.95", total="0.00"),
+        _order(f"{run}-zero-quantity", quantity=0, price="9.95", total="0.00"),
         {
             "event_type": "user.registered",
             "data": {
@@ -105,6 +105,7 @@ class DemoSummary:
     accepted_valid: list[str] = field(default_factory=list)
     accepted_invalid: list[str] = field(default_factory=list)
     rejected_by_api: int = 0
+    refusals: list[str] = field(default_factory=list)
     rows: int = 0
     dead_letters: Counter[str] = field(default_factory=Counter)
     enrichment_sample: str | None = None
@@ -119,10 +120,10 @@ class DemoSummary:
 
 def post_events(
     client: HttpPoster, api_url: str, api_key: str, events: list[dict[str, Any]], batch: int = 100
-) -> tuple[list[str], int]:
-    """POST in batches; return (accepted event ids in order, how many were refused)."""
+) -> tuple[list[str], list[str]]:
+    """POST in batches; return (accepted event ids in order, why the others were refused)."""
     accepted: list[str] = []
-    refused = 0
+    refused: list[str] = []
     for start in range(0, len(events), batch):
         chunk = events[start : start + batch]
         response = client.post(
@@ -138,7 +139,7 @@ def post_events(
             if result["status"] == 202:
                 accepted.append(result["event_id"])
             else:
-                refused += 1
+                refused.append(f"{result.get('error')}: {result.get('message')}")
     return accepted, refused
 
 
@@ -164,7 +165,8 @@ def run_demo(
     summary = DemoSummary(posted=len(valid) + len(invalid))
     summary.accepted_valid, refused_valid = post_events(client, api_url, api_key, valid)
     summary.accepted_invalid, refused_invalid = post_events(client, api_url, api_key, invalid)
-    summary.rejected_by_api = refused_valid + refused_invalid
+    summary.refusals = refused_valid + refused_invalid
+    summary.rejected_by_api = len(summary.refusals)
     wanted = {i.encode(): i for i in summary.accepted_invalid}
     deadline = time.monotonic() + timeout_s
     while True:

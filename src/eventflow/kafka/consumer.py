@@ -9,10 +9,12 @@ offsets while it has no members.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 from confluent_kafka import (
     OFFSET_BEGINNING,
@@ -199,6 +201,35 @@ class GroupConsumer:
 # ---- operator tools (no group membership) -------------------------------------------------
 
 
+_T = TypeVar("_T")
+_TRANSIENT = {
+    KafkaError.NOT_LEADER_FOR_PARTITION,
+    KafkaError.LEADER_NOT_AVAILABLE,
+    KafkaError.UNKNOWN_TOPIC_OR_PART,
+    KafkaError._TIMED_OUT,  # noqa: SLF001 - librdkafka's public local error code
+    KafkaError.REQUEST_TIMED_OUT,
+    KafkaError.NOT_COORDINATOR,
+    KafkaError.COORDINATOR_LOAD_IN_PROGRESS,
+    KafkaError.COORDINATOR_NOT_AVAILABLE,
+}
+
+
+def _retrying(call: Callable[[], _T], attempts: int = 20, delay_s: float = 0.25) -> _T:
+    """Retry a metadata/offset call while the cluster settles (new topic, leader moving)."""
+    for attempt in range(attempts):
+        try:
+            return call()
+        except KafkaException as exc:
+            err = exc.args[0]
+            transient = isinstance(err, KafkaError) and (
+                err.retriable() or err.code() in _TRANSIENT
+            )
+            if not transient or attempt == attempts - 1:
+                raise
+            time.sleep(delay_s)
+    raise AssertionError("unreachable")
+
+
 def _reader(bootstrap: str) -> Consumer:
     config = _base_config(bootstrap, f"eventflow-reader-{uuid.uuid4().hex}", "eventflow-reader")
     return Consumer(config)
@@ -226,9 +257,15 @@ def watermarks(bootstrap: str, topic: str, *, timeout_s: float = 10.0) -> Waterm
     """``{partition: (low, high)}`` of a topic."""
     parts = partitions_of(bootstrap, topic, timeout_s=timeout_s)
     consumer = _reader(bootstrap)
+
+    def marks(partition: int) -> tuple[int, int]:
+        low, high = consumer.get_watermark_offsets(
+            TopicPartition(topic, partition), timeout=timeout_s
+        )
+        return int(low), int(high)
+
     try:
-        return {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=timeout_s)
-                for p in parts}  # fmt: skip
+        return {p: _retrying(partial(marks, p)) for p in parts}
     except KafkaException as exc:
         raise BrokerError(f"could not read offsets of {topic}: {exc.args[0]}") from exc
     finally:
@@ -240,8 +277,10 @@ def offsets_for_time(bootstrap: str, topic: str, timestamp_ms: int) -> dict[int,
     marks = watermarks(bootstrap, topic)
     consumer = _reader(bootstrap)
     try:
-        found = consumer.offsets_for_times(
-            [TopicPartition(topic, p, timestamp_ms) for p in sorted(marks)], timeout=10.0
+        found = _retrying(
+            lambda: consumer.offsets_for_times(
+                [TopicPartition(topic, p, timestamp_ms) for p in sorted(marks)], timeout=10.0
+            )
         )
     except KafkaException as exc:
         raise BrokerError(f"could not look up offsets by time on {topic}: {exc.args[0]}") from exc
@@ -256,7 +295,9 @@ def committed_offsets(bootstrap: str, group_id: str, topic: str) -> dict[int, in
     parts = partitions_of(bootstrap, topic)
     consumer = Consumer(_base_config(bootstrap, group_id, "eventflow-offsets"))
     try:
-        got = consumer.committed([TopicPartition(topic, p) for p in parts], timeout=10.0)
+        got = _retrying(
+            lambda: consumer.committed([TopicPartition(topic, p) for p in parts], timeout=10.0)
+        )
     except KafkaException as exc:
         raise BrokerError(f"could not read offsets of group {group_id}: {exc.args[0]}") from exc
     finally:
@@ -270,8 +311,8 @@ def set_group_offsets(
     """Commit ``offsets`` for ``group_id``; the group must have no live members (stop it first)."""
     consumer = Consumer(_base_config(bootstrap, group_id, "eventflow-offsets"))
     try:
-        consumer.commit(offsets=[TopicPartition(topic, p, o) for p, o in sorted(offsets.items())],
-                        asynchronous=False)  # fmt: skip
+        tps = [TopicPartition(topic, p, o) for p, o in sorted(offsets.items())]
+        _retrying(lambda: consumer.commit(offsets=tps, asynchronous=False))
     except KafkaException as exc:
         raise BrokerError(
             f"could not set offsets of group {group_id} on {topic} ({exc.args[0]}); stop the "
