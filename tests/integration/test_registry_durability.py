@@ -169,3 +169,30 @@ def test_file_storage_survives_kill_9(tmp_path):
         assert register(second.url, "file-new-value", schema("FNew", "a")) == max(ids) + 1
     finally:
         second.stop()
+
+
+def test_basic_auth_through_the_confluent_client_and_the_cli_entry_point(tmp_path):
+    from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
+    from confluent_kafka.schema_registry.error import SchemaRegistryError
+
+    server = RegistryProcess(
+        tmp_path,
+        file=tmp_path / "auth.log",
+        via_cli=True,
+        env={"EVENTFLOW_REGISTRY_SERVER__BASIC_AUTH_USERS": "alice:pw"},
+    )
+    try:
+        anonymous = SchemaRegistryClient({"url": server.url})
+        with pytest.raises(SchemaRegistryError) as exc:
+            anonymous.get_subjects()
+        assert exc.value.http_status_code == 401
+        alice = SchemaRegistryClient({"url": server.url, "basic.auth.user.info": "alice:pw"})
+        schema_id = alice.register_schema("auth-value", Schema(schema("Auth", "a"), "AVRO"))
+        assert alice.get_schema(schema_id).schema_str is not None
+        intruder = SchemaRegistryClient({"url": server.url, "basic.auth.user.info": "alice:no"})
+        with pytest.raises(SchemaRegistryError) as exc:
+            intruder.register_schema("auth-value", Schema(schema("Auth", "b"), "AVRO"))
+        assert exc.value.http_status_code == 401
+        assert alice.get_versions("auth-value") == [1]
+    finally:
+        server.stop()
