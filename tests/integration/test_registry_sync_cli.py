@@ -127,8 +127,11 @@ def test_pull_downloads_every_version(workspace, fresh_registry, tmp_path):
 
 
 def test_bad_input_exits_2_and_unreachable_registry_exits_3(workspace, tmp_path):
-    no_registry = run("schema", "register", "--dir", str(workspace))
-    assert no_registry.exit_code == 2 and "no registry" in no_registry.output
+    closed = {"EVENTFLOW_REGISTRY__URL": "", "EVENTFLOW_DEV__REGISTRY_PORT": "9"}
+    default = CliRunner().invoke(
+        main, ["schema", "register", "--dir", str(workspace)], env=closed, catch_exceptions=False
+    )
+    assert default.exit_code == 3 and "127.0.0.1:9" in default.output  # the local dev registry
     (workspace / "manifest.yaml").write_text("pipeline_topics: [\n")
     bad = run("schema", "register", "--registry", "http://127.0.0.1:9", "--dir", str(workspace))
     assert bad.exit_code == 2 and "manifest.yaml" in bad.output

@@ -48,9 +48,8 @@ def _safe_dir_name(subject: str) -> str:
 @click.pass_obj
 def pull(obj: CliContext, /, subject: str, out_dir: Path, registry_url: str | None) -> None:
     """Download every version of SUBJECT into OUT/SUBJECT/v<N>.avsc."""
-    url = registry_url or obj.settings.registry.url
-    if not url:
-        raise InputFailure("no registry: pass --registry URL or set EVENTFLOW_REGISTRY__URL")
+    settings = obj.settings
+    url = registry_url or settings.registry.url or f"http://127.0.0.1:{settings.dev.registry_port}"
     with RegistryClient(url, basic_auth=obj.settings.registry.basic_auth_user_info) as client:
         versions = run_guarded(
             lambda: [client.get_version(subject, n) for n in client.list_versions(subject)]

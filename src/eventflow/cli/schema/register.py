@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from eventflow.cli.context import EXIT_FINDINGS, CliContext, InputFailure, run_guarded
+from eventflow.cli.context import EXIT_FINDINGS, CliContext, run_guarded
 from eventflow.cli.render import console
 from eventflow.registry.client import RegistryClient
 from eventflow.registry.sync import SubjectSync, sync_workspace
@@ -56,9 +56,8 @@ def format_sync(results: list[SubjectSync], *, dry_run: bool) -> list[str]:
 def register(obj: CliContext, /, registry_url: str | None, dry_run: bool,
              schemas_dir: Path | None) -> None:  # fmt: skip
     """Register every manifest subject (shared types first, with references) and set levels."""
-    url = registry_url or obj.settings.registry.url
-    if not url:
-        raise InputFailure("no registry: pass --registry URL or set EVENTFLOW_REGISTRY__URL")
+    settings = obj.settings
+    url = registry_url or settings.registry.url or f"http://127.0.0.1:{settings.dev.registry_port}"
     ws = run_guarded(lambda: load_workspace(schemas_dir or obj.settings.schemas_dir))
     client = RegistryClient(url, basic_auth=obj.settings.registry.basic_auth_user_info)
     try:
