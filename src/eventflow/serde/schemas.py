@@ -9,7 +9,7 @@ from typing import Any
 
 import fastavro
 
-from eventflow.contracts import ParsedSchema, parse_schema
+from eventflow.contracts import ParsedSchema, SchemaParseError, parse_schema
 from eventflow.errors import EventFlowError
 from eventflow.serde.avro_json import collect_named_types, inline_references
 from eventflow.serde.errors import SchemaMismatch, UnknownSchemaId
@@ -70,9 +70,16 @@ class RegistrySchemas:
                     schema_id=schema_id,
                 ) from exc
             raise
-        resolved = self._resolve(
-            registered.schema, registered.references, f"registry schema id {schema_id}"
-        )
+        try:
+            resolved = self._resolve(
+                registered.schema, registered.references, f"registry schema id {schema_id}"
+            )
+        except SchemaParseError as exc:
+            raise SchemaMismatch(
+                f"registry schema id {schema_id} is not a valid Avro schema: {exc}",
+                raw=raw,
+                schema_id=schema_id,
+            ) from exc
         try:
             avro = inline_references(resolved.parsed.json, resolved.named)
             codec = Codec.from_json(avro, resolved.parsed.fingerprint)

@@ -232,3 +232,12 @@ def test_schema_registered_with_references_is_found_by_fingerprint(registry):
     assert f"lookup {SUBJECT}" in registry.calls
     ser.serialize(order(), subject=SUBJECT, schema=schema)
     assert registry.calls.count(f"lookup {SUBJECT}") == 1  # cached per (subject, schema)
+
+
+def test_unparsable_registry_schema_is_a_typed_mismatch(registry):
+    registry.by_id[7] = registry.by_id[1].__class__(7, "s", 1, '{"type": "record", "name": 3}')
+    data = frame(7, b"\x00")
+    with pytest.raises(SchemaMismatch) as err:
+        AvroDeserializer(registry).deserialize(data)
+    assert (err.value.schema_id, err.value.raw) == (7, data)
+    assert "registry schema id 7 is not a valid Avro schema" in str(err.value)
