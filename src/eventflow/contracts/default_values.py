@@ -6,14 +6,27 @@ from typing import Any
 
 from eventflow.contracts.avro_model import UNRESOLVED, AvroNode
 
-__all__ = ["valid_default"]
+__all__ = ["FieldsNotSetError", "valid_default"]
 
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
 _LONG_MIN, _LONG_MAX = -(2**63), 2**63 - 1
 
 
-def valid_default(schema: AvroNode, value: Any) -> bool:
-    """Java ``Schema.isValidDefault``: does JSON ``value`` fit ``schema``?"""
+class FieldsNotSetError(Exception):
+    """Java's "Schema fields not set yet": a default looks inside a record being rebuilt."""
+
+    def __init__(self, record: AvroNode) -> None:
+        super().__init__(record.fullname)
+        self.record = record
+
+
+def valid_default(schema: AvroNode, value: Any, unfinished: frozenset[int] = frozenset()) -> bool:
+    """Java ``Schema.isValidDefault``: does JSON ``value`` fit ``schema``?
+
+    ``unfinished`` holds ids of records Java is still rebuilding when it re-validates
+    (after resolving names used before their definition); looking at their fields raises
+    :class:`FieldsNotSetError` as Java does.
+    """
     kind = schema.type
     if kind in ("string", "bytes", "enum", "fixed"):
         return isinstance(value, str)
@@ -28,28 +41,32 @@ def valid_default(schema: AvroNode, value: Any) -> bool:
         return value is None
     if kind == "array":
         assert schema.child is not None
-        return isinstance(value, list) and all(valid_default(schema.child, v) for v in value)
+        return isinstance(value, list) and all(
+            valid_default(schema.child, v, unfinished) for v in value
+        )
     if kind == "map":
         assert schema.child is not None
         return isinstance(value, dict) and all(
-            valid_default(schema.child, v) for v in value.values()
+            valid_default(schema.child, v, unfinished) for v in value.values()
         )
     if kind == "union":
-        return any(valid_default(branch, value) for branch in schema.branches)
+        return any(valid_default(branch, value, unfinished) for branch in schema.branches)
     if kind in ("record", UNRESOLVED):
         if not isinstance(value, dict):
             return False
+        if id(schema) in unfinished:
+            raise FieldsNotSetError(schema)
         for field in schema.fields:
             if field.name in value:
-                if not _valid_value(field.schema, value[field.name]):
+                if not _valid_value(field.schema, value[field.name], unfinished):
                     return False
-            elif not field.has_default or not _valid_value(field.schema, field.default):
+            elif not field.has_default or not _valid_value(field.schema, field.default, unfinished):
                 return False
         return True
     return False
 
 
-def _valid_value(schema: AvroNode, value: Any) -> bool:
+def _valid_value(schema: AvroNode, value: Any, unfinished: frozenset[int]) -> bool:
     if schema.type == "union":
-        return any(valid_default(branch, value) for branch in schema.branches)
-    return valid_default(schema, value)
+        return any(valid_default(branch, value, unfinished) for branch in schema.branches)
+    return valid_default(schema, value, unfinished)

@@ -12,7 +12,8 @@ from eventflow.contracts.avro_model import AvroNode
 from eventflow.contracts.canonical import canonical_form, rabin_fingerprint64
 from eventflow.contracts.json_positions import scan_positions
 from eventflow.contracts.schema_errors import SchemaParseError
-from eventflow.contracts.schema_parser import InvalidSchema, SchemaGraphBuilder
+from eventflow.contracts.schema_parser import SchemaGraphBuilder
+from eventflow.contracts.schema_resolution import InvalidSchema
 
 __all__ = ["ParsedSchema", "parse_schema"]
 
@@ -73,7 +74,10 @@ def parse_schema(
     known: dict[str, AvroNode] = {}
     for reference in references:
         known.update(reference.types)
-    builder = SchemaGraphBuilder(source, known)
+    known_json: dict[str, Any] = {}
+    for reference in references:
+        known_json.update(reference.named_types)
+    builder = SchemaGraphBuilder(source, known, known_json)
     try:
         root = builder.build(doc)
     except InvalidSchema as exc:

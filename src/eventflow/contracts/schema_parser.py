@@ -14,13 +14,19 @@ typed by a not-yet-defined name validates its default as an empty record would (
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from typing import Any
 
 from eventflow.contracts.avro_model import PRIMITIVE_TYPES, UNRESOLVED, AvroField, AvroNode
 from eventflow.contracts.default_values import valid_default
+from eventflow.contracts.schema_resolution import (
+    InvalidSchema,
+    check_union,
+    child_pointer,
+    resolve_placeholders,
+    short_json,
+)
 
 __all__ = ["InvalidSchema", "SchemaGraphBuilder", "valid_name_error"]
 
@@ -33,15 +39,6 @@ _JAVA_DOUBLE = re.compile(
     r"[+-]?(NaN|Infinity|((\d+\.?\d*|\.\d+)([eE][+-]?\d+)?"
     r"|0[xX]([0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)[pP][+-]?\d+)[fFdD]?)"
 )
-
-
-class InvalidSchema(Exception):
-    """Internal: a schema is invalid at ``pointer`` (JSON pointer into the text)."""
-
-    def __init__(self, pointer: str, message: str) -> None:
-        super().__init__(message)
-        self.pointer = pointer
-        self.message = message
 
 
 def valid_name_error(name: object) -> str | None:
@@ -66,11 +63,6 @@ def _java_letter(char: str) -> bool:
     return char.isalpha() and ord(char) <= 0xFFFF
 
 
-def _p(pointer: str, *tokens: str | int) -> str:
-    # every token is an Avro keyword or an array index: nothing to escape (RFC 6901 ~ and /)
-    return pointer + "/" + "/".join(map(str, tokens))
-
-
 def _text(obj: dict[str, Any], key: str) -> str | None:
     value = obj.get(key)
     return value if isinstance(value, str) else None
@@ -79,9 +71,15 @@ def _text(obj: dict[str, Any], key: str) -> str | None:
 class SchemaGraphBuilder:
     """Parses one schema text's JSON into nodes; ``known`` holds referenced named types."""
 
-    def __init__(self, source: str, known: Mapping[str, AvroNode]) -> None:
+    def __init__(
+        self,
+        source: str,
+        known: Mapping[str, AvroNode],
+        known_json: Mapping[str, Any] | None = None,
+    ) -> None:
         self.source = source
         self.known_old: dict[str, AvroNode] = dict(known)
+        self.known_json: Mapping[str, Any] = known_json or {}
         self.defined: dict[str, AvroNode] = {}  # named types defined by this text
         self.defined_json: dict[str, Any] = {}
         self._placeholders: list[AvroNode] = []
@@ -91,7 +89,9 @@ class SchemaGraphBuilder:
 
     def build(self, doc: Any) -> AvroNode:
         root = self.parse(doc, "", None)
-        return self._resolve(root)
+        if not self._placeholders:
+            return root
+        return resolve_placeholders(root, self.defined.values(), self._lookup)
 
     # -- names -------------------------------------------------------------------------------
 
@@ -116,7 +116,7 @@ class SchemaGraphBuilder:
     ) -> tuple[str, str | None]:
         name = _text(obj, "name")
         if name is None:
-            raise InvalidSchema(pointer, f'named type without a "name": {_short(obj)}')
+            raise InvalidSchema(pointer, f'named type without a "name": {short_json(obj)}')
         space = _text(obj, "namespace")
         if space is None:
             space = namespace
@@ -124,11 +124,13 @@ class SchemaGraphBuilder:
             space, name = name.rsplit(".", 1)
         problem = valid_name_error(name)
         if problem:
-            raise InvalidSchema(_p(pointer, "name"), f"invalid type name: {problem}")
+            raise InvalidSchema(child_pointer(pointer, "name"), f"invalid type name: {problem}")
         space = space or None
         fullname = f"{space}.{name}" if space else name
         if fullname in PRIMITIVE_TYPES:
-            raise InvalidSchema(_p(pointer, "name"), f"a named type may not be called {fullname!r}")
+            raise InvalidSchema(
+                child_pointer(pointer, "name"), f"a named type may not be called {fullname!r}"
+            )
         return name, space
 
     def _aliases(self, obj: dict[str, Any], pointer: str) -> list[str] | None:
@@ -136,11 +138,15 @@ class SchemaGraphBuilder:
         if raw is None:
             return None
         if not isinstance(raw, list):
-            raise InvalidSchema(_p(pointer, "aliases"), '"aliases" must be an array of strings')
+            raise InvalidSchema(
+                child_pointer(pointer, "aliases"), '"aliases" must be an array of strings'
+            )
         result: list[str] = []
         for index, alias in enumerate(raw):
             if not isinstance(alias, str):
-                raise InvalidSchema(_p(pointer, "aliases", index), "alias must be a string")
+                raise InvalidSchema(
+                    child_pointer(pointer, "aliases", index), "alias must be a string"
+                )
             if alias not in result:
                 result.append(alias)
         return result
@@ -156,7 +162,9 @@ class SchemaGraphBuilder:
                 alias_space, alias_name = alias.rsplit(".", 1)
             problem = valid_name_error(alias_name)
             if problem:
-                raise InvalidSchema(_p(pointer, "aliases", index), f"invalid alias: {problem}")
+                raise InvalidSchema(
+                    child_pointer(pointer, "aliases", index), f"invalid alias: {problem}"
+                )
             alias_space = alias_space or None
             if alias_space is None and space is not None:
                 result.add("." + alias_name)
@@ -171,12 +179,18 @@ class SchemaGraphBuilder:
         for part in parts[:-1]:
             problem = valid_name_error(part)
             if problem:
-                raise InvalidSchema(_p(pointer, "namespace"), f"invalid namespace: {problem}")
+                raise InvalidSchema(
+                    child_pointer(pointer, "namespace"), f"invalid namespace: {problem}"
+                )
         existing_json = self.defined_json.get(fullname)
+        if fullname in self.known_old:
+            existing_json = self.known_json.get(fullname)
         if fullname in self.known_old or existing_json is not None:
             if existing_json is not None and _same_definition(existing_json, obj):
                 return
-            raise InvalidSchema(_p(pointer, "name"), f"type {fullname!r} is defined twice")
+            raise InvalidSchema(
+                child_pointer(pointer, "name"), f"type {fullname!r} is defined twice, differently"
+            )
         self.defined[fullname] = node
         self.defined_json[fullname] = obj
 
@@ -190,11 +204,13 @@ class SchemaGraphBuilder:
         if not isinstance(doc, dict):
             raise InvalidSchema(
                 pointer,
-                f"not a schema: {_short(doc)} (expected a type name, an object or an array)",
+                f"not a schema: {short_json(doc)} (expected a type name, an object or an array)",
             )
         type_name = _text(doc, "type")
         if type_name is None:
-            raise InvalidSchema(pointer, f'schema object without a string "type": {_short(doc)}')
+            raise InvalidSchema(
+                pointer, f'schema object without a string "type": {short_json(doc)}'
+            )
         if type_name in PRIMITIVE_TYPES:
             return AvroNode(type=type_name, source=self.source, pointer=pointer, shape=type_name)
         if type_name in ("record", "error"):
@@ -205,23 +221,25 @@ class SchemaGraphBuilder:
             key = "items" if type_name == "array" else "values"
             if key not in doc:
                 raise InvalidSchema(pointer, f'{type_name} without "{key}"')
-            child = self.parse(doc[key], _p(pointer, key), namespace)
+            child = self.parse(doc[key], child_pointer(pointer, key), namespace)
             shape = f"{type_name}<{child.shape}>" if child.shape is not None else None
             return AvroNode(
                 type=type_name, source=self.source, pointer=pointer, child=child, shape=shape
             )
         if type_name == "fixed":
             return self._fixed(doc, pointer, namespace)
-        return self.find(type_name, namespace, _p(pointer, "type"))
+        return self.find(type_name, namespace, child_pointer(pointer, "type"))
 
     def _union(self, doc: list[Any], pointer: str, namespace: str | None) -> AvroNode:
-        branches = [self.parse(item, _p(pointer, i), namespace) for i, item in enumerate(doc)]
+        branches = [
+            self.parse(item, child_pointer(pointer, i), namespace) for i, item in enumerate(doc)
+        ]
         shapes = [b.shape for b in branches]
         shape = None if None in shapes else "[" + ",".join(shapes) + "]"  # type: ignore[arg-type]
         node = AvroNode(
             type="union", source=self.source, pointer=pointer, branches=branches, shape=shape
         )
-        _check_union(node)
+        check_union(node)
         return node
 
     def _record(
@@ -236,10 +254,12 @@ class SchemaGraphBuilder:
             fullname=f"{space}.{name}" if space else name, is_error=is_error,
         )  # fmt: skip
         for position, field_doc in enumerate(fields_doc):
-            field = self._field(field_doc, _p(pointer, "fields", position), space, position)
+            field = self._field(
+                field_doc, child_pointer(pointer, "fields", position), space, position
+            )
             if field.name in node.field_map:
                 raise InvalidSchema(
-                    _p(pointer, "fields", position, "name"),
+                    child_pointer(pointer, "fields", position, "name"),
                     f"duplicate field {field.name!r} in record {node.fullname!r}",
                 )
             node.fields.append(field)
@@ -251,33 +271,33 @@ class SchemaGraphBuilder:
     def _field(self, doc: Any, pointer: str, namespace: str | None, position: int) -> AvroField:
         name = _text(doc, "name") if isinstance(doc, dict) else None
         if name is None or not isinstance(doc, dict):
-            raise InvalidSchema(pointer, f'field without a string "name": {_short(doc)}')
+            raise InvalidSchema(pointer, f'field without a string "name": {short_json(doc)}')
         if "type" not in doc:
             raise InvalidSchema(pointer, f'field {name!r} has no "type"')
-        schema = self.parse(doc["type"], _p(pointer, "type"), namespace)
+        schema = self.parse(doc["type"], child_pointer(pointer, "type"), namespace)
         order = doc.get("order")
         if order is not None and (not isinstance(order, str) or order.upper() not in _FIELD_ORDERS):
             raise InvalidSchema(
-                _p(pointer, "order"),
+                child_pointer(pointer, "order"),
                 f'field {name!r}: "order" must be ascending, descending or ignore',
             )
         problem = valid_name_error(name)
         if problem:
-            raise InvalidSchema(_p(pointer, "name"), f"invalid field name: {problem}")
+            raise InvalidSchema(child_pointer(pointer, "name"), f"invalid field name: {problem}")
         has_default = "default" in doc
         default = doc.get("default")
         if has_default:
             if schema.type in ("float", "double") and isinstance(default, str):
                 if _JAVA_DOUBLE.fullmatch(default.strip()) is None:
                     raise InvalidSchema(
-                        _p(pointer, "default"),
+                        child_pointer(pointer, "default"),
                         f"invalid default for field {name!r}: {default!r} is not a number",
                     )
                 default = _java_double(default)
             if not valid_default(schema, default):
                 raise InvalidSchema(
-                    _p(pointer, "default"),
-                    f"invalid default for field {name!r}: {_short(default)} "
+                    child_pointer(pointer, "default"),
+                    f"invalid default for field {name!r}: {short_json(default)} "
                     f"is not a valid {schema.describe()}",
                 )
         aliases = tuple(self._aliases(doc, pointer) or ())
@@ -294,17 +314,18 @@ class SchemaGraphBuilder:
             problem = valid_name_error(symbol)
             if problem:
                 raise InvalidSchema(
-                    _p(pointer, "symbols", index), f"invalid enum symbol: {problem}"
+                    child_pointer(pointer, "symbols", index), f"invalid enum symbol: {problem}"
                 )
             if symbol in seen:
                 raise InvalidSchema(
-                    _p(pointer, "symbols", index), f"duplicate enum symbol {symbol!r}"
+                    child_pointer(pointer, "symbols", index), f"duplicate enum symbol {symbol!r}"
                 )
             seen.add(symbol)
         default = _text(doc, "default")
         if default is not None and default not in seen:
             raise InvalidSchema(
-                _p(pointer, "default"), f"enum default {default!r} is not one of the symbols"
+                child_pointer(pointer, "default"),
+                f"enum default {default!r} is not one of the symbols",
             )
         node = AvroNode(
             type="enum", source=self.source, pointer=pointer, name=name, namespace=space,
@@ -321,7 +342,9 @@ class SchemaGraphBuilder:
         if not isinstance(size, int) or isinstance(size, bool) or not _INT_MIN <= size <= _INT_MAX:
             raise InvalidSchema(pointer, f'fixed {name!r} needs an integer "size"')
         if size < 0 or size > _MAX_FIXED_SIZE:
-            raise InvalidSchema(_p(pointer, "size"), f"fixed {name!r}: invalid size {size}")
+            raise InvalidSchema(
+                child_pointer(pointer, "size"), f"fixed {name!r}: invalid size {size}"
+            )
         node = AvroNode(
             type="fixed", source=self.source, pointer=pointer, name=name, namespace=space,
             fullname=f"{space}.{name}" if space else name, size=size,
@@ -331,51 +354,6 @@ class SchemaGraphBuilder:
         return node
 
     # -- resolution of names used before their definition -----------------------------------
-
-    def _resolve(self, root: AvroNode) -> AvroNode:
-        if not self._placeholders:
-            return root
-
-        def real(node: AvroNode) -> AvroNode:
-            if node.type != UNRESOLVED:
-                return node
-            assert node.fullname is not None
-            target = self._lookup(node.fullname)
-            if target is None:
-                raise InvalidSchema(node.pointer, f"unknown type {node.fullname!r}")
-            return target
-
-        seen: set[int] = set()
-        stack = [real(root), *self.defined.values()]
-        while stack:
-            node = stack.pop()
-            if id(node) in seen:
-                continue
-            seen.add(id(node))
-            for field in node.fields:
-                field.schema = real(field.schema)
-                stack.append(field.schema)
-            if node.child is not None:
-                node.child = real(node.child)
-                stack.append(node.child)
-            if node.branches:
-                node.branches = [real(b) for b in node.branches]
-                _check_union(node)
-                stack.extend(node.branches)
-        return real(root)
-
-
-def _check_union(node: AvroNode) -> None:
-    keys: set[str] = set()
-    for index, branch in enumerate(node.branches):
-        if branch.type == "union":
-            raise InvalidSchema(
-                _p(node.pointer, index), "a union may not directly contain another union"
-            )
-        key = branch.union_key
-        if key in keys:
-            raise InvalidSchema(_p(node.pointer, index), f"union contains {key!r} twice")
-        keys.add(key)
 
 
 def _java_double(text: str) -> float:
@@ -394,8 +372,3 @@ def _same_definition(first: Any, second: Any) -> bool:
             k: v for k, v in second.items() if k not in strip
         }
     return bool(first == second)
-
-
-def _short(value: Any, limit: int = 60) -> str:
-    text = json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -204,3 +204,12 @@ def test_rejects_invalid_avro_like_java(text: str, fragment: str) -> None:
 )
 def test_accepts_what_java_accepts(text: str) -> None:
     parse_schema(text)
+
+
+def test_identical_redefinition_is_accepted_like_java_but_a_different_one_is_not() -> None:
+    fixed = {"type": "fixed", "name": "F", "size": 2}
+    parse_schema(json.dumps([fixed, {"type": "array", "items": fixed}]))
+    ref = parse_schema(json.dumps(fixed))
+    parse_schema(json.dumps({"type": "array", "items": fixed}), references=[ref])
+    with pytest.raises(SchemaParseError, match="defined twice, differently"):
+        parse_schema(json.dumps({**fixed, "size": 3}), references=[ref])
