@@ -28,7 +28,7 @@ from eventflow.producers.http.middleware import BodyLimit, RequestMetrics
 from eventflow.producers.http.models import Accepted, BatchIn, EventIn
 from eventflow.producers.http.problems import ApiProblem, FieldProblem, InvalidEvent
 from eventflow.producers.http.ratelimit import RateLimiter
-from eventflow.producers.http.routes import ApiState, ReadinessProbe, router
+from eventflow.producers.http.routes import SECURITY_SCHEME, ApiState, ReadinessProbe, router
 from eventflow.producers.http.service import (
     EventSink,
     IngestService,
@@ -144,5 +144,6 @@ def _openapi(app: FastAPI, max_batch: int) -> dict[str, Any]:
         components.update(model_schema.pop("$defs", {}))
         components[model.__name__] = model_schema
     components["BatchIn"]["properties"]["events"]["maxItems"] = max_batch
+    schema["components"]["securitySchemes"] = {"APIKeyHeader": SECURITY_SCHEME}
     app.openapi_schema = schema
     return schema

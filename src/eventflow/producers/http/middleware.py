@@ -76,6 +76,7 @@ class RequestMetrics:
     def __init__(self, app: ASGIApp, *, metrics: ApiMetrics) -> None:
         self.app = app
         self.metrics = metrics
+        self._children: dict[tuple[str, str, str], tuple[Any, Any]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -95,9 +96,13 @@ class RequestMetrics:
         try:
             await self.app(scope, receive, observe)
         finally:
-            route = _route_template(scope)
-            self.metrics.requests.labels(route, scope.get("method", ""), str(status)).inc()
-            self.metrics.latency.labels(route).observe(time.perf_counter() - started)
+            key = (_route_template(scope), scope.get("method", ""), str(status))
+            children = self._children.get(key)
+            if children is None:  # labels() is costly: resolve each combination once
+                children = (self.metrics.requests.labels(*key), self.metrics.latency.labels(key[0]))
+                self._children[key] = children
+            children[0].inc()
+            children[1].observe(time.perf_counter() - started)
 
 
 def _content_length(scope: Scope) -> int | None:
