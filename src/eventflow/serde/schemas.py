@@ -14,6 +14,7 @@ from eventflow.errors import EventFlowError
 from eventflow.serde.avro_json import collect_named_types, inline_references
 from eventflow.serde.errors import SchemaMismatch, UnknownSchemaId
 from eventflow.serde.lookup import SchemaLookup, SchemaReferenceLike, is_not_found
+from eventflow.serde.validate import SchemaValidator
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,12 +25,14 @@ class Codec:
     fastavro: Any  # fastavro's parsed form of ``avro``
     root: str  # simple name of the top-level type, the first segment of error paths
     fingerprint: int
+    validator: SchemaValidator  # names the field of a value that does not fit
 
     @classmethod
     def from_json(cls, avro: Any, fingerprint: int) -> Codec:
         name = avro.get("name", "") if isinstance(avro, dict) else ""
         parsed = fastavro.parse_schema(avro)
-        return cls(avro, parsed, str(name).rpartition(".")[2] or "value", fingerprint)
+        root = str(name).rpartition(".")[2] or "value"
+        return cls(avro, parsed, root, fingerprint, SchemaValidator(avro))
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,6 @@ from eventflow.serde.errors import InvalidValue, SchemaMismatch
 from eventflow.serde.lookup import SchemaLookup, SchemaRegistrar, is_not_found
 from eventflow.serde.model import is_avro_record_class, plain_value
 from eventflow.serde.schemas import Codec, RegistrySchemas, codec_for_json_text
-from eventflow.serde.validate import find_invalid
 from eventflow.serde.wire import header
 
 _ENCODE_ERRORS = (
@@ -166,7 +165,7 @@ class AvroSerializer:
 
 
 def _raise_if_invalid(codec: Codec, record: Any, schema_id: int) -> None:
-    problem = find_invalid(codec.avro, record, codec.root)
+    problem = codec.validator.find(record, codec.root)
     if problem is not None:
         path, message = problem
         raise InvalidValue(f"{path}: {message}", field_path=path, schema_id=schema_id)

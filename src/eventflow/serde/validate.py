@@ -26,7 +26,18 @@ Problem = tuple[str, str]  # (field path, what is wrong)
 
 def find_invalid(schema: Any, value: Any, root: str) -> Problem | None:
     """The first (path, message) where ``value`` does not fit ``schema``, else ``None``."""
-    return _Walker(collect_named_types(schema)).check(schema, value, root, None)
+    return SchemaValidator(schema).find(value, root)
+
+
+class SchemaValidator:
+    """:func:`find_invalid` for one schema, with its named types collected once."""
+
+    def __init__(self, schema: Any) -> None:
+        self.schema = schema
+        self._walker = _Walker(collect_named_types(schema))
+
+    def find(self, value: Any, root: str) -> Problem | None:
+        return self._walker.check(self.schema, value, root, None)
 
 
 def _type_name(value: Any) -> str:
@@ -187,7 +198,7 @@ def _decimal(schema: Mapping[str, Any], value: decimal.Decimal, path: str) -> Pr
     return None
 
 
-_CLASS_SCHEMAS: dict[type, Any] = {}
+_CLASS_VALIDATORS: dict[type, SchemaValidator] = {}
 
 
 def validate_record(value: Any) -> None:
@@ -197,13 +208,13 @@ def validate_record(value: Any) -> None:
     ``OrderPlaced.payload.total``.
     """
     cls = type(value)
-    schema = _CLASS_SCHEMAS.get(cls)
-    if schema is None:
+    validator = _CLASS_VALIDATORS.get(cls)
+    if validator is None:
         text = getattr(cls, "AVRO_SCHEMA_JSON", None)
         if not isinstance(text, str):
             raise TypeError(f"{cls.__name__} is not a generated Avro event class")
-        schema = _CLASS_SCHEMAS[cls] = json.loads(text)
-    problem = find_invalid(schema, plain_value(value), cls.__name__)
+        validator = _CLASS_VALIDATORS[cls] = SchemaValidator(json.loads(text))
+    problem = validator.find(plain_value(value), cls.__name__)
     if problem is not None:
         path, message = problem
         raise InvalidValue(f"{path}: {message}", field_path=path)
