@@ -137,19 +137,27 @@ def test_random_evolutions_match_java(ask: Ask) -> None:
     assert not mismatches, f"{len(mismatches)} of {count} differ:\n\n" + "\n\n".join(mismatches[:5])
 
 
-def test_parser_accepts_and_rejects_like_java(ask: Ask) -> None:
+def test_parser_accepts_rejects_and_canonicalizes_like_java(ask: Ask) -> None:
     texts = list(PARSE_CASES)
     for first, second in random_pairs(RANDOM_SEED + 1, 100):
         texts.extend((first, second))
     java = ask([{"id": str(i), "parse": text} for i, text in enumerate(texts)])
     mismatches = []
     for index, text in enumerate(texts):
-        try:
-            parse_schema(text)
-            ours = "PARSED"
-        except SchemaParseError as exc:
-            ours = f"PARSE_ERROR ({exc})"
         theirs = java[str(index)]
-        if ours.split(" ")[0] != theirs["verdict"]:
+        try:
+            parsed = parse_schema(text)
+        except SchemaParseError as exc:
+            if theirs["verdict"] != "PARSE_ERROR":
+                mismatches.append(f"{text}\n java={theirs}\n ours=PARSE_ERROR ({exc})")
+            continue
+        ours = {
+            "verdict": "PARSED",
+            "canonical": parsed.canonical,
+            "fingerprint": parsed.fingerprint,
+        }
+        if ours != {k: theirs.get(k) for k in ours}:
             mismatches.append(f"{text}\n java={theirs}\n ours={ours}")
+    accepted = sum(1 for answer in java.values() if answer["verdict"] == "PARSED")
+    assert 0 < accepted < len(texts)
     assert not mismatches, "\n\n".join(mismatches)

@@ -10,13 +10,15 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaCompatibility;
+import org.apache.avro.SchemaNormalization;
 
 /**
  * Answers compatibility questions with Apache Avro Java, one JSON object per line.
  *
  * <p>Input lines: {@code {"id": "...", "reader": "<schema>", "writer": "<schema>"}} for a
  * reader/writer check, or {@code {"id": "...", "parse": "<schema>"}} to ask whether
- * {@code Schema.Parser} accepts a text. Output lines: {@code {"id", "verdict", ...}} where
+ * {@code Schema.Parser} accepts a text (answering also its Parsing Canonical Form and
+ * CRC-64-AVRO fingerprint). Output lines: {@code {"id", "verdict", ...}} where
  * verdict is COMPATIBLE, INCOMPATIBLE (with "incompatibilities": [{type, location, message}]),
  * EXCEPTION (the check threw; "error" holds the text), PARSE_ERROR ("error") or PARSED.
  */
@@ -45,8 +47,10 @@ public final class AvroCompatOracle {
     response.set("id", request.get("id"));
     if (request.has("parse")) {
       try {
-        new Schema.Parser().parse(request.get("parse").asText());
+        Schema schema = new Schema.Parser().parse(request.get("parse").asText());
         response.put("verdict", "PARSED");
+        response.put("canonical", SchemaNormalization.toParsingForm(schema));
+        response.put("fingerprint", SchemaNormalization.parsingFingerprint64(schema));
       } catch (RuntimeException e) {
         response.put("verdict", "PARSE_ERROR");
         response.put("error", String.valueOf(e.getMessage()));
