@@ -3,7 +3,8 @@
 One run measures, each next to a baseline measured in the same run:
   * GET /schemas/ids/{id} requests/s on ONE server worker, load from a SECOND process over
     loopback (N keep-alive connections, raw HTTP/1.1). Baseline: a trivial ASGI endpoint
-    returning a body of the same size on the same server stack (uvicorn, same options).
+    returning a body of the same size on the same server stack (uvicorn, same options); also
+    the same lookup as a FastAPI route (why the registry's front is plain ASGI).
   * registrations/s: distinct schemas POSTed one after another (every answer waits until the
     record is durable in Kafka, acks=all, and applied). Baseline: raw appends to the same kind
     of log topic, each awaited the same way (produce + delivery + read back).
@@ -143,6 +144,23 @@ def baseline_main(port: int, body_size: int) -> None:
     )
 
 
+def fastapi_main(port: int, body_size: int) -> None:
+    """The same lookup as a FastAPI route: what the hot path would cost on FastAPI."""
+    import uvicorn
+    from fastapi import FastAPI, Response
+
+    app = FastAPI()
+    schemas = {i: json.dumps({"schema": "x" * max(0, body_size - 14)}) for i in range(1, 1000)}
+
+    @app.get("/schemas/ids/{schema_id}")
+    def by_id(schema_id: int) -> Response:
+        return Response(schemas[schema_id], media_type="application/vnd.schemaregistry.v1+json")
+
+    uvicorn.run(
+        app, host="127.0.0.1", port=port, log_level="warning", access_log=False, server_header=False
+    )
+
+
 def wait_answers(url: str, path: str, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -207,7 +225,23 @@ def bench_reads(bootstrap: str, opts: argparse.Namespace) -> dict[str, float]:
     finally:
         base.terminate()
         base.wait(15)
-    return {"reads_per_s": ours_rps, "baseline_reads_per_s": base_rps}
+    fport = free_port()
+    furl = f"http://127.0.0.1:{fport}"
+    fast = start(
+        [sys.executable, __file__, "--fastapi-server", str(fport), "--body-size", str(body_size)],
+        furl,
+        "/docs",
+    )
+    try:
+        fastapi_rps = measure_load(furl, paths, opts.connections, opts.duration)
+    finally:
+        fast.terminate()
+        fast.wait(15)
+    return {
+        "reads_per_s": ours_rps,
+        "baseline_reads_per_s": base_rps,
+        "fastapi_reads_per_s": fastapi_rps,
+    }
 
 
 def bench_registrations(bootstrap: str, opts: argparse.Namespace) -> dict[str, float]:
@@ -298,11 +332,15 @@ def main() -> None:
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--load", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--baseline-server", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--fastapi-server", type=int, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--body-size", type=int, default=100, help=argparse.SUPPRESS)
     parser.add_argument("paths", nargs="*", help=argparse.SUPPRESS)
     opts = parser.parse_args()
     if opts.load:
         load_main(opts.load, opts.paths, opts.connections, opts.duration)
+        return
+    if opts.fastapi_server:
+        fastapi_main(opts.fastapi_server, opts.body_size)
         return
     if opts.baseline_server:
         baseline_main(opts.baseline_server, opts.body_size)
@@ -335,6 +373,10 @@ def main() -> None:
         f"({opts.connections} connections) | baseline trivial ASGI endpoint "
         f"{r['baseline_reads_per_s']:,.0f} req/s | ratio "
         f"{r['reads_per_s'] / r['baseline_reads_per_s']:.2f} | goal >= 5,000"
+    )
+    print(
+        f"  the same lookup as a FastAPI route: {r['fastapi_reads_per_s']:,.0f} req/s | "
+        f"ratio ours/FastAPI {r['reads_per_s'] / r['fastapi_reads_per_s']:.2f}"
     )
     print(
         f"registrations: {r['registrations_per_s']:,.1f}/s sequential | baseline awaited "
