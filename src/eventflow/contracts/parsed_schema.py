@@ -58,12 +58,18 @@ def _reject_constant(name: str) -> Any:
 
 
 def parse_schema(
-    text: str, *, source: str = "<schema>", references: Sequence[ParsedSchema] = ()
+    text: str,
+    *,
+    source: str = "<schema>",
+    references: Sequence[ParsedSchema] = (),
+    validate_defaults: bool = True,
 ) -> ParsedSchema:
     """Parse and validate an Avro schema like Java's ``Schema.Parser`` (Avro 1.12).
 
     ``references`` are schemas whose named types ``text`` may use by name (Confluent
-    schema references). Raises :class:`SchemaParseError` naming ``source:line:col``.
+    schema references). ``validate_defaults=False`` is the registry's mode for schemas it
+    already holds (Confluent parses registered versions without checking defaults).
+    Raises :class:`SchemaParseError` naming ``source:line:col``.
     """
     try:
         doc = json.loads(text, parse_constant=_reject_constant)
@@ -77,7 +83,7 @@ def parse_schema(
     known_json: dict[str, Any] = {}
     for reference in references:
         known_json.update(reference.named_types)
-    builder = SchemaGraphBuilder(source, known, known_json)
+    builder = SchemaGraphBuilder(source, known, known_json, validate_defaults=validate_defaults)
     try:
         root = builder.build(doc)
     except InvalidSchema as exc:

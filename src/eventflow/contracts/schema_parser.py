@@ -76,10 +76,13 @@ class SchemaGraphBuilder:
         source: str,
         known: Mapping[str, AvroNode],
         known_json: Mapping[str, Any] | None = None,
+        *,
+        validate_defaults: bool = True,
     ) -> None:
         self.source = source
         self.known_old: dict[str, AvroNode] = dict(known)
         self.known_json: Mapping[str, Any] = known_json or {}
+        self.validate_defaults = validate_defaults
         self.defined: dict[str, AvroNode] = {}  # named types defined by this text
         self.defined_json: dict[str, Any] = {}
         self._placeholders: list[AvroNode] = []
@@ -91,7 +94,9 @@ class SchemaGraphBuilder:
         root = self.parse(doc, "", None)
         if not self._placeholders:
             return root
-        return resolve_placeholders(root, self.defined.values(), self._lookup)
+        return resolve_placeholders(
+            root, self.defined.values(), self._lookup, validate_defaults=self.validate_defaults
+        )
 
     # -- names -------------------------------------------------------------------------------
 
@@ -294,7 +299,7 @@ class SchemaGraphBuilder:
                         f"invalid default for field {name!r}: {default!r} is not a number",
                     )
                 default = _java_double(default)
-            if not valid_default(schema, default):
+            if self.validate_defaults and not valid_default(schema, default):
                 raise InvalidSchema(
                     child_pointer(pointer, "default"),
                     f"invalid default for field {name!r}: {short_json(default)} "

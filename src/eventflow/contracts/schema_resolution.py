@@ -43,6 +43,8 @@ def resolve_placeholders(
     root: AvroNode,
     defined: Iterable[AvroNode],
     lookup: Callable[[str], AvroNode | None],
+    *,
+    validate_defaults: bool = True,
 ) -> AvroNode:
     """Replace every name used before its definition by the named type it names.
 
@@ -77,7 +79,8 @@ def resolve_placeholders(
         if node.child is not None:
             stack.append(node.child)
         stack.extend(node.branches)
-    _revalidate_defaults(rebuilt)
+    if validate_defaults:
+        _revalidate_defaults(rebuilt)
     return real(root)
 
 

@@ -213,3 +213,11 @@ def test_identical_redefinition_is_accepted_like_java_but_a_different_one_is_not
     parse_schema(json.dumps({"type": "array", "items": fixed}), references=[ref])
     with pytest.raises(SchemaParseError, match="defined twice, differently"):
         parse_schema(json.dumps({**fixed, "size": 3}), references=[ref])
+
+
+def test_defaults_can_go_unchecked_like_the_registry_does_for_stored_versions() -> None:
+    text = record([{"name": "a", "type": "int", "default": "x"}])
+    with pytest.raises(SchemaParseError, match="invalid default"):
+        parse_schema(text)
+    parsed = parse_schema(text, validate_defaults=False)
+    assert parsed.root.fields[0].has_default
