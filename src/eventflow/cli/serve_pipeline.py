@@ -27,6 +27,7 @@ def _serve(
 
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")  # fmt: skip
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # no line per registry request
     settings = obj.settings
     target = resolve_bootstrap(settings, bootstrap)
     built = run_guarded(lambda: build_service(kind, settings, bootstrap=target))
