@@ -27,7 +27,7 @@ pytestmark = pytest.mark.integration
 
 ORACLE_SOURCES = Path(__file__).resolve().parents[2] / "tools" / "avro-java"
 RANDOM_SEED = 20261127
-RANDOM_PAIR_COUNT = 300
+RANDOM_PAIR_COUNT = 400
 
 Ask = Callable[[list[dict[str, Any]]], dict[str, dict[str, Any]]]
 

@@ -67,6 +67,14 @@ class SchemaGenerator:
             branches.append(prim)
         if self.rng.random() < 0.3 and depth > 0:
             branches.append(self.record(depth - 1, namespace))
+        if self.rng.random() < 0.15:
+            symbols = self.rng.sample(["A", "B", "C"], 2)
+            enum = {"type": "enum", "name": self.fresh("UE"), "symbols": symbols}
+            self._define(enum, namespace)
+            branches.append(enum)
+        if self.rng.random() < 0.1:
+            branches.append({"type": "array", "items": self.rng.choice(["int", "long", "string"])})
+        self.rng.shuffle(branches)
         return branches
 
     def _define(self, named: dict[str, Any], namespace: str | None) -> None:
@@ -78,7 +86,8 @@ class SchemaGenerator:
     def record(
         self, depth: int, namespace: str | None = None, name: str | None = None
     ) -> dict[str, Any]:
-        record: dict[str, Any] = {"type": "record", "name": name or self.fresh("R"), "fields": []}
+        kind = "error" if name is None and self.rng.random() < 0.05 else "record"
+        record: dict[str, Any] = {"type": kind, "name": name or self.fresh("R"), "fields": []}
         if namespace is None and self.rng.random() < 0.5:
             record["namespace"] = self.rng.choice(NAMESPACES[1:])
         space = record.get("namespace", namespace)
@@ -123,7 +132,7 @@ def _named_nodes(node: Any, out: list[dict[str, Any]]) -> None:
         for item in node:
             _named_nodes(item, out)
     elif isinstance(node, dict):
-        if node.get("type") in ("record", "enum", "fixed"):
+        if node.get("type") in ("record", "error", "enum", "fixed"):
             out.append(node)
         for key in ("fields", "items", "values", "type"):
             if key in node and not isinstance(node[key], str):
@@ -135,11 +144,13 @@ def mutate(schema: dict[str, Any], rng: random.Random, gen: SchemaGenerator) -> 
     new = copy.deepcopy(schema)
     nodes: list[dict[str, Any]] = []
     _named_nodes(new, nodes)
-    records = [n for n in nodes if n["type"] == "record"]
+    records = [n for n in nodes if n["type"] in ("record", "error")]
     for _ in range(rng.randint(1, 3)):
         target = rng.choice(nodes)
         kind = target["type"]
-        if kind == "enum":
+        if kind == "error":
+            target["type"] = "record"  # error and record are the same type to Java
+        elif kind == "enum":
             _mutate_enum(target, rng)
         elif kind == "fixed":
             if rng.random() < 0.5:
@@ -199,6 +210,8 @@ def _mutate_record(record: dict[str, Any], rng: random.Random, gen: SchemaGenera
             field["type"] = rng.choice(PROMOTABLE[current])
         elif isinstance(current, list) and len(current) > 1 and rng.random() < 0.5:
             current.pop(rng.randrange(len(current)))
+        elif isinstance(current, list) and rng.random() < 0.3:
+            rng.shuffle(current)
         elif isinstance(current, list) and rng.random() < 0.5:
             extra = [p for p in PRIMITIVES if p not in current]
             if extra:
