@@ -47,6 +47,7 @@ class AvroSerializer:
         self._latest: dict[str, int] = {}
         self._local: dict[int, Codec] = {}
         self._headers: dict[int, bytes] = {}
+        self._by_class: dict[tuple[type, str], tuple[int, Codec]] = {}
 
     def serialize(
         self, value: Any, *, subject: str, schema: ParsedSchema | type | None = None
@@ -56,6 +57,14 @@ class AvroSerializer:
         The writer schema is ``schema`` if given, else the class of a generated instance,
         else the subject's latest registered version.
         """
+        if schema is None:  # fast path: a generated instance seen before for this subject
+            known = self._by_class.get((type(value), subject))
+            if known is not None:
+                try:
+                    record = value.to_avro_dict()
+                except _ENCODE_ERRORS:
+                    return self._encode(known[0], known[1], plain_value(value), True)
+                return self._encode(known[0], known[1], record, self._validate is True)
         to_dict = getattr(value, "to_avro_dict", None)
         if to_dict is not None:
             source: ParsedSchema | type | None = schema if schema is not None else type(value)
@@ -69,6 +78,8 @@ class AvroSerializer:
         elif isinstance(source, type):
             codec = self._class_codec(source)
             schema_id = self._id_for(subject, source, codec.fingerprint)
+            if schema is None:
+                self._by_class[(source, subject)] = (schema_id, codec)
         else:
             schema_id = self._id_for(subject, source, source.fingerprint)
             codec = self._registry.by_id(schema_id).codec
