@@ -27,6 +27,12 @@ NAMED_TYPES: Final = frozenset({"record", "enum", "fixed"})
 UNRESOLVED: Final = "__unresolved__"
 
 
+# Shared, never mutated: the builder gives each record fresh containers.
+_NO_FIELDS: list[AvroField] = []
+_NO_FIELD_MAP: dict[str, AvroField] = {}
+_NO_BRANCHES: list[AvroNode] = []
+
+
 @dataclass(eq=False, slots=True)
 class AvroField:
     """A record field: its name, position, type node, aliases and whether it has a default."""
@@ -53,14 +59,15 @@ class AvroNode:
     # Java ``getAliases()``: full names; an alias with no namespace inside a namespaced type
     # becomes ".alias", which never equals a full name (Java's behaviour, kept on purpose).
     aliases: frozenset[str] = frozenset()
-    fields: list[AvroField] = field(default_factory=list)
-    field_map: dict[str, AvroField] = field(default_factory=dict)
+    # records get their own list and dict; every other node shares the empty ones below
+    fields: list[AvroField] = field(default_factory=lambda: _NO_FIELDS)
+    field_map: dict[str, AvroField] = field(default_factory=lambda: _NO_FIELD_MAP)
     symbols: tuple[str, ...] = ()
     symbol_set: frozenset[str] = frozenset()
     enum_default: str | None = None
     size: int = 0
     child: AvroNode | None = None  # array items or map values
-    branches: list[AvroNode] = field(default_factory=list)  # union members
+    branches: list[AvroNode] = field(default_factory=lambda: _NO_BRANCHES)  # union members
     is_error: bool = False
     # for schemas made only of primitives (a primitive, or arrays/maps/unions of such):
     # a compact structural string; equal shapes always read each other. None otherwise.
@@ -71,6 +78,9 @@ class AvroNode:
     def union_key(self) -> str:
         """The name a union uses to tell its branches apart (Java ``getFullName()``)."""
         return self.fullname if self.fullname is not None else self.type
+
+    def __repr__(self) -> str:
+        return f"AvroNode({self.describe()} at {self.source}#{self.pointer})"
 
     def describe(self) -> str:
         """A short human name: the full name of a named type, else its type."""

@@ -257,6 +257,7 @@ class SchemaGraphBuilder:
         node = AvroNode(
             type="record", source=self.source, pointer=pointer, name=name, namespace=space,
             fullname=f"{space}.{name}" if space else name, is_error=is_error,
+            fields=[], field_map={},
         )  # fmt: skip
         for position, field_doc in enumerate(fields_doc):
             field = self._field(
