@@ -6,6 +6,7 @@ store's view lock, and delegate writes to :class:`SubjectWrites` or config/mode 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -17,7 +18,13 @@ from eventflow.registry.errors import Code, RegistryError
 from eventflow.registry.records import config_key, mode_key
 from eventflow.registry.state import RegistryState
 from eventflow.registry.store import RegistryStore
-from eventflow.registry.subjects import SchemaResolver, SubjectWrites, find_version, version_json
+from eventflow.registry.subjects import (
+    Append,
+    SchemaResolver,
+    SubjectWrites,
+    find_version,
+    version_json,
+)
 
 
 class RegistryController:
@@ -167,21 +174,37 @@ class RegistryController:
 
     def put_config(self, subject: str | None, body: Any) -> dict[str, Any]:
         level = rq.compatibility_level(body)
-        with self.store.writing() as state:
+
+        def decide(state: RegistryState) -> Append | None:
             if subject is not None and state.effective_mode(subject) == "READONLY":
                 raise e.read_only(subject)
-            if state.compatibility(subject) != level:
-                self.store.append(config_key(subject), orjson.dumps({"compatibilityLevel": level}))
+            if state.compatibility(subject) == level:
+                return None
+            return config_key(subject), orjson.dumps({"compatibilityLevel": level})
+
+        self._write_if(decide)
         return {"compatibility": level}
 
     def delete_config(self, subject: str | None) -> dict[str, Any]:
-        with self.store.writing() as state:
+        previous: list[str] = []
+
+        def decide(state: RegistryState) -> Append | None:
             if subject is not None and subject not in state.subjects:
                 raise e.subject_not_found(subject)
-            previous = state.compatibility(subject) or "BACKWARD"
-            if state.compatibility(subject) is not None:
-                self.store.append(config_key(subject), None)
-        return {"compatibilityLevel": previous}
+            current = state.compatibility(subject)
+            previous.append(current or "BACKWARD")
+            return None if current is None else (config_key(subject), None)
+
+        self._write_if(decide)
+        return {"compatibilityLevel": previous[0]}
+
+    def _write_if(self, decide: Callable[[RegistryState], Append | None]) -> None:
+        """Decide under the view, then append (if anything) outside it, holding the write lock."""
+        with self.store.writing():
+            with self.store.view() as state:
+                record = decide(state)
+            if record is not None:
+                self.store.append(*record)
 
     def get_mode(self, subject: str | None, query: dict[str, str]) -> dict[str, Any]:
         with self.store.view() as state:
@@ -196,20 +219,29 @@ class RegistryController:
 
     def put_mode(self, subject: str | None, body: Any, query: dict[str, str]) -> dict[str, Any]:
         mode = rq.mode_value(body)
-        with self.store.writing() as state:
+
+        def decide(state: RegistryState) -> Append | None:
             if mode == "IMPORT" and not rq.flag(query, "force"):
                 has_schemas = (bool(state.versions(subject, deleted=True)) if subject is not None
                                else bool(state.subjects))  # fmt: skip
                 if has_schemas:
                     raise e.not_permitted("Cannot import since found existing subjects")
-            if state.mode(subject) != mode:
-                self.store.append(mode_key(subject), orjson.dumps({"mode": mode}))
+            if state.mode(subject) == mode:
+                return None
+            return mode_key(subject), orjson.dumps({"mode": mode})
+
+        self._write_if(decide)
         return {"mode": mode}
 
     def delete_mode(self, subject: str) -> dict[str, Any]:
-        with self.store.writing() as state:
-            previous = state.mode(subject)
-            if previous is None:
+        previous: list[str] = []
+
+        def decide(state: RegistryState) -> Append | None:
+            current = state.mode(subject)
+            if current is None:
                 raise e.subject_not_found(subject)
-            self.store.append(mode_key(subject), None)
-        return {"mode": previous}
+            previous.append(current)
+            return mode_key(subject), None
+
+        self._write_if(decide)
+        return {"mode": previous[0]}

@@ -85,11 +85,14 @@ class RegistryStore:
 
     @contextmanager
     def writing(self) -> Iterator[RegistryState]:
-        """Hold this instance's write lock, caught up with the whole log first."""
+        """Hold this instance's write lock, caught up with the whole log first.
+
+        Decide under :meth:`view`, then :meth:`append` outside it, so reads never wait for
+        a write's round trip to the log.
+        """
         with self._write_lock:
             self.wait_for(self._log.end_position(), self._timeout)
-            with self._changed:  # re-entrant: waiting for our own records releases it
-                yield self._state
+            yield self._state  # read it inside view(): other instances' records still arrive
 
     def append(self, key: bytes, value: bytes | None) -> None:
         """Append durably and wait until applied (call inside :meth:`writing`)."""

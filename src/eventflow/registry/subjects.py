@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Container
 from typing import Any
 
 from eventflow.registry import errors as e
@@ -13,6 +14,7 @@ from eventflow.registry.state import RegistryState, Version
 from eventflow.registry.store import RegistryStore
 
 CLAIM_ATTEMPTS = 20
+Append = tuple[bytes, bytes | None]
 
 
 class SchemaResolver:
@@ -44,8 +46,10 @@ class SchemaResolver:
         return self.engine.parse(request.schema, refs, normalize=normalize,
                                  source=f"schema for subject {subject}")  # fmt: skip
 
-    def forget(self, schema_id: int) -> None:
-        self._by_id.pop(schema_id, None)
+    def prune(self, live_ids: Container[int]) -> None:
+        """Drop parsed schemas whose ids no longer exist (after a hard delete)."""
+        for schema_id in [i for i in self._by_id if i not in live_ids]:
+            del self._by_id[schema_id]
 
 
 def find_version(
@@ -87,21 +91,23 @@ class SubjectWrites:
 
     def register(self, subject: str, request: SchemaRequest, *, normalize: bool) -> int:
         for _ in range(CLAIM_ATTEMPTS):
-            with self._store.writing() as state:
-                outcome = self._attempt(state, subject, request, normalize=normalize)
+            with self._store.writing():
+                with self._store.view() as state:
+                    outcome = self._attempt(state, subject, request, normalize=normalize)
                 if isinstance(outcome, int):
                     return outcome
-                key, version = outcome
-                won = state.holder_key(subject, version) == key
-                if won:
-                    return state.subjects[subject][version].claim.schema_id
+                key, value, version = outcome
+                self._store.append(key, value)  # readers are not blocked while it is written
+                with self._store.view() as state:
+                    if state.holder_key(subject, version) == key:
+                        return state.subjects[subject][version].claim.schema_id
                 self._store.append(key, None)  # tidy our losing claim; then try again
         raise RegistryError(Code.STORE_ERROR, f"could not register under {subject}: too many "
                             "concurrent registrations, try again")  # fmt: skip
 
     def _attempt(
         self, state: RegistryState, subject: str, request: SchemaRequest, *, normalize: bool
-    ) -> int | tuple[bytes, int]:
+    ) -> int | tuple[bytes, bytes, int]:
         mode = state.effective_mode(subject)
         if mode in ("READONLY", "READONLY_OVERRIDE"):
             raise e.read_only(subject)
@@ -140,9 +146,7 @@ class SubjectWrites:
             version = state.next_version(subject)
         claim = SchemaClaim(subject, version, schema_id, parsed.text, request.schema_type,
                             request.references, imported=imported)  # fmt: skip
-        key = schema_key(subject, version)
-        self._store.append(key, encode_claim(claim))
-        return key, version
+        return schema_key(subject, version), encode_claim(claim), version
 
     def _check_compatible(self, state: RegistryState, subject: str, new: EngineSchema) -> None:
         level = state.effective_compatibility(subject)
@@ -159,61 +163,76 @@ class SubjectWrites:
             )
 
     def delete_version(self, subject: str, number: int, *, permanent: bool) -> int:
-        with self._store.writing() as state:
-            target = find_version(state, subject, number, deleted=True)
-            version = target.claim.version
-            if state.effective_mode(subject) in ("READONLY", "READONLY_OVERRIDE"):
-                raise e.read_only(subject)
-            if state.referenced_by(subject, version):
-                raise e.reference_exists(subject, version)
-            if permanent:
-                if not target.deleted:
-                    raise e.version_not_soft_deleted(subject, version)
-                self._hard_delete(state, subject, version)
-            else:
-                if target.deleted:
-                    raise e.version_soft_deleted(subject, version)
-                self._soft_delete(target)
+        with self._store.writing():
+            with self._store.view() as state:
+                version, appends = self._plan_delete_version(state, subject, number, permanent)
+            self._apply(appends)
             return version
 
-    def delete_subject(self, subject: str, *, permanent: bool) -> list[int]:
-        with self._store.writing() as state:
-            if subject not in state.subjects:
-                raise e.subject_not_found(subject)
-            if state.effective_mode(subject) in ("READONLY", "READONLY_OVERRIDE"):
-                raise e.read_only(subject)
-            everything = state.versions(subject, deleted=True)
-            live = [v for v in everything if not v.deleted]
-            for v in live:
-                if state.referenced_by(subject, v.claim.version):
-                    raise e.reference_exists(subject, v.claim.version)
-            if permanent:
-                if live:
-                    raise e.subject_not_soft_deleted(subject)
-                numbers = [v.claim.version for v in everything]
-                for number in numbers:
-                    self._hard_delete(state, subject, number)
-                return numbers
-            if not live:
-                raise e.subject_soft_deleted(subject)
-            for v in live:
-                self._soft_delete(v)
-            return [v.claim.version for v in live]
+    def _plan_delete_version(
+        self, state: RegistryState, subject: str, number: int, permanent: bool
+    ) -> tuple[int, list[Append]]:
+        target = find_version(state, subject, number, deleted=True)
+        version = target.claim.version
+        if state.effective_mode(subject) in ("READONLY", "READONLY_OVERRIDE"):
+            raise e.read_only(subject)
+        if state.referenced_by(subject, version):
+            raise e.reference_exists(subject, version)
+        if permanent:
+            if not target.deleted:
+                raise e.version_not_soft_deleted(subject, version)
+            return version, self._hard_delete(state, subject, version)
+        if target.deleted:
+            raise e.version_soft_deleted(subject, version)
+        return version, [self._soft_delete(target)]
 
-    def _soft_delete(self, target: Version) -> None:
+    def delete_subject(self, subject: str, *, permanent: bool) -> list[int]:
+        with self._store.writing():
+            with self._store.view() as state:
+                numbers, appends = self._plan_delete_subject(state, subject, permanent)
+            self._apply(appends)
+            return numbers
+
+    def _plan_delete_subject(
+        self, state: RegistryState, subject: str, permanent: bool
+    ) -> tuple[list[int], list[Append]]:
+        if subject not in state.subjects:
+            raise e.subject_not_found(subject)
+        if state.effective_mode(subject) in ("READONLY", "READONLY_OVERRIDE"):
+            raise e.read_only(subject)
+        everything = state.versions(subject, deleted=True)
+        live = [v for v in everything if not v.deleted]
+        for v in live:
+            if state.referenced_by(subject, v.claim.version):
+                raise e.reference_exists(subject, v.claim.version)
+        if permanent:
+            if live:
+                raise e.subject_not_soft_deleted(subject)
+            numbers = [v.claim.version for v in everything]
+            appends = [a for n in numbers for a in self._hard_delete(state, subject, n)]
+            return numbers, appends
+        if not live:
+            raise e.subject_soft_deleted(subject)
+        return [v.claim.version for v in live], [self._soft_delete(v) for v in live]
+
+    def _apply(self, appends: list[Append]) -> None:
+        for key, value in appends:
+            self._store.append(key, value)
+        with self._store.view() as state:
+            self._resolver.prune(state.schemas)
+
+    def _soft_delete(self, target: Version) -> Append:
         claim = target.claim
         deleted = SchemaClaim(claim.subject, claim.version, claim.schema_id, claim.schema,
                               claim.schema_type, claim.references, deleted=True,
                               imported=claim.imported)  # fmt: skip
-        self._store.append(target.key, encode_claim(deleted))
+        return target.key, encode_claim(deleted)
 
-    def _hard_delete(self, state: RegistryState, subject: str, version: int) -> None:
+    def _hard_delete(self, state: RegistryState, subject: str, version: int) -> list[Append]:
         held = state.subjects[subject][version]
-        for loser in sorted(state.losing_keys.get((subject, version), set())):
-            self._store.append(loser, None)
-        self._store.append(held.key, None)
-        if held.claim.schema_id not in state.schemas:
-            self._resolver.forget(held.claim.schema_id)
+        keys = [*sorted(state.losing_keys.get((subject, version), set())), held.key]
+        tombstones: list[Append] = [(key, None) for key in keys]
+        return tombstones
 
 
 def _id_mismatch(wanted: int, existing: int | None) -> RegistryError:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from rich.markup import escape
 
 from eventflow.cli.context import EXIT_FINDINGS, CliContext, run_guarded
 from eventflow.cli.render import console
@@ -66,6 +67,6 @@ def register(obj: CliContext, /, registry_url: str | None, dry_run: bool,
         client.close()
     for line in format_sync(results, dry_run=dry_run):
         style = "red" if line.startswith(("INCOMPATIBLE", "BLOCKED", "  ")) else "green"
-        console.print(f"[{style}]{line}[/]", soft_wrap=True)
+        console.print(f"[{style}]{escape(line)}[/]", soft_wrap=True)
     if any(r.action in ("incompatible", "blocked") for r in results):
         raise SystemExit(EXIT_FINDINGS)
