@@ -7,6 +7,7 @@ schema and its references from the registry.
 
 from __future__ import annotations
 
+import socket
 import time
 import uuid
 from collections.abc import Iterator
@@ -270,3 +271,55 @@ def test_unregistered_subject_is_503_not_a_false_acceptance(
     assert response.status_code == 503
     assert "register" in response.json()["message"]
     assert response.headers["Retry-After"]
+
+
+def test_limits_and_conflicts_against_the_real_stack(kafka_bootstrap, registered_registry):
+    app = real_app(
+        kafka_bootstrap,
+        registered_registry,
+        max_body_bytes=4096,
+        max_batch=2,
+        rate_per_second=0.5,
+        rate_burst=4,
+    )
+    shop = {"X-API-Key": SHOP_KEY}
+    with TestClient(app) as test_client:
+        too_big = order_body("big")
+        too_big["data"]["customer_id"] = "x" * 5000
+        assert test_client.post("/v1/events", json=too_big, headers=shop).status_code == 413
+        batch = {"events": [order_body("b1"), order_body("b2"), order_body("b3")]}
+        assert test_client.post("/v1/events:batch", json=batch, headers=shop).status_code == 413
+        key = {**shop, "Idempotency-Key": f"conflict-{uuid.uuid4().hex}"}
+        assert test_client.post("/v1/events", json=order_body("c1"), headers=key).status_code == 202
+        assert test_client.post("/v1/events", json=order_body("c2"), headers=key).status_code == 409
+        codes = [
+            test_client.post("/v1/events", json=order_body("r"), headers=shop).status_code
+            for _ in range(3)
+        ]
+        assert codes[-1] == 429
+        limited = test_client.post("/v1/events", json=order_body("r"), headers=shop)
+        assert limited.status_code == 429 and int(limited.headers["Retry-After"]) >= 1
+        metrics = test_client.get("/metrics").text
+    for reason in ("api.too_large", "api.idempotency_conflict", "api.rate_limited"):
+        assert f'eventflow_http_events_rejected_total{{reason="{reason}"}}' in metrics
+
+
+def test_readiness_reports_an_unreachable_registry(kafka_bootstrap, registered_registry):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed_port = sock.getsockname()[1]
+    settings = api_settings()
+    components = build_components(
+        settings,
+        bootstrap=kafka_bootstrap,
+        registry_url=f"http://127.0.0.1:{closed_port}",
+        schemas_dir=SCHEMAS,
+    )
+    with TestClient(create_app(settings, components=components)) as test_client:
+        response = test_client.get("/readyz")
+        assert response.status_code == 503
+        assert response.json()["checks"] == {"kafka": "ok", "registry": "unreachable"}
+        posted = test_client.post(
+            "/v1/events", json=order_body("nr"), headers={"X-API-Key": SHOP_KEY}
+        )
+        assert posted.status_code == 503  # the schema id cannot be looked up: nothing accepted
