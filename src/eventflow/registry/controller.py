@@ -13,10 +13,10 @@ import orjson
 
 from eventflow.registry import errors as e
 from eventflow.registry import requests as rq
-from eventflow.registry.engine import EngineSchema, SchemaEngine
+from eventflow.registry.engine import SchemaEngine
 from eventflow.registry.errors import Code, RegistryError
 from eventflow.registry.records import config_key, mode_key
-from eventflow.registry.state import RegistryState
+from eventflow.registry.state import RegistryState, Version
 from eventflow.registry.store import RegistryStore
 from eventflow.registry.subjects import (
     Append,
@@ -137,9 +137,11 @@ class RegistryController:
             new = self.resolver.incoming(state, request, normalize=rq.flag(query, "normalize"),
                                          subject=subject)  # fmt: skip
             level = state.effective_compatibility(subject)
-            against = self._against(state, subject, number, level)
+            chosen = self._against(state, subject, number, level)
+            against = [self.resolver.stored(state, v.claim) for v in chosen]
+            numbers = [v.claim.version for v in chosen]
             ok, messages = (True, []) if not against or level == "NONE" else (
-                self.resolver.engine.check(new, against, level))  # fmt: skip
+                self.resolver.engine.check(new, against, level, versions=numbers))  # fmt: skip
         out: dict[str, Any] = {"is_compatible": ok}
         if rq.flag(query, "verbose"):
             out["messages"] = messages
@@ -147,7 +149,7 @@ class RegistryController:
 
     def _against(
         self, state: RegistryState, subject: str, number: int | None, level: str
-    ) -> list[EngineSchema]:
+    ) -> list[Version]:
         live = state.versions(subject)
         if number is None:  # all versions: the level decides which ones matter
             chosen = live if level.endswith("TRANSITIVE") else live[-1:]
@@ -157,7 +159,7 @@ class RegistryController:
             if not live:
                 raise e.subject_not_found(subject)
             chosen = [find_version(state, subject, number)]
-        return [self.resolver.stored(state, v.claim) for v in chosen]
+        return chosen
 
     # -- config and mode ---------------------------------------------------------------------
 

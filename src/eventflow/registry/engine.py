@@ -6,6 +6,7 @@ The registry never judges Avro itself; it asks the contracts engine (the same on
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -46,8 +47,15 @@ class SchemaEngine(Protocol):
     ) -> EngineSchema: ...
 
     def check(
-        self, new: EngineSchema, previous_oldest_first: Sequence[EngineSchema], level: str
-    ) -> tuple[bool, list[str]]: ...
+        self,
+        new: EngineSchema,
+        previous_oldest_first: Sequence[EngineSchema],
+        level: str,
+        *,
+        versions: Sequence[int] = (),
+    ) -> tuple[bool, list[str]]:
+        """``versions``: the subject version of each previous schema, for the messages."""
+        ...
 
 
 def compact_json(text: str) -> str:
@@ -76,7 +84,12 @@ class ContractsEngine:
         return EngineSchema(stored, parsed)
 
     def check(
-        self, new: EngineSchema, previous_oldest_first: Sequence[EngineSchema], level: str
+        self,
+        new: EngineSchema,
+        previous_oldest_first: Sequence[EngineSchema],
+        level: str,
+        *,
+        versions: Sequence[int] = (),
     ) -> tuple[bool, list[str]]:
         if level not in LEVELS:
             raise RegistryError(Code.INVALID_COMPATIBILITY_LEVEL, f"unknown level {level}")
@@ -85,4 +98,17 @@ class ContractsEngine:
         result = check_compatibility(new.parsed, previous, chosen)
         if result.compatible:
             return True, []
-        return False, confluent_messages(result, level=chosen, previous=previous)
+        messages = confluent_messages(result, level=chosen, previous=previous)
+        if versions:  # the engine numbers by position; Confluent names the subject version
+            messages = [_OLD_VERSION.sub(lambda m: _real_version(m, versions), m) for m in messages]
+        return False, messages
+
+
+_OLD_VERSION = re.compile(r"\{oldSchemaVersion: (\d+)\}")
+
+
+def _real_version(match: re.Match[str], versions: Sequence[int]) -> str:
+    position = int(match.group(1))
+    if 1 <= position <= len(versions):
+        return f"{{oldSchemaVersion: {versions[position - 1]}}}"
+    return match.group(0)

@@ -154,7 +154,8 @@ class SubjectWrites:
         if level == "NONE" or not previous:
             return
         old = [self._resolver.stored(state, v.claim) for v in previous]
-        ok, messages = self._resolver.engine.check(new, old, level)
+        numbers = [v.claim.version for v in previous]
+        ok, messages = self._resolver.engine.check(new, old, level, versions=numbers)
         if not ok:
             raise RegistryError(
                 Code.INCOMPATIBLE,

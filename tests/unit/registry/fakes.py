@@ -30,7 +30,7 @@ class ToyEngine:
         stored = json.dumps(doc, separators=(",", ":"), sort_keys=normalize)
         return EngineSchema(stored, doc)
 
-    def check(self, new, previous_oldest_first, level):
+    def check(self, new, previous_oldest_first, level, *, versions=()):
         self.checks.append((new.parsed["name"], len(previous_oldest_first), level))
         names = {f["name"] for f in new.parsed.get("fields", [])}
         missing = [

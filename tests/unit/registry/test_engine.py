@@ -93,3 +93,14 @@ def test_references_make_named_types_available():
             normalize=False,
             source="o",
         )
+
+
+def test_messages_name_the_subject_version_not_the_position():
+    engine = ContractsEngine()
+    v1 = engine.parse(V1, (), normalize=False, source="v1")
+    bad = engine.parse(V2_BAD, (), normalize=False, source="v2")
+    _, by_position = engine.check(bad, [v1], "BACKWARD")
+    assert "{oldSchemaVersion: 1}" in by_position
+    _, by_version = engine.check(bad, [v1], "BACKWARD", versions=[3])
+    assert "{oldSchemaVersion: 3}" in by_version
+    assert "{oldSchemaVersion: 1}" not in by_version
