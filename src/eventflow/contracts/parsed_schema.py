@@ -57,6 +57,16 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+def _constant_position(text: str, constant: str) -> tuple[int | None, int | None]:
+    """Where a NaN/Infinity literal (rejected like Java's parser does) starts."""
+    line_starts = [0] + [i + 1 for i, char in enumerate(text) if char == "\n"]
+    for line, column in sorted(scan_positions(text).values()):
+        offset = line_starts[line - 1] + column - 1
+        if text.startswith(constant, offset) or text.startswith("-" + constant, offset):
+            return line, column
+    return None, None
+
+
 def parse_schema(
     text: str,
     *,
@@ -76,7 +86,8 @@ def parse_schema(
     except json.JSONDecodeError as exc:
         raise SchemaParseError(source, exc.lineno, exc.colno, f"invalid JSON: {exc.msg}") from exc
     except ValueError as exc:  # NaN / Infinity literals
-        raise SchemaParseError(source, None, None, f"invalid JSON: {exc}") from exc
+        line, column = _constant_position(text, str(exc).split(" ", 1)[0])
+        raise SchemaParseError(source, line, column, f"invalid JSON: {exc}") from exc
     known: dict[str, AvroNode] = {}
     for reference in references:
         known.update(reference.types)

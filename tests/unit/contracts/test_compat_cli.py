@@ -150,3 +150,14 @@ def test_registered_under_eventflow_schema(files: dict[str, Path]) -> None:
     result = CliRunner().invoke(main, ["schema", "compat", str(files["v3"]), str(files["v1"])])
     assert result.exit_code == 1
     assert "READER_FIELD_MISSING_DEFAULT_VALUE" in result.output
+
+
+def test_directory_and_non_utf8_files_exit_2(tmp_path: Path, files: dict[str, Path]) -> None:
+    code, out = run(tmp_path, files["v1"])
+    assert code == 2
+    assert f"{tmp_path}: is a directory" in out
+    latin = tmp_path / "latin.avsc"
+    latin.write_bytes(b'{"type": "enum", "name": "E", "symbols": ["\xe9"]}')
+    code, out = run(latin, files["v1"])
+    assert code == 2
+    assert f"{latin}: not UTF-8 text" in out

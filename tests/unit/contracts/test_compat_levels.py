@@ -155,3 +155,31 @@ def test_cached_findings_never_leak_another_files_locations() -> None:
     assert [i.source for i in first.incompatibilities] == ["one.avsc"]
     assert [i.source for i in second.incompatibilities] == ["two.avsc"]
     assert second.incompatibilities[0].line == 1
+
+
+def test_confluent_messages_full_with_only_forward_failures_append_no_old_schema() -> None:
+    # new drops "a" (no default in v1): only the forward direction fails
+    new = version([], "new.avsc")
+    result = check_compatibility(new, [V1], L.FULL)
+    assert [i.new_is_reader for i in result.incompatibilities] == [False]
+    messages = confluent_messages(result, level=L.FULL, previous=[V1])
+    assert messages == [
+        "{errorType:'READER_FIELD_MISSING_DEFAULT_VALUE', description:'The field 'a' at path "
+        "'/fields/0' in the old schema has no default value and is missing in the new schema', "
+        "additionalInfo:'a'}",
+        "{compatibility: 'FULL'}",
+    ]
+
+
+def test_confluent_messages_report_java_exception_like_the_registry() -> None:
+    old = version([{"name": "a", "type": "int"}, {"name": "b", "type": "int"}], "v1.avsc")
+    new = version([{"name": "a", "type": "int", "aliases": ["b"]}], "new.avsc")
+    result = check_compatibility(new, [old], L.BACKWARD)
+    assert not result.compatible
+    [finding] = result.incompatibilities
+    assert finding.java_exception is not None
+    assert (finding.source, finding.line) == ("new.avsc", 1)
+    first = confluent_messages(result)[0]
+    assert first.startswith(
+        "Unexpected exception during compatibility check: Reader record field a "
+    )

@@ -221,3 +221,13 @@ def test_defaults_can_go_unchecked_like_the_registry_does_for_stored_versions() 
         parse_schema(text)
     parsed = parse_schema(text, validate_defaults=False)
     assert parsed.root.fields[0].has_default
+
+
+def test_nan_and_infinity_literals_are_invalid_json_with_position() -> None:
+    err = rejects(
+        record([{"name": "a", "type": "double"}]).replace('"double"}', '"double", "default": NaN}'),
+        "NaN",
+    )
+    assert (err.line, err.column) == (1, 87)
+    err = rejects('[\n  "null",\n  -Infinity]', "Infinity")
+    assert (err.line, err.column) == (3, 3)
