@@ -261,7 +261,8 @@ class Events:
 
     @staticmethod
     def envelope(event_type: str, event_id: str | None = None) -> dict[str, Any]:
-        now = datetime.now(UTC).replace(microsecond=0)
+        now = datetime.now(UTC)
+        now = now.replace(microsecond=now.microsecond // 1000 * 1000)  # timestamp-millis
         event_id = event_id or str(uuid.uuid4())
         return {
             "event_id": event_id,

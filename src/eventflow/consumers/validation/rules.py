@@ -96,6 +96,12 @@ class RuleSet:
 
 def resolve(value: Any, path: str) -> Iterator[tuple[str, Any]]:
     """Every (concrete path, value) the dotted path reaches; a missing field yields None."""
+    if "[]" not in path:  # the common case: one value, no recursion
+        node = value
+        for name in path.split("."):
+            node = node.get(name) if isinstance(node, dict) else None
+        yield path, node
+        return
 
     def walk(node: Any, parts: list[str], done: str) -> Iterator[tuple[str, Any]]:
         if not parts:
@@ -104,7 +110,7 @@ def resolve(value: Any, path: str) -> Iterator[tuple[str, Any]]:
         head, rest = parts[0], parts[1:]
         many = head.endswith("[]")
         name = head[:-2] if many else head
-        child = node.get(name) if isinstance(node, Mapping) else None
+        child = node.get(name) if isinstance(node, dict) else None
         here = f"{done}.{name}" if done else name
         if not many:
             yield from walk(child, rest, here)

@@ -1,0 +1,262 @@
+"""Pipeline benchmark: end-to-end events/s, each stage vs a pass-through loop, latency p50/p99.
+
+One run, against a real Kafka broker and the real (file-backed) registry, measures:
+  * pass-through: consume a batch -> produce the same bytes -> await acks -> commit (the same
+    loop shape as the runtime, minus decode/handle/encode) -> events/s: the baseline;
+  * each stage alone, in-process, over the same pre-produced input: validator (raw ->
+    validated), enricher (validated -> enriched), writer (enriched -> SQLite) -> events/s and
+    the ratio to the pass-through rate;
+  * end to end: `eventflow serve validator|enricher|writer` as three processes (one instance
+    each), N raw events produced at once -> events/s until the N-th row is in the database;
+  * latency: events produced at a fixed lower rate through the running services; per event
+    `stored_at_ms - received_at_ms` of its row (same host clock) -> p50 / p99.
+Events: order.placed, plus one user.registered with a free-text bio (language + sentiment
+enrichers) every 50 events.
+
+Usage: .venv/bin/python bench/pipeline_e2e.py [--events 30000] [--rate 500] [--seconds 10]
+       [--bootstrap HOST:PORT] [--registry URL] [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from concurrent.futures import wait
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from tests.integration.pipeline_support import (  # noqa: E402
+    Events,
+    Lane,
+    ServiceProcess,
+    free_port,
+    make_lane,
+    produce,
+    register_contracts,
+    wait_until,
+)
+
+from eventflow.consumers.persistence import SqliteStore  # noqa: E402
+from eventflow.consumers.services import build_service  # noqa: E402
+from eventflow.kafka.admin import TopicAdmin  # noqa: E402
+from eventflow.kafka.consumer import GroupConsumer  # noqa: E402
+from eventflow.kafka.local import LocalBroker  # noqa: E402
+from eventflow.kafka.producer import DurableProducer  # noqa: E402
+from eventflow.kafka.topics_file import TopicSpec  # noqa: E402
+
+
+def start_stack(
+    tmp: Path, bootstrap: str | None, registry: str | None
+) -> tuple[str, str, list[Any]]:
+    stops: list[Any] = []
+    if bootstrap is None:
+        broker = LocalBroker(
+            tmp / "kafka", port=0, controller_port=0, heap="768m", start_timeout_s=180
+        )
+        bootstrap = broker.start()
+        stops.append(broker.stop)
+    if registry is None:
+        port = free_port()
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "eventflow.registry",
+                "--port",
+                str(port),
+                "--storage",
+                "file",
+                "--file",
+                str(tmp / "schemas.log"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+        def stop_registry() -> None:
+            proc.terminate()
+            proc.wait(10)
+
+        stops.append(stop_registry)
+        registry = f"http://127.0.0.1:{port}"
+        import httpx
+
+        def answers() -> bool:
+            try:
+                return httpx.get(f"{registry}/subjects", timeout=2).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        wait_until(answers, 60, "the registry")
+    return bootstrap, registry, stops
+
+
+def make_events(registry: str, n: int, tag: str) -> list[tuple[bytes, bytes]]:
+    events = Events(registry)
+    out = []
+    for i in range(n):
+        if i % 50 == 0:
+            _id, key, value = events.user(f"{tag}-u{i}", "What a lovely day, I am happy to join!")
+        else:
+            _id, key, value = events.order(f"{tag}-o{i}")
+        out.append((key, value))
+    return out
+
+
+def passthrough_rate(bootstrap: str, source: str, n: int) -> float:
+    sink = f"bench-pass-{uuid.uuid4().hex[:8]}"
+    TopicAdmin(bootstrap).apply([TopicSpec(sink, 3, 1, {})])
+    consumer = GroupConsumer(bootstrap, f"bench-pass-{uuid.uuid4().hex[:8]}", [source])
+    producer = DurableProducer(bootstrap)
+    done = 0
+    started = None
+    while done < n:
+        records = consumer.poll_batch(500, 0.2)
+        if not records:
+            continue
+        started = started or time.perf_counter()
+        futures = [producer.send(sink, r.value, key=r.key) for r in records]
+        wait(futures)
+        offsets: dict[tuple[str, int], int] = {}
+        for r in records:
+            offsets[(r.topic, r.partition)] = r.offset + 1
+        consumer.commit(offsets)
+        done += len(records)
+    elapsed = time.perf_counter() - (started or time.perf_counter())
+    consumer.close()
+    producer.close()
+    return n / elapsed
+
+
+def stage_rate(lane: Lane, kind: str, n: int) -> float:
+    built = build_service(kind, lane.settings(), bootstrap=lane.bootstrap)  # type: ignore[arg-type]
+    runtime = built.runtime
+    started = None
+    consumed = 0
+    try:
+        while consumed < n:
+            got = runtime.run_once()
+            if got and started is None:
+                started = time.perf_counter()
+            consumed += got
+        return n / (time.perf_counter() - (started or time.perf_counter()))
+    finally:
+        built.close()
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, default=30_000)
+    parser.add_argument("--rate", type=int, default=500, help="events/s for the latency run")
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--bootstrap")
+    parser.add_argument("--registry")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    n = args.events
+    with tempfile.TemporaryDirectory(prefix="eventflow-bench-pipeline-") as tmpdir:
+        tmp = Path(tmpdir)
+        bootstrap, registry, stops = start_stack(tmp, args.bootstrap, args.registry)
+        try:
+            register_contracts(registry)
+            print(f"encoding {n} events …", flush=True)
+            data = make_events(registry, n, "s")
+            # ---- stages alone, in-process, on the same input -----------------------------
+            lane = make_lane(bootstrap, registry, tmp / "stages")
+            (tmp / "stages").mkdir(exist_ok=True)
+            produce(bootstrap, lane.raw, data)
+            base = passthrough_rate(bootstrap, lane.raw, n)
+            print(f"pass-through consume->produce->commit: {base:,.0f} events/s", flush=True)
+            stages = {}
+            for kind in ("validator", "enricher", "writer"):
+                stages[kind] = stage_rate(lane, kind, n)
+                print(
+                    f"{kind:<10} alone: {stages[kind]:,.0f} events/s = "
+                    f"{stages[kind] / base:.2f}x pass-through",
+                    flush=True,
+                )
+            # ---- end to end, one process per service ------------------------------------
+            e2e_dir = tmp / "e2e"
+            e2e_dir.mkdir()
+            lane2 = make_lane(bootstrap, registry, e2e_dir)
+            services = [
+                ServiceProcess(k, lane2).wait_ready() for k in ("validator", "enricher", "writer")
+            ]
+            store = SqliteStore(lane2.db_path)
+            try:
+                e2e_data = make_events(registry, n, "e")
+                started = time.perf_counter()
+                produce(bootstrap, lane2.raw, e2e_data)
+                wait_until(lambda: store.count() >= n, 900, f"{n} rows", interval=0.1)
+                e2e = n / (time.perf_counter() - started)
+                print(
+                    f"end to end (3 services, 1 instance each): {e2e:,.0f} events/s "
+                    f"(goal 30,000; {e2e / base:.2f}x pass-through)",
+                    flush=True,
+                )
+                # ---- latency at a fixed lower rate ---------------------------------------
+                events = Events(registry)
+                total = int(args.rate * args.seconds)
+                producer = DurableProducer(bootstrap, linger_ms=1)
+                ids = []
+                t0 = time.perf_counter()
+                for i in range(total):
+                    due = t0 + i / args.rate
+                    pause = due - time.perf_counter()
+                    if pause > 0:
+                        time.sleep(pause)
+                    event_id, key, value = events.order(f"lat-{i}")  # received_at = now
+                    ids.append(event_id)
+                    producer.send(lane2.raw, value, key=key)
+                producer.close()
+                wait_until(lambda: store.count(ids) >= total, 300, "latency events", 0.2)
+                lat = []
+                for event_id in ids:
+                    row = store.get(event_id)
+                    assert row is not None
+                    lat.append(float(row["stored_at_ms"] - row["received_at_ms"]))
+                p50, p99 = percentile(lat, 0.50), percentile(lat, 0.99)
+                print(
+                    f"latency at {args.rate}/s for {args.seconds:.0f}s (HTTP-accept clock to "
+                    f"row committed): p50 {p50:.0f} ms, p99 {p99:.0f} ms "
+                    f"(mean {statistics.fmean(lat):.0f} ms)",
+                    flush=True,
+                )
+            finally:
+                for service in services:
+                    service.stop()
+                store.close()
+            result = {
+                "events": n,
+                "passthrough_eps": round(base),
+                "stages_eps": {k: round(v) for k, v in stages.items()},
+                "stages_ratio": {k: round(v / base, 3) for k, v in stages.items()},
+                "e2e_eps": round(e2e),
+                "latency_rate": args.rate,
+                "latency_p50_ms": p50,
+                "latency_p99_ms": p99,
+            }
+            print(json.dumps(result))
+            if args.json:
+                args.json.write_text(json.dumps(result, indent=2) + "\n")
+        finally:
+            for stop in reversed(stops):
+                stop()
+
+
+if __name__ == "__main__":
+    main()
