@@ -1,6 +1,6 @@
 """Encode/decode rates of generated classes vs raw fastavro dicts, confluent-kafka as reference.
 
-    .venv/bin/python bench/serde_codegen.py [--n 1000] [--repeat 7]
+    .venv/bin/python bench/serde_codegen.py [--n 500] [--repeat 15]
 
 All figures come from the same run, in CPU time of this process (the host is shared); the
 best of ``--repeat`` interleaved rounds of ``--n`` records is kept. "cost" is time per record
@@ -123,8 +123,8 @@ def best_rates(cases: dict[str, Callable[[], object]], n: int, repeat: int) -> d
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=1000)
-    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--n", type=int, default=500)
+    parser.add_argument("--repeat", type=int, default=15)
     args = parser.parse_args()
 
     instance = order_placed()
