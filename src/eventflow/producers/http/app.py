@@ -99,6 +99,8 @@ def create_app(
             "answered 202 only after Kafka acknowledged it (acks=all). See docs/http-api.md."
         ),
         lifespan=lifespan,
+        # Prometheus (/metrics) is the API's telemetry; skip FastAPI's per-request OTel checks.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.api = state
     app.include_router(router)

@@ -10,7 +10,6 @@ import asyncio
 import contextlib
 import hashlib
 import threading
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ from eventflow.producers.http.catalog import EventCatalog, EventTypeSpec
 from eventflow.producers.http.idempotency import IdempotencyStore
 from eventflow.producers.http.metrics import ApiMetrics
 from eventflow.producers.http.models import Accepted, BatchResult, EventIn, FieldError, RecordResult
-from eventflow.producers.http.normalize import build_record, partition_key
+from eventflow.producers.http.normalize import EventIds, build_record, partition_key
 from eventflow.producers.http.problems import ApiProblem, FieldProblem, InvalidEvent, Unavailable
 
 
@@ -81,7 +80,7 @@ class IngestService:
         metrics: ApiMetrics,
         idempotency: IdempotencyStore[Accepted],
         now_ms: Callable[[], int],
-        new_event_id: Callable[[], str] = lambda: str(uuid.uuid4()),
+        new_event_id: Callable[[], str] | None = None,
     ) -> None:
         self.catalog = catalog
         self._encoder = encoder
@@ -90,7 +89,7 @@ class IngestService:
         self._metrics = metrics
         self._idempotency = idempotency
         self._now_ms = now_ms
-        self._new_event_id = new_event_id
+        self._new_event_id = new_event_id or EventIds()
 
     @property
     def retry_after_s(self) -> int:
