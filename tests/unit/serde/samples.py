@@ -8,8 +8,8 @@ from decimal import Decimal
 
 from eventflow.events import (
     Currency,
-    Enrichment,
     EnricherOutput,
+    Enrichment,
     Envelope,
     FindingSeverity,
     OrderLineItem,
