@@ -73,7 +73,7 @@ class RegistryApp:
             raise RegistryError(Code.NOT_FOUND, "HTTP 404 Not Found")
         query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
         body = await self._body(scope, receive) if scope["method"] in ("POST", "PUT") else None
-        if route.writes:
+        if route.in_thread:
             return 200, await anyio.to_thread.run_sync(
                 route.handler, self.controller, params, query, body
             )

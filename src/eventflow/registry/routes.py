@@ -17,27 +17,27 @@ class Route:
     method: str
     template: tuple[str, ...]  # literal segments, "*" for a parameter
     handler: Handler
-    writes: bool = False  # runs in a worker thread (waits for the log)
+    in_thread: bool = False  # runs in a worker thread: waits for the log, or parses/checks
 
 
-def _r(method: str, path: str, handler: Handler, *, writes: bool = False) -> Route:
+def _r(method: str, path: str, handler: Handler, *, in_thread: bool = False) -> Route:
     return Route(method, tuple(path.strip("/").split("/")) if path != "/" else (), handler,
-                 writes)  # fmt: skip
+                 in_thread)  # fmt: skip
 
 
 ROUTES: tuple[Route, ...] = (
     _r("GET", "/", lambda c, p, q, b: {}),
     _r("GET", "/subjects", lambda c, p, q, b: c.list_subjects(q)),
-    _r("POST", "/subjects/*", lambda c, p, q, b: c.lookup(p[0], b, q)),
-    _r("DELETE", "/subjects/*", lambda c, p, q, b: c.delete_subject(p[0], q), writes=True),
+    _r("POST", "/subjects/*", lambda c, p, q, b: c.lookup(p[0], b, q), in_thread=True),
+    _r("DELETE", "/subjects/*", lambda c, p, q, b: c.delete_subject(p[0], q), in_thread=True),
     _r("GET", "/subjects/*/versions", lambda c, p, q, b: c.list_versions(p[0], q)),
-    _r("POST", "/subjects/*/versions", lambda c, p, q, b: c.register(p[0], b, q), writes=True),
+    _r("POST", "/subjects/*/versions", lambda c, p, q, b: c.register(p[0], b, q), in_thread=True),
     _r("GET", "/subjects/*/versions/*", lambda c, p, q, b: c.get_version(p[0], p[1], q)),
     _r(
         "DELETE",
         "/subjects/*/versions/*",
         lambda c, p, q, b: c.delete_version(p[0], p[1], q),
-        writes=True,
+        in_thread=True,
     ),
     _r(
         "GET",
@@ -54,22 +54,24 @@ ROUTES: tuple[Route, ...] = (
         "POST",
         "/compatibility/subjects/*/versions",
         lambda c, p, q, b: c.check_compatibility(p[0], None, b, q),
+        in_thread=True,
     ),
     _r(
         "POST",
         "/compatibility/subjects/*/versions/*",
         lambda c, p, q, b: c.check_compatibility(p[0], p[1], b, q),
+        in_thread=True,
     ),
     _r("GET", "/config", lambda c, p, q, b: c.get_config(None, q)),
-    _r("PUT", "/config", lambda c, p, q, b: c.put_config(None, b), writes=True),
+    _r("PUT", "/config", lambda c, p, q, b: c.put_config(None, b), in_thread=True),
     _r("GET", "/config/*", lambda c, p, q, b: c.get_config(p[0], q)),
-    _r("PUT", "/config/*", lambda c, p, q, b: c.put_config(p[0], b), writes=True),
-    _r("DELETE", "/config/*", lambda c, p, q, b: c.delete_config(p[0]), writes=True),
+    _r("PUT", "/config/*", lambda c, p, q, b: c.put_config(p[0], b), in_thread=True),
+    _r("DELETE", "/config/*", lambda c, p, q, b: c.delete_config(p[0]), in_thread=True),
     _r("GET", "/mode", lambda c, p, q, b: c.get_mode(None, q)),
-    _r("PUT", "/mode", lambda c, p, q, b: c.put_mode(None, b, q), writes=True),
+    _r("PUT", "/mode", lambda c, p, q, b: c.put_mode(None, b, q), in_thread=True),
     _r("GET", "/mode/*", lambda c, p, q, b: c.get_mode(p[0], q)),
-    _r("PUT", "/mode/*", lambda c, p, q, b: c.put_mode(p[0], b, q), writes=True),
-    _r("DELETE", "/mode/*", lambda c, p, q, b: c.delete_mode(p[0]), writes=True),
+    _r("PUT", "/mode/*", lambda c, p, q, b: c.put_mode(p[0], b, q), in_thread=True),
+    _r("DELETE", "/mode/*", lambda c, p, q, b: c.delete_mode(p[0]), in_thread=True),
     _r("GET", "/contexts", lambda c, p, q, b: ["."]),
 )
 
