@@ -161,3 +161,24 @@ def test_directory_and_non_utf8_files_exit_2(tmp_path: Path, files: dict[str, Pa
     code, out = run(latin, files["v1"])
     assert code == 2
     assert f"{latin}: not UTF-8 text" in out
+
+
+def test_references_in_any_order_and_a_broken_reference_is_reported(tmp_path: Path) -> None:
+    money = tmp_path / "Money.avsc"
+    money.write_text(
+        '{"type": "record", "name": "c.Money", "fields": [{"name": "cur", "type": "Cur"}]}'
+    )
+    cur = tmp_path / "Cur.avsc"
+    cur.write_text('{"type": "enum", "name": "c.Cur", "symbols": ["EUR"]}')
+    event = tmp_path / "e.avsc"
+    event.write_text(
+        '{"type": "record", "name": "c.E", "fields": [{"name": "m", "type": "Money"}]}'
+    )
+    assert run("--ref", money, "--ref", cur, event, event)[0] == 0
+    broken = tmp_path / "Broken.avsc"
+    broken.write_text(
+        '{"type": "record", "name": "c.B", "fields": [{"name": "x", "type": "Nope"}]}'
+    )
+    code, out = run("--ref", broken, "--ref", cur, event)
+    assert code == 2
+    assert f"{broken}:1:68: unknown type 'c.Nope'" in out

@@ -20,6 +20,7 @@ from eventflow.contracts import (
     CompatibilityResult,
     Incompatibility,
     ParsedSchema,
+    SchemaParseError,
     parse_schema,
 )
 from eventflow.contracts import check_compatibility as run_check
@@ -49,10 +50,22 @@ def _read(path: Path) -> str:
 def load_schemas(
     new: Path, previous: Sequence[Path], references: Sequence[Path] = ()
 ) -> tuple[ParsedSchema, list[ParsedSchema]]:
-    """Read and parse every file (references first, each may use the ones before it)."""
+    """Read and parse every file; references may use each other, in any order."""
     refs: list[ParsedSchema] = []
-    for path in references:
-        refs.append(parse_schema(_read(path), source=str(path), references=refs))
+    pending = [(path, _read(path)) for path in references]
+    while pending:
+        failed: list[tuple[Path, str]] = []
+        error: SchemaParseError | None = None
+        for path, text in pending:
+            try:
+                refs.append(parse_schema(text, source=str(path), references=refs))
+            except SchemaParseError as exc:
+                failed.append((path, text))
+                error = error or exc
+        if len(failed) == len(pending):
+            assert error is not None
+            raise error  # no reference could be parsed with the others: report the first
+        pending = failed
     parsed_new = parse_schema(_read(new), source=str(new), references=refs)
     parsed_previous = [parse_schema(_read(p), source=str(p), references=refs) for p in previous]
     return parsed_new, parsed_previous
@@ -131,7 +144,7 @@ def _level(_ctx: click.Context, _param: click.Parameter, value: str) -> Compatib
     "references",
     multiple=True,
     type=click.Path(path_type=Path),
-    help="A schema whose named types the others use by name (repeatable, in dependency order).",
+    help="A schema whose named types the others use by name (repeatable, any order).",
 )
 @click.argument("new", type=click.Path(path_type=Path))
 @click.argument("previous", nargs=-1, type=click.Path(path_type=Path))
