@@ -159,12 +159,12 @@ class IngestService:
         Records without an idempotency key are all queued first and awaited as one group (no
         task per record); records with one go through the idempotency store.
         """
-        outcomes: list[Accepted | ApiProblem] = []
+        outcomes: list[Accepted | ApiProblem | None] = []
         keyed: dict[int, Prepared] = {}
         started: list[tuple[int, Prepared, str, Future[DeliveryReport]]] = []
         for index, raw in enumerate(items):
             key = f"{idempotency_key}#{index}" if idempotency_key is not None else None
-            outcomes.append(Unavailable("not produced"))  # replaced below
+            outcomes.append(None)  # replaced below
             try:
                 prepared = self.prepare(
                     principal, raw, where=f"events[{index}]", idempotency_key=key
@@ -189,10 +189,12 @@ class IngestService:
                 outcomes[index] = result
             else:
                 raise result
-        for outcome in outcomes:
+        settled = [o for o in outcomes if o is not None]
+        assert len(settled) == len(outcomes), "every record has an outcome"
+        for outcome in settled:
             if isinstance(outcome, ApiProblem):
                 self._metrics.rejected.labels(str(outcome.code)).inc()
-        return _batch_result(outcomes)
+        return _batch_result(settled)
 
     async def _produce(self, principal: Principal, prepared: Prepared) -> Accepted:
         event_id, future = self._start(principal, prepared)
