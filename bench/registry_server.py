@@ -12,7 +12,7 @@ One run measures, each next to a baseline measured in the same run:
     Baseline: the raw consume of the same topic without applying anything.
 
 Without --bootstrap the bench starts a LocalBroker in a temporary folder.
-Usage: .venv/bin/python bench/registry_server.py [--duration 8] [--connections 16]
+Usage: .venv/bin/python bench/registry_server.py [--duration 5] [--connections 16]
        [--schemas 10000] [--registrations 200] [--bootstrap HOST:PORT] [--json out.json]
 """
 
@@ -324,7 +324,7 @@ def bench_rebuild(bootstrap: str, opts: argparse.Namespace) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--duration", type=float, default=8.0)
+    parser.add_argument("--duration", type=float, default=5.0)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--schemas", type=int, default=10_000)
     parser.add_argument("--registrations", type=int, default=200)
