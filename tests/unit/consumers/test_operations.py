@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from eventflow.cli import main
+from eventflow.cli.dlq import format_letter_line, letter_json
+from eventflow.cli.pipeline_common import parse_time
+from eventflow.consumers.dead_letter import (
+    ATTEMPT_HEADER,
+    REPLAYED_FROM_HEADER,
+    DeadLetter,
+    previous_attempts,
+    schema_id_of,
+)
+from eventflow.consumers.demo import demo_events
+from eventflow.consumers.operations import StoredDeadLetter, replay_dead_letters, replay_offsets
+from eventflow.errors import ConfigError
+from tests.unit.consumers.fakes import FakeProducer, record
+
+AT = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+
+
+def letter(**changes):
+    rec = record(4, headers=(("trace", b"t"), (ATTEMPT_HEADER, b"1"), ("empty", None)))
+    base = DeadLetter.for_record(
+        rec, error_type="rule:x", message="bad\n total", service="v", group="g", attempt=2, now=AT
+    )
+    return base if not changes else DeadLetter(**{**base.__dict__, **changes})
+
+
+def test_dead_letter_round_trips_through_its_avro_dict():
+    dl = letter()
+    assert dl.attempt == 3, "1 earlier attempt (header) + 2 in this run"
+    assert dl.error_message == "bad total", "one line"
+    assert dl.schema_id == 7
+    value = dl.to_avro()
+    value["failed_at"] = int(AT.timestamp() * 1000)  # as read back from timestamp-millis
+    assert DeadLetter.from_avro(value) == dl
+
+
+def test_replay_headers_carry_attempt_and_origin_once():
+    headers = dict(letter().replay_headers())
+    assert headers[ATTEMPT_HEADER] == b"3"
+    assert headers[REPLAYED_FROM_HEADER] == b"events.raw.v1/0/4"
+    assert headers["trace"] == b"t"
+    assert len(letter().replay_headers()) == 4
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ((), 0),
+        (((ATTEMPT_HEADER, b"4"),), 4),
+        (((ATTEMPT_HEADER, b"x"),), 0),
+        (((ATTEMPT_HEADER, b"\xff"),), 0),
+        (((ATTEMPT_HEADER, None),), 0),
+    ],
+)
+def test_previous_attempts_tolerates_junk(headers, expected):
+    assert previous_attempts(headers) == expected
+
+
+def test_schema_id_only_from_an_intact_frame():
+    assert schema_id_of(b"\x00\x00\x00\x01\x00rest") == 256
+    assert schema_id_of(b"\x01\x00\x00\x01\x00") is None
+    assert schema_id_of(b"\x00\x00") is None
+    assert schema_id_of(None) is None
+
+
+def test_replay_sends_originals_back_to_their_topic():
+    producer = FakeProducer()
+    sent = replay_dead_letters([StoredDeadLetter(0, 9, letter())], producer)
+    assert sent == 1
+    [(topic, key, value, headers)] = producer.sent
+    assert (topic, key, value) == ("events.raw.v1", b"k4", record(4).value)
+    assert (ATTEMPT_HEADER, b"3") in headers and all(v is not None for _k, v in headers)
+
+
+def test_letter_rendering():
+    line = format_letter_line(0, 9, letter())
+    assert "rule:x" in line and "events.raw.v1/0/4" in line and "attempt 3" in line
+    as_json = letter_json(0, 9, letter())
+    assert as_json["dlq_offset"] == 9 and as_json["original_key"] == b"k4".hex()
+    assert as_json["failed_at"] == AT.isoformat()
+
+
+def test_parse_time():
+    assert parse_time("1700000000000") == 1_700_000_000_000
+    assert parse_time("2026-11-27T10:00:00Z") == int(AT.timestamp() * 1000)
+    assert parse_time("2026-11-27T10:00:00") == int(AT.timestamp() * 1000)
+    with pytest.raises(click.BadParameter, match="neither ISO 8601"):
+        parse_time("yesterday")
+
+
+def test_replay_offsets_needs_exactly_one_start():
+    with pytest.raises(ConfigError, match="exactly one of --from-offset and --from-time"):
+        replay_offsets("unused:1", "t")
+    with pytest.raises(ConfigError, match="exactly one"):
+        replay_offsets("unused:1", "t", from_offset=1, from_time_ms=2)
+    with pytest.raises(ConfigError, match="--from-offset must be >= 0"):
+        replay_offsets("unused:1", "t", from_offset=-1)
+
+
+def test_cli_input_errors_exit_2():
+    runner = CliRunner()
+    result = runner.invoke(main, ["replay", "--topic", "t", "--group", "g", "--bootstrap", "x:1"])
+    assert result.exit_code == 2 and "exactly one of --from-offset" in result.output
+    result = runner.invoke(
+        main,
+        ["replay", "--topic", "t", "--group", "g", "--from-time", "soon", "--bootstrap", "x:1"],
+    )
+    assert result.exit_code == 2 and "neither ISO 8601" in result.output
+    result = runner.invoke(main, ["demo"], env={"EVENTFLOW_PIPELINE__DEMO_API_KEY": ""})
+    assert result.exit_code == 2 and "no API key" in result.output
+
+
+def test_demo_events_mix_types_and_break_one_rule_each():
+    valid, invalid = demo_events("r", 6)
+    assert [e["event_type"] for e in valid] == [
+        "order.placed",
+        "user.registered",
+        "payment.failed",
+    ] * 2
+    assert (
+        len(invalid) == 3
+        and len({e["data"].get("order_id", e["data"].get("user_id")) for e in invalid}) == 3
+    )
