@@ -24,7 +24,7 @@ from eventflow.registry.client import RegistryClient, SchemaReference
 from eventflow.serde import AvroDeserializer, AvroSerializer, SchemaMismatch, UnknownSchemaId, frame
 from eventflow.workspace import load_workspace
 from tests.golden.codegen.expected import Everything
-from tests.unit.codegen.test_golden_roundtrip import everything
+from tests.golden.codegen.samples import everything
 from tests.unit.serde.samples import SAMPLES
 
 pytestmark = pytest.mark.integration

@@ -39,6 +39,8 @@ class AvroSerializer:
     def __init__(
         self, lookup: SchemaLookup, *, auto_register: bool = False, validate: bool | None = None
     ) -> None:
+        if auto_register and not callable(getattr(lookup, "register", None)):
+            raise TypeError("auto_register=True needs a lookup that can register schemas")
         self._lookup = lookup
         self._auto_register = auto_register
         self._validate = validate

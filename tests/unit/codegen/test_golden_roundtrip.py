@@ -17,30 +17,11 @@ from tests.golden.codegen.expected import (
     Priority,
     TreeNode,
 )
+from tests.golden.codegen.samples import everything
 from tests.unit.serde.fakes import FakeRegistry
 
 SUBJECT = "golden.raw.v1-golden.events.Everything"
 UTC = dt.UTC
-
-
-def everything(choice=None) -> Everything:
-    return Everything(
-        id="e-1",
-        nothing=None,
-        big=2**40,
-        precise=3.25,
-        amount=Money(amount=decimal.Decimal("12.34")),
-        fixed_price=decimal.Decimal("99.99"),
-        time_us=dt.time(13, 14, 15, 123456),
-        at_us=dt.datetime(2026, 11, 27, 10, 0, 0, 123456, tzinfo=UTC),
-        local_ms=dt.datetime(2026, 11, 27, 10, 0, 0, 123000),
-        digest=bytes(range(16)),
-        history=[{"a": Money(amount=decimal.Decimal("1.00"), currency="USD")}],
-        tree=TreeNode(label="root", children=[TreeNode(label="leaf")], next=TreeNode(label="n")),
-        maybe_money=Money(amount=decimal.Decimal("-5.00")),
-        choice=choice,
-        signal=Color.GREEN,
-    )
 
 
 @pytest.fixture

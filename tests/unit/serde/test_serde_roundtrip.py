@@ -241,3 +241,19 @@ def test_unparsable_registry_schema_is_a_typed_mismatch(registry):
         AvroDeserializer(registry).deserialize(data)
     assert (err.value.schema_id, err.value.raw) == (7, data)
     assert "registry schema id 7 is not a valid Avro schema" in str(err.value)
+
+
+def test_auto_register_needs_a_registrar():
+    class ReadOnly:
+        def get_schema(self, schema_id):
+            raise AssertionError
+
+        def get_version(self, subject, version="latest"):
+            raise AssertionError
+
+        def lookup(self, subject, schema, references=()):
+            raise AssertionError
+
+    AvroSerializer(ReadOnly())
+    with pytest.raises(TypeError, match="register"):
+        AvroSerializer(ReadOnly(), auto_register=True)
