@@ -226,19 +226,17 @@ class SchemaGraphBuilder:
             key = "items" if type_name == "array" else "values"
             if key not in doc:
                 raise InvalidSchema(pointer, f'{type_name} without "{key}"')
-            child = self.parse(doc[key], child_pointer(pointer, key), namespace)
+            child = self.parse(doc[key], f"{pointer}/{key}", namespace)
             shape = f"{type_name}<{child.shape}>" if child.shape is not None else None
             return AvroNode(
                 type=type_name, source=self.source, pointer=pointer, child=child, shape=shape
             )
         if type_name == "fixed":
             return self._fixed(doc, pointer, namespace)
-        return self.find(type_name, namespace, child_pointer(pointer, "type"))
+        return self.find(type_name, namespace, f"{pointer}/type")
 
     def _union(self, doc: list[Any], pointer: str, namespace: str | None) -> AvroNode:
-        branches = [
-            self.parse(item, child_pointer(pointer, i), namespace) for i, item in enumerate(doc)
-        ]
+        branches = [self.parse(item, f"{pointer}/{i}", namespace) for i, item in enumerate(doc)]
         shapes = [b.shape for b in branches]
         shape = None if None in shapes else "[" + ",".join(shapes) + "]"  # type: ignore[arg-type]
         node = AvroNode(
@@ -260,9 +258,7 @@ class SchemaGraphBuilder:
             fields=[], field_map={},
         )  # fmt: skip
         for position, field_doc in enumerate(fields_doc):
-            field = self._field(
-                field_doc, child_pointer(pointer, "fields", position), space, position
-            )
+            field = self._field(field_doc, f"{pointer}/fields/{position}", space, position)
             if field.name in node.field_map:
                 raise InvalidSchema(
                     child_pointer(pointer, "fields", position, "name"),
@@ -280,7 +276,7 @@ class SchemaGraphBuilder:
             raise InvalidSchema(pointer, f'field without a string "name": {short_json(doc)}')
         if "type" not in doc:
             raise InvalidSchema(pointer, f'field {name!r} has no "type"')
-        schema = self.parse(doc["type"], child_pointer(pointer, "type"), namespace)
+        schema = self.parse(doc["type"], f"{pointer}/type", namespace)
         order = doc.get("order")
         if order is not None and (not isinstance(order, str) or order.upper() not in _FIELD_ORDERS):
             raise InvalidSchema(
