@@ -196,3 +196,25 @@ def test_basic_auth_through_the_confluent_client_and_the_cli_entry_point(tmp_pat
         assert alice.get_versions("auth-value") == [1]
     finally:
         server.stop()
+
+
+def test_the_log_topic_is_created_single_partition_and_compacted(kafka_bootstrap, tmp_path):
+    from eventflow.kafka.admin import TopicAdmin
+
+    topic = f"_schemas_it_{uuid.uuid4().hex[:8]}"
+    server = RegistryProcess(tmp_path, bootstrap=kafka_bootstrap, topic=topic)
+    server.stop()
+    found = TopicAdmin(kafka_bootstrap).existing([topic])[topic]
+    assert found.partitions == 1
+    assert found.config["cleanup.policy"] == "compact"
+
+
+def test_a_log_topic_that_is_not_single_partition_compacted_is_refused(kafka_bootstrap, tmp_path):
+    from eventflow.kafka.admin import TopicAdmin
+    from eventflow.kafka.topics_file import TopicSpec
+
+    topic = f"_schemas_bad_{uuid.uuid4().hex[:8]}"
+    TopicAdmin(kafka_bootstrap).apply([TopicSpec(topic, 3, 1, {"cleanup.policy": "delete"})])
+    with pytest.raises(RuntimeError) as exc:
+        RegistryProcess(tmp_path, bootstrap=kafka_bootstrap, topic=topic)
+    assert f"topic {topic} has 3 partitions" in str(exc.value)
