@@ -3,11 +3,14 @@ while the pipeline keeps going; a DLQ replay after a fix lands the events in the
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
 import pytest
+from click.testing import CliRunner
 
+from eventflow.cli import main
 from eventflow.consumers.persistence import SqliteStore
 from tests.integration.pipeline_support import (
     RULES,
@@ -70,6 +73,20 @@ def test_each_poison_kind_is_dead_lettered_with_context_and_the_stream_continues
     )
     assert letters["bad_magic_byte"].original_key == b"poison-0"
     assert lane.size(lane.validated) == 5, "every good event went on exactly once"
+    # the operator's view of the same dead letters
+    listed = CliRunner().invoke(main, ["dlq", "list", "--format", "json"], env=lane.env())
+    assert listed.exit_code == 0, listed.output
+    rows = json.loads(listed.output[listed.output.index("[") :])
+    assert sorted(r["error_type"] for r in rows) == sorted(poison)
+    only = CliRunner().invoke(
+        main, ["dlq", "list", "--error-type", "unknown_schema"], env=lane.env()
+    )
+    assert only.exit_code == 0 and "1 dead letter(s)" in only.output
+    shown = CliRunner().invoke(main, ["dlq", "show", str(rows[0]["dlq_offset"])], env=lane.env())
+    assert shown.exit_code == 0, shown.output
+    assert json.loads(shown.output)["origin_topic"] == lane.raw
+    missing = CliRunner().invoke(main, ["dlq", "show", "999999"], env=lane.env())
+    assert missing.exit_code == 1 and "no dead letter" in missing.output
 
 
 def test_rule_failures_are_dead_lettered_then_replayed_after_the_fix(
