@@ -1,0 +1,33 @@
+"""The processing pipeline: one consumer runtime for every service, dead letters, the
+validator, the AI enricher, the persistence writer and the operator tools (docs/pipeline.md)."""
+
+from eventflow.consumers.dead_letter import DLQ_SUBJECT, DLQ_TOPIC, DeadLetter
+from eventflow.consumers.outcome import Forward, InputEvent, Outcome, Reject, RetriableFailure, Skip
+from eventflow.consumers.runtime import (
+    Codec,
+    EventStore,
+    Handler,
+    RecordProducer,
+    RecordSource,
+    ServiceRuntime,
+    ServiceSpec,
+)
+
+__all__ = [
+    "DLQ_SUBJECT",
+    "DLQ_TOPIC",
+    "Codec",
+    "DeadLetter",
+    "EventStore",
+    "Forward",
+    "Handler",
+    "InputEvent",
+    "Outcome",
+    "RecordProducer",
+    "RecordSource",
+    "Reject",
+    "RetriableFailure",
+    "ServiceRuntime",
+    "ServiceSpec",
+    "Skip",
+]
