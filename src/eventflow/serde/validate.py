@@ -17,6 +17,7 @@ from typing import Any
 
 from eventflow.serde.avro_json import PRIMITIVES, collect_named_types, full_name, namespace_of
 from eventflow.serde.errors import InvalidValue
+from eventflow.serde.fast_check import compile_check
 from eventflow.serde.model import plain_value
 
 INT_RANGE = (-(2**31), 2**31 - 1)
@@ -34,9 +35,12 @@ class SchemaValidator:
 
     def __init__(self, schema: Any) -> None:
         self.schema = schema
+        self._fits = compile_check(schema)
         self._walker = _Walker(collect_named_types(schema))
 
     def find(self, value: Any, root: str) -> Problem | None:
+        if self._fits(value):  # compiled yes/no first; paths are built only for bad values
+            return None
         return self._walker.check(self.schema, value, root, None)
 
 
@@ -192,7 +196,10 @@ def _decimal(schema: Mapping[str, Any], value: decimal.Decimal, path: str) -> Pr
     exponent = value.as_tuple().exponent
     if isinstance(exponent, int) and -exponent > scale:
         return path, f"{value} has more than {scale} decimal places (scale {scale})"
-    digits = len(value.quantize(decimal.Decimal(1).scaleb(-scale)).as_tuple().digits)
+    try:
+        digits = len(value.quantize(decimal.Decimal(1).scaleb(-scale)).as_tuple().digits)
+    except decimal.InvalidOperation:
+        return path, f"{value} does not fit decimal({precision}, {scale})"
     if digits > precision:
         return path, f"{value} has more than {precision} digits (precision {precision})"
     return None

@@ -121,3 +121,15 @@ def test_corner_cases_round_trip():
     registry.register(subject, Edge.AVRO_SCHEMA_JSON)
     data = AvroSerializer(registry).serialize(edge, subject=subject)
     assert AvroDeserializer(registry, reader=Edge).deserialize(data).value == edge
+
+
+@pytest.mark.parametrize(
+    "choice",
+    [None, "text", 7, Money(amount=decimal.Decimal("2.50")), TreeNode(label="t")],
+    ids=["null", "string", "long", "record-Money", "record-TreeNode"],
+)
+def test_validating_dict_path_accepts_every_generated_value(registry, choice):
+    value = everything(choice)
+    as_dict = value.to_avro_dict()
+    data = AvroSerializer(registry, validate=True).serialize(as_dict, subject=SUBJECT)
+    assert data == AvroSerializer(registry).serialize(value, subject=SUBJECT)

@@ -100,3 +100,53 @@ def test_union_tuple_notation_selects_branch():
     assert find_invalid(SCHEMA, {**good(), "either": ("t.Item", {"n": 2})}, "Order") is None
     problem = find_invalid(SCHEMA, {**good(), "either": ("t.Nope", {})}, "Order")
     assert problem is not None and "no branch named" in problem[1]
+
+
+BAD_VALUES = [
+    ("id", "not-a-uuid"),
+    ("qty", 1.5),
+    ("qty", True),
+    ("qty", 2**31),
+    ("total", 1.5),
+    ("total", decimal.Decimal("1.234")),
+    ("total", decimal.Decimal("12345.6")),
+    ("total", decimal.Decimal("NaN")),
+    ("total", decimal.Decimal("1E+40")),
+    ("total", b"\x01"),
+    ("at", "yesterday"),
+    ("at", 5),
+    ("day", dt.datetime(2026, 1, 1)),
+    ("day", 3),
+    ("kind", "C"),
+    ("kind", {"x": 1}),
+    ("tag", b"abc"),
+    ("tag", bytearray(b"ab")),
+    ("items", [{"n": 1}, {"n": "x"}]),
+    ("items", [{}]),
+    ("items", "nope"),
+    ("attrs", {"p": "high"}),
+    ("attrs", {1: 0.5}),
+    ("note", 3),
+    ("note", None),
+    ("either", 3),
+    ("either", ("t.Item", {"n": 2})),
+    ("either", ("Item", {"n": "x"})),
+    ("either", ("t.Nope", {})),
+    ("either", "B"),
+    ("either", {"n": 1}),
+    ("flag", 1),
+]
+
+
+@pytest.mark.parametrize(("field", "value"), BAD_VALUES)
+def test_compiled_check_agrees_with_the_walker(field, value):
+    from eventflow.serde.fast_check import compile_check
+
+    record = {**good(), field: value}
+    assert compile_check(SCHEMA)(record) == (find_invalid(SCHEMA, record, "Order") is None)
+
+
+def test_compiled_check_accepts_the_good_value():
+    from eventflow.serde.fast_check import compile_check
+
+    assert compile_check(SCHEMA)(good())
