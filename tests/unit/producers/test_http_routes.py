@@ -319,3 +319,7 @@ def test_openapi_documents_request_bodies_and_security(api):
     assert post["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/EventIn")
     assert {"202", "401", "403", "413", "422", "429", "503"} <= set(post["responses"])
     assert "APIKeyHeader" in spec["components"]["securitySchemes"]
+    assert post["security"] == [{"APIKeyHeader": []}]
+    assert post["parameters"][0]["name"] == "Idempotency-Key"
+    docs = client.get("/docs")
+    assert docs.status_code == 200 and "swagger" in docs.text.lower()
