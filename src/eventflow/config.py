@@ -48,7 +48,6 @@ class DevSettings(BaseModel):
     kafka_controller_port: int = Field(default=0, ge=0, le=65535)
     kafka_heap: str = "512m"
     start_timeout_s: float = Field(default=90.0, gt=0)
-    registry_port: int = Field(default=8081, ge=0, le=65535)
 
 
 class ApiKeySettings(BaseModel):
@@ -122,3 +121,7 @@ class Settings(BaseSettings):
     pipeline: PipelineSettings = PipelineSettings()
     topics_file: Path = Path("topics.yaml")
     schemas_dir: Path = Path("schemas/avro")
+
+    def registry_url(self) -> str:
+        """The registry clients talk to: EVENTFLOW_REGISTRY__URL, else the local one."""
+        return self.registry.url or f"http://127.0.0.1:{self.registry_server.port}"

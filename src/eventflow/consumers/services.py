@@ -43,7 +43,7 @@ log = logging.getLogger("eventflow.consumers.services")
 
 
 def registry_url_of(settings: Settings) -> str:
-    return settings.registry.url or f"http://127.0.0.1:{settings.dev.registry_port}"
+    return settings.registry_url()
 
 
 @dataclass

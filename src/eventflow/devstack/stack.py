@@ -32,8 +32,7 @@ class StackUrls:
 
 
 def urls_of(settings: Settings, bootstrap: str) -> StackUrls:
-    registry = settings.registry.url or f"http://127.0.0.1:{settings.registry_server.port}"
-    return StackUrls(bootstrap, registry, f"http://127.0.0.1:{settings.api.port}")
+    return StackUrls(bootstrap, settings.registry_url(), f"http://127.0.0.1:{settings.api.port}")
 
 
 def dev_api_key(state_dir: Path) -> tuple[str, Path]:

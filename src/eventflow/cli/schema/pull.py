@@ -49,7 +49,7 @@ def _safe_dir_name(subject: str) -> str:
 def pull(obj: CliContext, /, subject: str, out_dir: Path, registry_url: str | None) -> None:
     """Download every version of SUBJECT into OUT/SUBJECT/v<N>.avsc."""
     settings = obj.settings
-    url = registry_url or settings.registry.url or f"http://127.0.0.1:{settings.dev.registry_port}"
+    url = registry_url or settings.registry_url()
     with RegistryClient(url, basic_auth=obj.settings.registry.basic_auth_user_info) as client:
         versions = run_guarded(
             lambda: [client.get_version(subject, n) for n in client.list_versions(subject)]

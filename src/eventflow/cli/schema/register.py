@@ -58,7 +58,7 @@ def register(obj: CliContext, /, registry_url: str | None, dry_run: bool,
              schemas_dir: Path | None) -> None:  # fmt: skip
     """Register every manifest subject (shared types first, with references) and set levels."""
     settings = obj.settings
-    url = registry_url or settings.registry.url or f"http://127.0.0.1:{settings.dev.registry_port}"
+    url = registry_url or settings.registry_url()
     ws = run_guarded(lambda: load_workspace(schemas_dir or obj.settings.schemas_dir))
     client = RegistryClient(url, basic_auth=obj.settings.registry.basic_auth_user_info)
     try:

@@ -67,7 +67,7 @@ def resolve_bootstrap(settings: Settings) -> str:
 
 
 def resolve_registry_url(settings: Settings) -> str:
-    return settings.registry.url or f"http://127.0.0.1:{settings.dev.registry_port}"
+    return settings.registry_url()
 
 
 def build_components(
