@@ -126,6 +126,12 @@ class KafkaSchemaLog:
                 out.append(RawRecord(offset, bytes(msg.key() or b""), msg.value()))
         return out
 
+    def read_position(self) -> int:
+        """Next offset to fetch (moves past offsets that compaction removed)."""
+        positions = self._consumer.position([self._partition])
+        offset = positions[0].offset if positions else -1
+        return offset if offset >= 0 else 0
+
     def close(self) -> None:
         self._producer.flush(self._timeout)
         self._consumer.close()

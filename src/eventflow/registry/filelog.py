@@ -96,6 +96,9 @@ class FileSchemaLog:
             self._read_position += 1
         return out
 
+    def read_position(self) -> int:
+        return self._read_position
+
     def close(self) -> None:
         self._writer.close()
         self._reader.close()

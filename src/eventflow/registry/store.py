@@ -44,6 +44,10 @@ class SchemaLog(Protocol):
         """The next records after those already read (may be empty after the timeout)."""
         ...
 
+    def read_position(self) -> int:
+        """The position the reader will read next (past gaps left by log compaction)."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -125,7 +129,8 @@ class RegistryStore:
                     self._failure = exc
                     self._changed.notify_all()
                 return
-            if not batch:
+            reached = self._log.read_position()
+            if not batch and reached <= self._position:
                 continue
             with self._changed:
                 for raw in batch:
@@ -133,4 +138,6 @@ class RegistryStore:
                     if record is not None:
                         self._state.apply(record)
                     self._position = raw.position + 1
+                # compaction may have removed the records before the end offset: skip the gap
+                self._position = max(self._position, reached)
                 self._changed.notify_all()
