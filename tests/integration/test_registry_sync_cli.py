@@ -127,7 +127,7 @@ def test_pull_downloads_every_version(workspace, fresh_registry, tmp_path):
 
 
 def test_bad_input_exits_2_and_unreachable_registry_exits_3(workspace, tmp_path):
-    closed = {"EVENTFLOW_REGISTRY__URL": "", "EVENTFLOW_DEV__REGISTRY_PORT": "9"}
+    closed = {"EVENTFLOW_REGISTRY__URL": "", "EVENTFLOW_REGISTRY_SERVER__PORT": "9"}
     default = CliRunner().invoke(
         main, ["schema", "register", "--dir", str(workspace)], env=closed, catch_exceptions=False
     )
