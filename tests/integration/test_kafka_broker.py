@@ -66,9 +66,10 @@ def test_idempotent_produce_then_group_consume_reads_everything_back(kafka_boots
         msg = consumer.poll(0.5)
         if msg is None or msg.error():
             continue
-        key = msg.key().decode()
-        if key.startswith(run):
-            seen[key] = msg.partition()
+        key = (msg.key() or b"").decode()
+        partition = msg.partition()
+        if key.startswith(run) and partition is not None:
+            seen[key] = partition
             assert msg.value() == f"value-{key}".encode()
     consumer.commit(asynchronous=False)
     consumer.close()
