@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import socket
 import stat
+import uuid
 from pathlib import Path
 
 import pytest
@@ -133,3 +135,15 @@ def test_status_of_a_never_started_broker(tmp_path):
         False,
     )
     assert not os.path.exists(tmp_path / "kafka")
+
+
+def test_cluster_ids_never_start_with_a_dash(monkeypatch):
+    from eventflow.kafka.local import broker as broker_module
+
+    dash_first = uuid.UUID(bytes=base64.urlsafe_b64decode("-" + "A" * 21 + "=="))
+    fine = uuid.UUID(int=1)
+    draws = iter([dash_first, fine])
+    monkeypatch.setattr(broker_module.uuid, "uuid4", lambda: next(draws))
+    cluster_id = broker_module.new_cluster_id()
+    assert cluster_id == base64.urlsafe_b64encode(fine.bytes).rstrip(b"=").decode()
+    assert len(cluster_id) == 22
