@@ -6,6 +6,7 @@ COPY src ./src
 RUN pip install --no-cache-dir -c constraints.txt . && useradd --create-home eventflow
 COPY topics.yaml ./
 COPY schemas ./schemas
+COPY rules ./rules
 USER eventflow
 ENTRYPOINT ["eventflow"]
 CMD ["--help"]

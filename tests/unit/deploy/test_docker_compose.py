@@ -68,3 +68,11 @@ def test_topic_init_is_fed_by_the_same_topics_file(config):
     assert (str(REPO_ROOT / "topics.yaml"), "/app/topics.yaml") in mounts
     assert init["command"][:4] == ["topics", "apply", "--file", "/app/topics.yaml"]
     assert init["depends_on"]["kafka"]["condition"] == "service_healthy"
+
+
+def test_contracts_are_registered_before_any_service_starts(config):
+    init = config["services"]["schema-init"]
+    assert init["command"] == ["schema", "register", "--registry", "http://schema-registry:8081"]
+    for service in ("api", "validator", "enricher", "writer"):
+        depends = config["services"][service]["depends_on"]
+        assert depends["schema-init"]["condition"] == "service_completed_successfully", service
