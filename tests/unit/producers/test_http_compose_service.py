@@ -1,4 +1,4 @@
-"""The `api` service of docker-compose.yml runs `eventflow serve api` after topics exist."""
+"""The `api` service of docker-compose.yml runs `eventflow serve api` once topics and schemas exist."""
 
 from __future__ import annotations
 
@@ -24,7 +24,8 @@ def test_compose_api_service_serves_the_ingest_api_after_topic_init():
     api = json.loads(result.stdout)["services"]["api"]
     assert api["command"][:2] == ["serve", "api"]
     assert api["depends_on"]["topic-init"]["condition"] == "service_completed_successfully"
-    assert api["depends_on"]["schema-registry"]["condition"] == "service_healthy"
+    # the contracts are registered (schema-init) before the API looks up schema ids
+    assert api["depends_on"]["schema-init"]["condition"] == "service_completed_successfully"
     assert api["environment"]["EVENTFLOW_KAFKA__BOOTSTRAP_SERVERS"] == "kafka:9092"
     assert api["environment"]["EVENTFLOW_API__HOST"] == "0.0.0.0"
     assert "/readyz" in " ".join(api["healthcheck"]["test"])

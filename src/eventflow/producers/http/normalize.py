@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -51,10 +50,11 @@ def partition_key(record: Mapping[str, Any], dotted_path: str) -> bytes | None:
 
 
 class EventIds:
-    """Random (version 4) UUIDs as text, drawing ``os.urandom`` 4 KiB at a time.
+    """Random (version 4, RFC 4122 variant) UUIDs as text, from ``os.urandom``.
 
-    One system call per 256 ids instead of one per id; same randomness source as
-    :func:`uuid.uuid4`. Not thread-safe: one instance per event loop.
+    The bytes are drawn 4 KiB at a time (one system call per 256 ids) and formatted directly,
+    without building :class:`uuid.UUID` objects: several times cheaper than
+    ``str(uuid.uuid4())`` on the request path. Not thread-safe: one instance per event loop.
     """
 
     _CHUNK = 4096
@@ -67,6 +67,9 @@ class EventIds:
         if self._next >= len(self._pool):
             self._pool = os.urandom(self._CHUNK)
             self._next = 0
-        raw = self._pool[self._next : self._next + 16]
+        raw = bytearray(self._pool[self._next : self._next + 16])
         self._next += 16
-        return str(uuid.UUID(bytes=raw, version=4))
+        raw[6] = (raw[6] & 0x0F) | 0x40  # version 4
+        raw[8] = (raw[8] & 0x3F) | 0x80  # RFC 4122 variant
+        h = raw.hex()
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
