@@ -8,7 +8,19 @@ import orjson
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.unit.producers.fakes import IDENTITY_KEY, SHOP_KEY, FakeSink, make_app, order
+from eventflow.config import ApiSettings, Settings
+from eventflow.errors import EventFlowError
+from eventflow.kafka.producer import ProducerQueueFull
+from eventflow.producers.http.app import ApiComponents, create_app
+from tests.unit.producers.fakes import (
+    IDENTITY_KEY,
+    SHOP_KEY,
+    FakeSink,
+    keys,
+    make_app,
+    order,
+    real_catalog,
+)
 
 SHOP = {"X-API-Key": SHOP_KEY}
 
@@ -323,3 +335,35 @@ def test_openapi_documents_request_bodies_and_security(api):
     assert post["parameters"][0]["name"] == "Idempotency-Key"
     docs = client.get("/docs")
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
+
+
+class QueueFullSink(FakeSink):
+    def send(self, topic, value, *, key=None, headers=None, partition=None):
+        raise ProducerQueueFull("the producer's local queue is full (broker slow or unreachable)")
+
+
+def test_full_producer_queue_is_503_for_single_and_batch():
+    app, _ = make_app(QueueFullSink(), retry_after_s=3)
+    with TestClient(app) as client:
+        single = client.post("/v1/events", json=order(), headers=SHOP)
+        assert single.status_code == 503 and single.headers["Retry-After"] == "3"
+        assert "queue is full" in single.json()["message"]
+        batch = client.post(
+            "/v1/events:batch", json={"events": [order("a"), order("b")]}, headers=SHOP
+        )
+        assert batch.status_code == 503
+
+
+def test_unencodable_event_is_503_not_a_false_acceptance():
+    class BrokenEncoder:
+        def encode(self, spec, record):
+            raise EventFlowError("subject events.raw.v1-x is not registered; register it first")
+
+    sink = FakeSink()
+    settings = Settings(api=ApiSettings(keys=keys()))
+    components = ApiComponents(catalog=real_catalog(), encoder=BrokenEncoder(), sink=sink)
+    with TestClient(create_app(settings, components=components)) as client:
+        response = client.post("/v1/events", json=order(), headers=SHOP)
+    assert response.status_code == 503
+    assert "not registered" in response.json()["message"]
+    assert sink.sent == []
