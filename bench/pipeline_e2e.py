@@ -13,7 +13,7 @@ One run, against a real Kafka broker and the real (file-backed) registry, measur
 Events: order.placed, plus one user.registered with a free-text bio (language + sentiment
 enrichers) every 50 events.
 
-Usage: .venv/bin/python bench/pipeline_e2e.py [--events 30000] [--rate 500] [--seconds 10]
+Usage: .venv/bin/python bench/pipeline_e2e.py [--events 30000] [--rate 200] [--seconds 10]
        [--bootstrap HOST:PORT] [--registry URL] [--json out.json]
 """
 
@@ -161,7 +161,7 @@ def percentile(values: list[float], q: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=30_000)
-    parser.add_argument("--rate", type=int, default=500, help="events/s for the latency run")
+    parser.add_argument("--rate", type=int, default=200, help="events/s for the latency run")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--bootstrap")
     parser.add_argument("--registry")

@@ -220,6 +220,17 @@ class ServiceProcess:
         assert self.alive(), self.output()
         return self
 
+    def partitions(self) -> set[int]:
+        """Partitions this member reports lag for, i.e. owns right now."""
+        try:
+            text = httpx.get(f"http://127.0.0.1:{self.metrics_port}/metrics", timeout=2).text
+        except httpx.HTTPError:
+            return set()
+        return {
+            int(line.split('partition="')[1].split('"')[0])
+            for line in text.splitlines()
+            if line.startswith("eventflow_consumer_lag{")
+        }
 
     def alive(self) -> bool:
         return self.process.poll() is None

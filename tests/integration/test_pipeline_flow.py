@@ -125,6 +125,12 @@ def test_two_validator_instances_split_the_partitions(kafka_bootstrap, registry,
     try:
         first.wait_ready()
         second.wait_ready()
+
+        def split() -> bool:
+            a, b = first.partitions(), second.partitions()
+            return bool(a) and bool(b) and not (a & b) and a | b == {0, 1, 2}
+
+        wait_until(split, 90, "the two members to share the 3 partitions")
         events = Events(registry)
         orders = [events.order(f"split-{i}") for i in range(600)]
         produce(kafka_bootstrap, lane.raw, [(k, v) for _i, k, v in orders])

@@ -43,6 +43,8 @@ class ServiceMetrics:
         self._dead.labels(self.service, error_type).inc()
 
     def set_lag(self, lag: dict[tuple[str, int], int]) -> None:
+        """Replace the lag samples: only partitions this member owns now are reported."""
+        self._lag.clear()
         for (topic, partition), value in lag.items():
             self._lag.labels(self.service, topic, str(partition)).set(value)
 
