@@ -193,11 +193,11 @@ def main() -> None:
             e2e_dir = tmp / "e2e"
             e2e_dir.mkdir()
             lane2 = make_lane(bootstrap, registry, e2e_dir)
-            services = [
-                ServiceProcess(k, lane2).wait_ready() for k in ("validator", "enricher", "writer")
-            ]
+            services = [ServiceProcess(k, lane2) for k in ("validator", "enricher", "writer")]
             store = SqliteStore(lane2.db_path)
             try:
+                for service in services:
+                    service.wait_ready()
                 e2e_data = make_events(registry, n, "e")
                 started = time.perf_counter()
                 produce(bootstrap, lane2.raw, e2e_data)

@@ -3,6 +3,7 @@ subprocesses (for kill -9), event factories encoding with the real registry."""
 
 from __future__ import annotations
 
+import atexit
 import os
 import signal
 import socket
@@ -168,6 +169,17 @@ def make_lane(
     return lane
 
 
+_STARTED: list[subprocess.Popen[bytes]] = []
+
+
+@atexit.register
+def _kill_leftovers() -> None:
+    """Safety net: no service outlives the test session, whatever failed."""
+    for process in _STARTED:
+        if process.poll() is None:
+            process.kill()
+
+
 class ServiceProcess:
     """``eventflow serve KIND`` as a real subprocess (SIGTERM-able and kill -9-able)."""
 
@@ -191,6 +203,7 @@ class ServiceProcess:
             env=lane.env(**overrides),
             cwd=lane.workdir,
         )
+        _STARTED.append(self.process)
 
     def metrics_up(self) -> bool:
         try:

@@ -53,7 +53,8 @@ def test_kill_9_of_each_service_mid_stream_then_restart_stores_every_event_exact
         assert 0 < progress < EVENTS, f"{kind} must be killed mid-stream (progress {progress})"
         kills[kind] = progress
         services[kind].kill9()
-        services[kind] = ServiceProcess(kind, lane).wait_ready()
+        services[kind] = ServiceProcess(kind, lane)
+        services[kind].wait_ready()
 
     try:
         wait_until(lambda: lane.size(lane.validated) >= EVENTS // 10, 120, "validator progress")

@@ -46,9 +46,9 @@ def registry(registry_url: str) -> str:
 def running(kafka_bootstrap, registry, tmp_path) -> Iterator[tuple[Lane, list[ServiceProcess]]]:
     lane = make_lane(kafka_bootstrap, registry, tmp_path, shared_raw="events.raw.v1")
     services = [ServiceProcess(kind, lane) for kind in ("validator", "enricher", "writer")]
-    for service in services:
-        service.wait_ready()
     try:
+        for service in services:
+            service.wait_ready()
         yield lane, services
     finally:
         codes = {s.kind: s.stop() for s in services}
