@@ -4,8 +4,11 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
@@ -25,6 +28,7 @@ from tests.integration.pipeline_support import (
     Events,
     Lane,
     ServiceProcess,
+    free_port,
     make_lane,
     produce,
     register_contracts,
@@ -175,3 +179,53 @@ def test_replay_into_a_new_group_reprocesses_without_duplicate_rows(
         for service in services:
             service.stop()
         store.close()
+
+
+def test_eventflow_demo_against_a_running_stack(running):
+    """The README's last step: `eventflow demo` against the API and the three services, all
+    real processes configured only by EVENTFLOW_* settings."""
+    lane, _services = running
+    port = free_port()
+    env = lane.env(demo_api_url=f"http://127.0.0.1:{port}", demo_api_key=API_KEY)
+    env["EVENTFLOW_API__PORT"] = str(port)
+    env["EVENTFLOW_API__KEYS"] = json.dumps(
+        [{"name": "demo", "sha256": hash_key(API_KEY), "event_types": ["*"]}]
+    )
+    env["EVENTFLOW_SCHEMAS_DIR"] = str(SCHEMAS)
+    with open(lane.workdir / "api.log", "wb") as log:
+        api = subprocess.Popen(
+            [sys.executable, "-m", "eventflow", "serve", "api"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=lane.workdir,
+        )
+        try:
+
+            def ready() -> bool:
+                try:
+                    return httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).is_success
+                except httpx.HTTPError:
+                    return False
+
+            wait_until(ready, 90, "the API to be ready")
+            demo = subprocess.run(
+                [sys.executable, "-m", "eventflow", "demo", "--count", "9", "--timeout", "120"],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=300,
+                check=False,
+                cwd=lane.workdir,
+            )
+        finally:
+            api.terminate()
+            api.wait(30)
+    assert demo.returncode == 0, demo.stdout + demo.stderr
+    out = " ".join(demo.stdout.split())
+    assert "rows in database 9 of 9" in out
+    assert (
+        "dead-lettered 3: rule:order.quantity_positive x1, "
+        "rule:order.total_matches_lines x1, rule:user.email_format x1" in out
+    )
+    assert "enrichment" in out

@@ -100,27 +100,29 @@ def demo(
         ) from exc
     finally:
         store.close()
-    console.print("\n[bold]EventFlow demo summary[/]")
-    console.print(
-        f"  posted            {summary.posted} ({summary.rejected_by_api} refused by the API)"
-    )
-    console.print(
+
+    def say(text: str, *, markup: bool = True) -> None:
+        console.print(text, soft_wrap=True, markup=markup)
+
+    say("\n[bold]EventFlow demo summary[/]")
+    say(f"  posted            {summary.posted} ({summary.rejected_by_api} refused by the API)")
+    if summary.refusals:
+        say(f"  first refusal     {summary.refusals[0]}", markup=False)
+    say(
         f"  accepted          {len(summary.accepted_valid)} valid, "
         f"{len(summary.accepted_invalid)} breaking a business rule"
     )
-    console.print(
-        f"  rows in database  {summary.rows} of {len(summary.accepted_valid)} ({p.database_url})"
-    )
-    console.print(
+    say(f"  rows in database  {summary.rows} of {len(summary.accepted_valid)} ({p.database_url})")
+    say(
         f"  dead-lettered     {sum(summary.dead_letters.values())}: "
         + ", ".join(f"{k} x{v}" for k, v in sorted(summary.dead_letters.items()))
     )
     if summary.enrichment_sample:
-        console.print(f"  enrichment        {summary.enrichment_sample[:200]}", markup=False)
-    console.print(f"  took              {summary.seconds:.1f}s")
-    console.print("  next: eventflow dlq list · eventflow trace EVENT_ID")
+        say(f"  enrichment        {summary.enrichment_sample[:200]}", markup=False)
+    say(f"  took              {summary.seconds:.1f}s")
+    say("  next: eventflow dlq list · eventflow trace EVENT_ID")
     if not summary.complete:
-        console.print(
+        say(
             "[yellow]the pipeline did not finish in time: are the validator, enricher "
             "and writer running (eventflow dev status)?[/]"
         )
