@@ -53,11 +53,11 @@ class ErrorCode(StrEnum):
     API_UNAVAILABLE = "api.unavailable"
     API_KEYS_INVALID = "api.keys_invalid"
     CODEGEN_INVALID = "codegen.invalid"
-
     PIPELINE_RETRIABLE = "pipeline.retriable"
     PIPELINE_RULES_INVALID = "pipeline.rules_invalid"
     PIPELINE_ENRICHER_FAILED = "pipeline.enricher_failed"
     PIPELINE_STORAGE_FAILED = "pipeline.storage_failed"
+
 
 class EventFlowError(Exception):
     """Root of every EventFlow error. ``code`` is stable; ``str(err)`` is for people."""
