@@ -18,24 +18,13 @@ from eventflow.kafka.consumer import (
     set_group_offsets,
     watermarks,
 )
+from eventflow.kafka.producer import RecordSender
 
 Progress = Callable[[int], None]
 
 
 class Decoder(Protocol):
     def decode(self, data: bytes) -> tuple[int, dict[str, Any]]: ...
-
-
-class Sender(Protocol):
-    def send(
-        self,
-        topic: str,
-        value: bytes | None,
-        *,
-        key: bytes | None = None,
-        headers: Sequence[tuple[str, bytes]] | None = None,
-        partition: int | None = None,
-    ) -> Future[Any]: ...
 
 
 # ---- replay a consumer group ---------------------------------------------------------------
@@ -130,7 +119,7 @@ def _letter(record: ConsumedRecord, decoder: Decoder) -> DeadLetter | None:
 
 def replay_dead_letters(
     letters: Sequence[StoredDeadLetter],
-    producer: Sender,
+    producer: RecordSender,
     *,
     timeout_s: float = 60.0,
     progress: Progress | None = None,

@@ -35,6 +35,7 @@ from eventflow.consumers.outcome import (
     Skip,
 )
 from eventflow.kafka.consumer import ConsumedRecord, Partition
+from eventflow.kafka.producer import RecordSender
 
 log = logging.getLogger("eventflow.consumers.runtime")
 
@@ -48,18 +49,6 @@ class RecordSource(Protocol):
     def seek(self, partition: Partition, offset: int) -> bool: ...
     def lag(self) -> dict[Partition, int]: ...
     def close(self) -> None: ...
-
-
-class RecordProducer(Protocol):
-    def send(
-        self,
-        topic: str,
-        value: bytes | None,
-        *,
-        key: bytes | None = None,
-        headers: Sequence[tuple[str, bytes]] | None = None,
-        partition: int | None = None,
-    ) -> Future[Any]: ...
 
 
 class Codec(Protocol):
@@ -112,7 +101,7 @@ class ServiceRuntime:
         spec: ServiceSpec,
         *,
         source: RecordSource,
-        producer: RecordProducer,
+        producer: RecordSender,
         codec: Codec,
         handler: Handler,
         store: EventStore | None = None,

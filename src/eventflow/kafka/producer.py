@@ -11,7 +11,7 @@ import asyncio
 import threading
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
@@ -25,6 +25,23 @@ class DeliveryReport(NamedTuple):
     topic: str
     partition: int
     offset: int
+
+
+class RecordSender(Protocol):
+    """What services need of a producer: queue a record, get a future of its delivery.
+
+    :class:`DurableProducer` is the production implementation; tests use fakes.
+    """
+
+    def send(
+        self,
+        topic: str,
+        value: bytes | None,
+        *,
+        key: bytes | None = None,
+        headers: Headers | None = None,
+        partition: int | None = None,
+    ) -> Future[DeliveryReport]: ...
 
 
 class DeliveryFailed(BrokerError):

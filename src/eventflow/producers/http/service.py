@@ -19,7 +19,7 @@ import orjson
 from pydantic import ValidationError
 
 from eventflow.errors import BrokerError, EventFlowError
-from eventflow.kafka.producer import DeliveryReport, Headers
+from eventflow.kafka.producer import DeliveryReport, RecordSender
 from eventflow.producers.http.auth import Principal
 from eventflow.producers.http.catalog import EventCatalog, EventTypeSpec
 from eventflow.producers.http.idempotency import IdempotencyStore
@@ -29,18 +29,8 @@ from eventflow.producers.http.normalize import EventIds, build_record, partition
 from eventflow.producers.http.problems import ApiProblem, FieldProblem, InvalidEvent, Unavailable
 
 
-class EventSink(Protocol):
+class EventSink(RecordSender, Protocol):
     """Where events go: :class:`eventflow.kafka.producer.DurableProducer` in production."""
-
-    def send(
-        self,
-        topic: str,
-        value: bytes | None,
-        *,
-        key: bytes | None = None,
-        headers: Headers | None = None,
-        partition: int | None = None,
-    ) -> Future[DeliveryReport]: ...
 
     def healthy(self, timeout_s: float = 2.0) -> bool: ...
 
