@@ -3,30 +3,16 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import uuid
-from pathlib import Path
 
 import pytest
 from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient
 from confluent_kafka.cimpl import NewTopic
 
+from tests.integration.cli_support import run_eventflow
+
 pytestmark = pytest.mark.integration
-REPO_ROOT = Path(__file__).resolve().parents[2]
-
-
-def _eventflow(args: list[str], env: dict[str, str], timeout: float = 180):
-    return subprocess.run(
-        [sys.executable, "-m", "eventflow", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=REPO_ROOT,
-        timeout=timeout,
-        check=False,
-    )
 
 
 @pytest.fixture
@@ -39,15 +25,15 @@ def dev_env(tmp_path):
     )
     env.pop("EVENTFLOW_KAFKA__BOOTSTRAP_SERVERS", None)
     yield env
-    _eventflow(["dev", "down"], env)
+    run_eventflow(["dev", "down"], env)
 
 
 def test_dev_up_status_restart_keeps_data_and_port_then_down(dev_env):
-    up = _eventflow(["dev", "up", "--kafka-only"], dev_env)
+    up = run_eventflow(["dev", "up", "--kafka-only"], dev_env)
     assert up.returncode == 0, up.stdout + up.stderr
     for topic in ("events.raw.v1", "events.validated.v1", "events.enriched.v1", "events.dlq.v1"):
         assert f"created  {topic}" in up.stdout
-    status = _eventflow(["dev", "status"], dev_env)
+    status = run_eventflow(["dev", "status"], dev_env)
     assert status.returncode == 0 and "answering" in status.stdout
     bootstrap = status.stdout.split(" on ")[1].split(",")[0].strip()
 
@@ -56,11 +42,11 @@ def test_dev_up_status_restart_keeps_data_and_port_then_down(dev_env):
     producer.produce("events.dlq.v1", value=marker)
     assert producer.flush(30) == 0
 
-    assert _eventflow(["dev", "down"], dev_env).stdout.strip() == "Kafka stopped."
-    stopped = _eventflow(["dev", "status"], dev_env)
+    assert run_eventflow(["dev", "down"], dev_env).stdout.strip() == "Kafka stopped."
+    stopped = run_eventflow(["dev", "status"], dev_env)
     assert stopped.returncode == 1 and "stopped" in stopped.stdout
 
-    again = _eventflow(["dev", "up", "--kafka-only"], dev_env)
+    again = run_eventflow(["dev", "up", "--kafka-only"], dev_env)
     assert again.returncode == 0, again.stdout + again.stderr
     assert f"answering on {bootstrap}" in again.stdout.replace("\n", " ")
     assert "in sync  events.dlq.v1" in again.stdout and "created" not in again.stdout
@@ -79,8 +65,8 @@ def test_dev_up_status_restart_keeps_data_and_port_then_down(dev_env):
 
 
 def test_second_dev_up_is_idempotent(dev_env):
-    assert _eventflow(["dev", "up", "--kafka-only"], dev_env).returncode == 0
-    second = _eventflow(["dev", "up", "--kafka-only"], dev_env)
+    assert run_eventflow(["dev", "up", "--kafka-only"], dev_env).returncode == 0
+    second = run_eventflow(["dev", "up", "--kafka-only"], dev_env)
     assert second.returncode == 0
     assert second.stdout.count("in sync") == 4
 
@@ -97,7 +83,7 @@ def test_topics_apply_reports_drift_and_destroys_nothing(kafka_bootstrap, tmp_pa
         f"topics:\n  - name: {name}\n    partitions: 3\n    config:\n      retention.ms: '1000'\n"
     )
     env = dict(os.environ, COLUMNS="200")
-    result = _eventflow(
+    result = run_eventflow(
         ["topics", "apply", "--file", str(topics_file), "--bootstrap", kafka_bootstrap], env
     )
     assert result.returncode == 1
@@ -114,7 +100,7 @@ def test_topics_apply_reports_drift_and_destroys_nothing(kafka_bootstrap, tmp_pa
 def test_topics_apply_with_a_bad_file_exits_2_naming_the_line(tmp_path):
     bad = tmp_path / "topics.yaml"
     bad.write_text("topics:\n  - name: a\n    partitions: 0\n")
-    result = _eventflow(
+    result = run_eventflow(
         ["topics", "apply", "--file", str(bad), "--bootstrap", "127.0.0.1:1"], dict(os.environ)
     )
     assert result.returncode == 2

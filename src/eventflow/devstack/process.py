@@ -6,9 +6,6 @@ group (services finish in-flight work and commit), then SIGKILL after a grace pe
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
 import subprocess
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -16,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from eventflow.errors import EnvironmentProblem, ErrorCode
-from eventflow.kafka.local.broker import process_alive
+from eventflow.processes import process_alive, terminate_group
 
 
 @dataclass(frozen=True)
@@ -71,14 +68,7 @@ class ManagedProcess:
         if pid is None:
             self._pid_file.unlink(missing_ok=True)
             return False
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pid, signal.SIGTERM)
-        deadline = time.monotonic() + grace_s
-        while time.monotonic() < deadline and process_alive(pid):
-            time.sleep(0.1)
-        if process_alive(pid):
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(pid, signal.SIGKILL)
+        terminate_group(pid, grace_s)
         self._pid_file.unlink(missing_ok=True)
         return True
 

@@ -143,7 +143,7 @@ def test_cluster_ids_never_start_with_a_dash(monkeypatch):
     dash_first = uuid.UUID(bytes=base64.urlsafe_b64decode("-" + "A" * 21 + "=="))
     fine = uuid.UUID(int=1)
     draws = iter([dash_first, fine])
-    monkeypatch.setattr(broker_module.uuid, "uuid4", lambda: next(draws))
+    monkeypatch.setattr(uuid, "uuid4", lambda: next(draws))
     cluster_id = broker_module.new_cluster_id()
     assert cluster_id == base64.urlsafe_b64encode(fine.bytes).rstrip(b"=").decode()
     assert len(cluster_id) == 22

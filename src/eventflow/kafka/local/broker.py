@@ -15,10 +15,7 @@ with a message that says how to move it aside.
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
-import os
-import signal
 import socket
 import subprocess
 import time
@@ -29,6 +26,7 @@ from pathlib import Path
 from eventflow.errors import EnvironmentProblem, ErrorCode
 from eventflow.kafka.local.distribution import KafkaDistribution, resolve_distribution
 from eventflow.kafka.probe import metadata_answers
+from eventflow.processes import process_alive, terminate_group
 
 HOST = "127.0.0.1"
 
@@ -145,16 +143,7 @@ class LocalBroker:
         if pid is None:
             self._pid_file.unlink(missing_ok=True)
             return False
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pid, signal.SIGTERM)
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline and process_alive(pid):
-            self._reap()
-            time.sleep(0.1)
-        if process_alive(pid):
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(pid, signal.SIGKILL)
-            self._reap()
+        terminate_group(pid, timeout_s, self._reap)
         self._pid_file.unlink(missing_ok=True)
         return True
 
@@ -329,22 +318,6 @@ class LocalBroker:
     def _reap(self) -> None:
         if self._process is not None:
             self._process.poll()
-
-
-def process_alive(pid: int) -> bool:
-    """True while ``pid`` runs (a zombie child counts as stopped)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # A zombie child still answers kill(0); look at its state.
-    with contextlib.suppress(OSError):
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        if stat.rsplit(")", 1)[1].split()[0] == "Z":
-            return False
-    return True
 
 
 _KNOWN_CAUSES = (
