@@ -203,7 +203,9 @@ def test_rejects_invalid_avro_like_java(text: str, fragment: str) -> None:
     ],
 )
 def test_accepts_what_java_accepts(text: str) -> None:
-    parse_schema(text)
+    parsed = parse_schema(text)
+    assert parsed.json == json.loads(text)
+    assert parsed.canonical  # a Parsing Canonical Form exists for every accepted schema
 
 
 def test_identical_redefinition_is_accepted_like_java_but_a_different_one_is_not() -> None:
