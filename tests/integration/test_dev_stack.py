@@ -6,6 +6,7 @@ import os
 import re
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.integration.cli_support import free_port, run_eventflow
@@ -41,6 +42,12 @@ def test_dev_up_runs_the_whole_pipeline_and_the_demo_lands_rows(stack_env):
     assert up.returncode == 0, up.stdout + up.stderr
     for name in ("registry", "api", "validator", "enricher", "writer"):
         assert re.search(rf"{name} (on|running)", up.stdout), up.stdout
+
+    hint = re.search(r"curl -H '(X-API-Key): (\S+)' (\S+)", up.stdout.replace("\n", " "))
+    assert hint, up.stdout
+    printed = httpx.get(hint.group(3), headers={hint.group(1): hint.group(2)}, timeout=10)
+    assert printed.status_code == 200, "the curl line dev up prints must work as printed"
+    assert "order.placed" in printed.text
 
     status = run_eventflow(["dev", "status"], stack_env)
     assert status.returncode == 0

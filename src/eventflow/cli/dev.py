@@ -93,9 +93,10 @@ def up(obj: CliContext, kafka_only: bool) -> None:
     console.print(
         f"\nAPI: [bold]{urls.api}[/] (docs at {urls.api}/docs), key in "
         f"{settings.dev.state_dir / 'dev-api-key'}\n"
-        f"Try: curl -H 'Authorization: Bearer {key}' {urls.api}/v1/event-types\n"
+        f"Try: curl -H 'X-API-Key: {key}' {urls.api}/v1/event-types\n"
         "Then: [bold]eventflow demo[/] · [bold]eventflow dev status[/] · "
-        "[bold]eventflow dev down[/]"
+        "[bold]eventflow dev down[/]",
+        soft_wrap=True,  # keep the curl line whole, so it can be copied
     )
 
 
