@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -16,6 +16,9 @@ from eventflow.cli.pipeline_common import (
 )
 from eventflow.cli.render import console
 from eventflow.cli.stack import resolve_bootstrap
+
+if TYPE_CHECKING:
+    from eventflow.consumers.operations import Decoder, StoredDeadLetter
 
 
 def _filters(f: Any) -> Any:
@@ -80,15 +83,38 @@ def list_(
     registry_url: str | None,
 ) -> None:
     """List dead letters, oldest first."""
-    from eventflow.consumers.operations import list_dead_letters, topic_size
-
     settings = obj.settings
     target = resolve_bootstrap(settings, bootstrap)
     codec = registry_codec(settings, registry_url)
     topic = settings.pipeline.dlq_topic
+    found = _read_matching(
+        target, topic, codec, error_type=error_type, service=service, from_offset=from_offset
+    )
+    if fmt == "json":
+        click.echo(
+            json.dumps([letter_json(d.partition, d.offset, d.letter) for d in found], indent=2)
+        )
+        return
+    for d in found:
+        console.print(format_letter_line(d.partition, d.offset, d.letter), markup=False)
+    console.print(f"{len(found)} dead letter(s)")
+
+
+def _read_matching(
+    target: str,
+    topic: str,
+    codec: Decoder,
+    *,
+    error_type: str | None,
+    service: str | None,
+    from_offset: int | None,
+) -> list[StoredDeadLetter]:
+    """Every dead letter on ``topic`` matching the filters, with a progress bar."""
+    from eventflow.consumers.operations import list_dead_letters, topic_size
+
     total = run_guarded(lambda: topic_size(target, topic))
     with progress_bar(f"reading {topic}", total) as bar:
-        found = run_guarded(
+        return run_guarded(
             lambda: list(
                 list_dead_letters(
                     target,
@@ -101,14 +127,6 @@ def list_(
                 )
             )
         )
-    if fmt == "json":
-        click.echo(
-            json.dumps([letter_json(d.partition, d.offset, d.letter) for d in found], indent=2)
-        )
-        return
-    for d in found:
-        console.print(format_letter_line(d.partition, d.offset, d.letter), markup=False)
-    console.print(f"{len(found)} dead letter(s)")
 
 
 @dlq.command()
@@ -155,28 +173,16 @@ def replay_(
     The original key, value and headers go back unchanged, plus an attempt counter; events
     that are still wrong are dead-lettered again with a higher attempt count.
     """
-    from eventflow.consumers.operations import list_dead_letters, replay_dead_letters, topic_size
+    from eventflow.consumers.operations import replay_dead_letters
     from eventflow.kafka.producer import DurableProducer
 
     settings = obj.settings
     target = resolve_bootstrap(settings, bootstrap)
     codec = registry_codec(settings, registry_url)
     topic = settings.pipeline.dlq_topic
-    total = run_guarded(lambda: topic_size(target, topic))
-    with progress_bar(f"reading {topic}", total) as bar:
-        found = run_guarded(
-            lambda: list(
-                list_dead_letters(
-                    target,
-                    topic,
-                    codec,
-                    error_type=error_type,
-                    service=service,
-                    from_offset=from_offset,
-                    progress=lambda n: bar.advance(bar.task_ids[0], n),
-                )
-            )
-        )
+    found = _read_matching(
+        target, topic, codec, error_type=error_type, service=service, from_offset=from_offset
+    )
     for d in found:
         console.print(format_letter_line(d.partition, d.offset, d.letter), markup=False)
     if dry_run or not found:
