@@ -21,7 +21,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -32,6 +31,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+from eventflow.kafka.local.broker import free_port
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEMAS = REPO / "schemas" / "avro"
@@ -132,10 +133,6 @@ def load_main(argv: list[str]) -> None:
 
 
 # -- orchestration ---------------------------------------------------------------------------
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _wait(url: str, timeout_s: float, proc: subprocess.Popen[bytes], log: Path) -> None:
@@ -280,7 +277,7 @@ def main() -> None:
         TopicAdmin(bootstrap).apply(load_topics_file(REPO / "topics.yaml"))
         registry_url = args.registry
         if not registry_url:
-            port = _free_port()
+            port = free_port()
             log = tmp / "registry.log"
             proc = subprocess.Popen(
                 [sys.executable, "-m", "eventflow.registry", "--port", str(port),
@@ -292,7 +289,7 @@ def main() -> None:
             _wait(f"{registry_url}/subjects", 60, proc, log)
         register_contracts(registry_url)
 
-        api_port = _free_port()
+        api_port = free_port()
         env = {
             **os.environ,
             "EVENTFLOW_KAFKA__BOOTSTRAP_SERVERS": bootstrap,

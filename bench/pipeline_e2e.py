@@ -38,7 +38,6 @@ from tests.integration.pipeline_support import (  # noqa: E402
     Events,
     Lane,
     ServiceProcess,
-    free_port,
     make_lane,
     produce,
     register_contracts,
@@ -50,6 +49,7 @@ from eventflow.consumers.services import build_service  # noqa: E402
 from eventflow.kafka.admin import TopicAdmin  # noqa: E402
 from eventflow.kafka.consumer import GroupConsumer  # noqa: E402
 from eventflow.kafka.local import LocalBroker  # noqa: E402
+from eventflow.kafka.local.broker import free_port  # noqa: E402
 from eventflow.kafka.producer import DurableProducer  # noqa: E402
 from eventflow.kafka.topics_file import TopicSpec  # noqa: E402
 

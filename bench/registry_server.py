@@ -22,7 +22,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -33,13 +32,9 @@ from typing import Any
 
 import httpx
 
+from eventflow.kafka.local.broker import free_port
+
 REPO = Path(__file__).resolve().parents[1]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def schema_text(i: int) -> str:
@@ -178,26 +173,19 @@ def start(args: list[str], url: str, path: str) -> subprocess.Popen[bytes]:
     return proc
 
 
-# -- the measurements ----------------------------------------------------------------------------
-def bench_reads(bootstrap: str, opts: argparse.Namespace) -> dict[str, float]:
+def start_registry(bootstrap: str) -> tuple[subprocess.Popen[bytes], str]:
+    """Our registry on a free port, its log in a fresh `_schemas` topic; (process, url)."""
     topic = f"_schemas_bench_{uuid.uuid4().hex[:8]}"
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    ours = start(
-        [
-            sys.executable,
-            "-m",
-            "eventflow.registry",
-            "--port",
-            str(port),
-            "--topic",
-            topic,
-            "--bootstrap",
-            bootstrap,
-        ],
-        url,
-        "/subjects",
-    )
+    args = [sys.executable, "-m", "eventflow.registry", "--port", str(port), "--topic", topic,
+            "--bootstrap", bootstrap]  # fmt: skip
+    return start(args, url, "/subjects"), url
+
+
+# -- the measurements ----------------------------------------------------------------------------
+def bench_reads(bootstrap: str, opts: argparse.Namespace) -> dict[str, float]:
+    ours, url = start_registry(bootstrap)
     try:
         ids = [
             httpx.post(
@@ -258,24 +246,7 @@ def bench_registrations(bootstrap: str, opts: argparse.Namespace) -> dict[str, f
     raw_rate = opts.registrations / (time.perf_counter() - started)
     store.close()
 
-    topic = f"_schemas_bench_{uuid.uuid4().hex[:8]}"
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    ours = start(
-        [
-            sys.executable,
-            "-m",
-            "eventflow.registry",
-            "--port",
-            str(port),
-            "--topic",
-            topic,
-            "--bootstrap",
-            bootstrap,
-        ],
-        url,
-        "/subjects",
-    )
+    ours, url = start_registry(bootstrap)
     try:
         with httpx.Client(base_url=url, timeout=30) as http:
             started = time.perf_counter()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import atexit
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +24,7 @@ from eventflow.consumers.codec import RegistryCodec
 from eventflow.consumers.operations import StoredDeadLetter, list_dead_letters, topic_size
 from eventflow.kafka.admin import TopicAdmin
 from eventflow.kafka.consumer import set_group_offsets, watermarks
+from eventflow.kafka.local.broker import free_port
 from eventflow.kafka.producer import DurableProducer
 from eventflow.kafka.topics_file import TopicSpec
 from eventflow.registry.client import RegistryClient, SchemaReference
@@ -52,12 +52,6 @@ def register_contracts(registry_url: str) -> None:
                 for ref in entry.references
             ]
             client.register(entry.subject, workspace.schema_for_subject(entry.subject).text, refs)
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_until(

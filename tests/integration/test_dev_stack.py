@@ -9,7 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.integration.cli_support import free_port, run_eventflow
+from eventflow.kafka.local.broker import free_port
+from tests.integration.cli_support import run_eventflow
 
 pytestmark = pytest.mark.integration
 

@@ -6,7 +6,6 @@ Generation is bounded (a few dozen examples per operation and mode) to stay well
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
+from eventflow.kafka.local.broker import free_port
 from tests.integration.test_http_ingest import (
     ADMIN_KEY,
     real_app,
@@ -28,16 +28,10 @@ pytestmark = pytest.mark.integration
 EXAMPLES = {GenerationMode.POSITIVE: 25, GenerationMode.NEGATIVE: 15}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def served_api(kafka_bootstrap: str, registered_registry: str) -> Iterator[str]:  # noqa: F811
     app = real_app(kafka_bootstrap, registered_registry)
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     )

@@ -19,6 +19,7 @@ from eventflow.consumers.codec import RegistryCodec
 from eventflow.consumers.demo import run_demo
 from eventflow.consumers.operations import trace_event
 from eventflow.consumers.persistence import SqliteStore
+from eventflow.kafka.local.broker import free_port
 from eventflow.producers.http.adapters import build_components
 from eventflow.producers.http.app import create_app
 from eventflow.producers.http.auth import hash_key
@@ -28,7 +29,6 @@ from tests.integration.pipeline_support import (
     Events,
     Lane,
     ServiceProcess,
-    free_port,
     make_lane,
     produce,
     register_contracts,

@@ -17,9 +17,9 @@ import pytest
 from eventflow.consumers.outcome import RetriableFailure
 from eventflow.consumers.persistence import PostgresStore, open_store
 from eventflow.consumers.services import build_service
+from eventflow.kafka.local.broker import free_port
 from tests.integration.pipeline_support import (
     Events,
-    free_port,
     make_lane,
     produce,
     register_contracts,
