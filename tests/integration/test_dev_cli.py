@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from pathlib import Path
 
 import pytest
 from confluent_kafka import Consumer, Producer, TopicPartition
@@ -45,6 +46,8 @@ def test_dev_up_status_restart_keeps_data_and_port_then_down(dev_env):
     assert run_eventflow(["dev", "down"], dev_env).stdout.strip() == "Kafka stopped."
     stopped = run_eventflow(["dev", "status"], dev_env)
     assert stopped.returncode == 1 and "stopped" in stopped.stdout
+    state = Path(dev_env["EVENTFLOW_DEV__STATE_DIR"])
+    assert not (state / "dev-api-key").exists(), "status/down of a Kafka-only stack write no key"
 
     again = run_eventflow(["dev", "up", "--kafka-only"], dev_env)
     assert again.returncode == 0, again.stdout + again.stderr

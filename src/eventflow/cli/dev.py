@@ -20,7 +20,14 @@ from eventflow.cli.stack import local_broker
 from eventflow.cli.topics import print_apply_result
 from eventflow.config import Settings
 from eventflow.devstack.process import ManagedProcess
-from eventflow.devstack.stack import StackUrls, dev_api_key, service_env, services, urls_of
+from eventflow.devstack.stack import (
+    StackUrls,
+    dev_api_key,
+    keys_file_of,
+    service_env,
+    services,
+    urls_of,
+)
 from eventflow.kafka.admin import TopicAdmin
 from eventflow.kafka.topics_file import load_topics_file
 
@@ -33,16 +40,15 @@ def dev() -> None:
 @dataclass(frozen=True)
 class _Stack:
     urls: StackUrls
-    key: str
     env: dict[str, str]
     processes: list[ManagedProcess]
 
 
 def _stack(settings: Settings, bootstrap: str) -> _Stack:
+    """The stack's processes; only `up` creates the dev key (`down`/`status` write nothing)."""
     urls = urls_of(settings, bootstrap)
-    key, keys_file = dev_api_key(settings.dev.state_dir)
-    env = service_env(urls, keys_file)
-    return _Stack(urls, key, env, services(settings, urls, env))
+    env = service_env(urls, keys_file_of(settings.dev.state_dir))
+    return _Stack(urls, env, services(settings, urls, env))
 
 
 def _register_contracts(settings: Settings, urls: StackUrls, env: dict[str, str]) -> None:
@@ -79,8 +85,9 @@ def up(obj: CliContext, kafka_only: bool) -> None:
         console.print(f"\nNext: point clients at [bold]{bootstrap}[/]; "
                       "stop with [bold]eventflow dev down[/]")  # fmt: skip
         return
+    key = dev_api_key(settings.dev.state_dir)
     stack = _stack(settings, bootstrap)
-    urls, key = stack.urls, stack.key
+    urls = stack.urls
     registry, rest = stack.processes[0], stack.processes[1:]
     with console.status("starting the schema registry…"):
         run_guarded(lambda: registry.start(timeout_s=60))

@@ -35,20 +35,25 @@ def urls_of(settings: Settings, bootstrap: str) -> StackUrls:
     return StackUrls(bootstrap, settings.registry_url(), f"http://127.0.0.1:{settings.api.port}")
 
 
-def dev_api_key(state_dir: Path) -> tuple[str, Path]:
-    """The dev stack's API key (created once) and the keys file holding its hash."""
+def keys_file_of(state_dir: Path) -> Path:
+    """The API keys file the dev stack's API reads (the dev key's hash)."""
+    return state_dir / "api-keys.json"
+
+
+def dev_api_key(state_dir: Path) -> str:
+    """The dev stack's API key: created once, its hash (re)written to the keys file."""
     from eventflow.producers.http.auth import hash_key
 
     state_dir.mkdir(parents=True, exist_ok=True)
     key_file = state_dir / "dev-api-key"
-    keys_file = state_dir / "api-keys.json"
+    keys_file = keys_file_of(state_dir)
     if not key_file.exists():
         key_file.write_text(f"ef_dev_{secrets.token_urlsafe(24)}\n", "utf-8")
         key_file.chmod(0o600)
     key = key_file.read_text("utf-8").strip()
     entry = {"name": DEV_KEY_NAME, "sha256": hash_key(key), "event_types": ["*"]}
     keys_file.write_text(json.dumps([entry], indent=2) + "\n", "utf-8")
-    return key, keys_file
+    return key
 
 
 def service_env(urls: StackUrls, keys_file: Path) -> dict[str, str]:
