@@ -8,7 +8,7 @@ import uuid
 import pytest
 from confluent_kafka import Consumer, TopicPartition
 
-from eventflow.kafka.producer import DeliveryFailed, DurableProducer
+from eventflow.kafka.producer import DeliveryFailed, DeliveryGroup, DeliveryReport, DurableProducer
 
 pytestmark = pytest.mark.integration
 
@@ -55,3 +55,38 @@ def test_unknown_topic_fails_the_future_instead_of_acknowledging(kafka_bootstrap
     with pytest.raises(DeliveryFailed, match=r"no\.such\.topic\.v1"):
         future.result(30)
     producer.close(timeout_s=5)
+
+
+@pytest.mark.parametrize("background_poll", [True, False])
+def test_a_delivery_group_completes_once_with_every_offset(kafka_bootstrap, background_poll):
+    completed = []
+    producer = DurableProducer(kafka_bootstrap, background_poll=background_poll)
+    group = DeliveryGroup(on_complete=completed.append)
+    marker = uuid.uuid4().hex
+    for i in range(50):
+        index = producer.send_in(group, "events.validated.v1", f"{marker}-{i}".encode(),
+                                 key=str(i % 7).encode(), headers=[("i", str(i).encode())])  # fmt: skip
+        assert index == i
+    assert producer.wait_for(group, 30)
+    producer.close()
+    assert completed == [group] and group.done and group.failed == 0
+    reports = [r for r in group.reports if isinstance(r, DeliveryReport)]
+    assert len({(r.partition, r.offset) for r in reports}) == 50
+    first = reports[0]
+    consumer = Consumer({"bootstrap.servers": kafka_bootstrap, "group.id": uuid.uuid4().hex})
+    consumer.assign([TopicPartition(first.topic, first.partition, first.offset)])
+    msg = consumer.poll(15)
+    consumer.close()
+    assert msg is not None and msg.value() == f"{marker}-0".encode()
+
+
+def test_a_delivery_group_reports_the_failed_record(kafka_bootstrap):
+    producer = DurableProducer(kafka_bootstrap, delivery_timeout_ms=3000, background_poll=False)
+    group = DeliveryGroup()
+    producer.send_in(group, "events.raw.v1", b"ok")
+    producer.send_in(group, "no.such.topic.v1", b"lost")
+    assert producer.wait_for(group, 30)
+    producer.close(timeout_s=5)
+    assert group.failed == 1 and isinstance(group.reports[0], DeliveryReport)
+    error = group.first_error()
+    assert error is group.reports[1] and "no.such.topic.v1" in str(error)

@@ -3,15 +3,21 @@
 ``send`` returns a :class:`concurrent.futures.Future` resolved by a background poll thread
 when the broker acknowledged the write (or failed it); ``send_async`` awaits the same from
 asyncio. An event is "in Kafka" only once its future resolved without error.
+
+Hot paths queue many records under one :class:`DeliveryGroup` instead (``send_in``): no
+future, lock or condition per record, one completion per group. Services that poll in their
+own thread build the producer with ``background_poll=False`` and call :meth:`wait_for`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
-from typing import Any, NamedTuple, Protocol
+from functools import partial
+from typing import Any, NamedTuple, Protocol, cast
 
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
@@ -61,6 +67,78 @@ class ProducerQueueFull(BrokerError):
     code = ErrorCode.BROKER_UNREACHABLE
 
 
+class DeliveryGroup:
+    """The deliveries of several records, complete once the broker answered for every one.
+
+    ``reports[i]`` is the :class:`DeliveryReport` of the i-th record queued with
+    :meth:`DurableProducer.send_in` (or its :class:`DeliveryFailed`, or ``None`` while
+    pending). ``on_complete`` runs once, on the thread that polls the producer, when the last
+    record resolved; keep it short (e.g. ``loop.call_soon_threadsafe``).
+    """
+
+    __slots__ = ("_event", "_on_complete", "failed", "pending", "reports")
+
+    def __init__(self, on_complete: Callable[[DeliveryGroup], None] | None = None) -> None:
+        self.reports: list[DeliveryReport | DeliveryFailed | None] = []
+        self.pending = 0
+        self.failed = 0
+        self._on_complete = on_complete
+        self._event: threading.Event | None = None
+
+    def __len__(self) -> int:
+        return len(self.reports)
+
+    @property
+    def done(self) -> bool:
+        """Every record queued so far resolved."""
+        return self.pending == 0
+
+    def first_error(self) -> DeliveryFailed | None:
+        if not self.failed:
+            return None
+        return next(r for r in self.reports if isinstance(r, DeliveryFailed))
+
+    def wait(self, timeout_s: float) -> bool:
+        """Block until done (a background poll thread resolves the records); True if done."""
+        if self.pending == 0:
+            return True
+        if self._event is None:
+            self._event = threading.Event()
+            if self.pending == 0:  # resolved while the event was being made
+                return True
+        return self._event.wait(timeout_s)
+
+    # -- called by the producer ------------------------------------------------------------
+    def _add(self) -> int:
+        self.reports.append(None)
+        self.pending += 1
+        return len(self.reports) - 1
+
+    def _unadd(self) -> None:
+        self.reports.pop()
+        self.pending -= 1
+
+    def _resolve(self, index: int, err: KafkaError | None, msg: Message) -> None:
+        if err is not None:
+            self.reports[index] = _delivery_failed(err, msg.topic() or "?")
+            self.failed += 1
+        else:
+            partition, offset = msg.partition(), msg.offset()
+            if partition is None or offset is None:
+                self.reports[index] = DeliveryFailed(
+                    f"write to {msg.topic()} reported no offset", retriable=True
+                )
+                self.failed += 1
+            else:
+                self.reports[index] = DeliveryReport(msg.topic() or "?", partition, offset)
+        self.pending -= 1  # only the polling thread decrements: no lock needed
+        if self.pending == 0:
+            if self._event is not None:
+                self._event.set()
+            if self._on_complete is not None:
+                self._on_complete(self)
+
+
 class DurableProducer:
     """acks=all + enable.idempotence; every send yields a future of its DeliveryReport."""
 
@@ -72,6 +150,7 @@ class DurableProducer:
         delivery_timeout_ms: int = 30_000,
         linger_ms: int = 5,
         extra: Mapping[str, Any] | None = None,
+        background_poll: bool = True,
     ) -> None:
         config: dict[str, Any] = {
             "bootstrap.servers": bootstrap,
@@ -86,9 +165,12 @@ class DurableProducer:
         config.update(extra or {})
         self._producer = Producer(config)
         self._closed = threading.Event()
-        self._poller = threading.Thread(target=self._poll_loop, name="eventflow-producer-poll",
-                                        daemon=True)  # fmt: skip
-        self._poller.start()
+        self._poller: threading.Thread | None = None
+        if background_poll:
+            self._poller = threading.Thread(
+                target=self._poll_loop, name="eventflow-producer-poll", daemon=True
+            )
+            self._poller.start()
 
     def send(
         self,
@@ -128,6 +210,52 @@ class DurableProducer:
             raise _delivery_failed(exc.args[0], topic) from exc
         return future
 
+    def send_in(
+        self,
+        group: DeliveryGroup,
+        topic: str,
+        value: bytes | None,
+        *,
+        key: bytes | None = None,
+        headers: Headers | None = None,
+    ) -> int:
+        """Queue one record as part of ``group``; return its index in ``group.reports``."""
+        index = group._add()  # noqa: SLF001 - the group's producer-side API
+        try:
+            self._producer.produce(
+                topic, value, key, on_delivery=partial(group._resolve, index),  # noqa: SLF001
+                headers=cast(Any, headers),
+            )  # fmt: skip
+        except BufferError as exc:
+            group._unadd()  # noqa: SLF001
+            raise ProducerQueueFull(
+                "the producer's local queue is full (broker slow or unreachable); retry later"
+            ) from exc
+        except KafkaException as exc:
+            group._unadd()  # noqa: SLF001
+            raise _delivery_failed(exc.args[0], topic) from exc
+        return index
+
+    def wait_for(self, group: DeliveryGroup, timeout_s: float) -> bool:
+        """Wait until every record of ``group`` resolved; True if it did within the timeout.
+
+        Without a background poll thread this polls the producer in the calling thread (the
+        delivery callbacks then run here); with one it just waits.
+        """
+        if self._poller is not None:
+            return group.wait(timeout_s)
+        deadline = time.monotonic() + timeout_s
+        while group.pending:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            self._producer.poll(min(left, 0.05))
+        return True
+
+    def poll(self, timeout_s: float = 0.0) -> int:
+        """Serve delivery callbacks (only needed with ``background_poll=False``)."""
+        return int(self._producer.poll(timeout_s))
+
     async def send_async(
         self,
         topic: str,
@@ -156,7 +284,8 @@ class DurableProducer:
         """Flush, stop the poll thread; return how many records stayed undelivered."""
         remaining = self.flush(timeout_s)
         self._closed.set()
-        self._poller.join(timeout=5)
+        if self._poller is not None:
+            self._poller.join(timeout=5)
         return remaining
 
     def _poll_loop(self) -> None:
