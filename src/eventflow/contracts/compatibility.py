@@ -123,9 +123,7 @@ def _finding(
         pointer += "/symbols"
     elif raw.type is IncompatibilityType.FIXED_SIZE_MISMATCH:
         pointer += "/size"
-    line_col = None
-    if node.source == new.source:
-        line_col = new.locate(pointer) or new.locate(node.pointer)
+    line_col = new.locate_in(node.source, pointer) or new.locate_in(node.source, node.pointer)
     return Incompatibility(
         type=raw.type,
         location=raw.location,

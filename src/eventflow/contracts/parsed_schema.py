@@ -33,6 +33,8 @@ class ParsedSchema:
     # identity of the schema for caches: its text and its references' texts
     identity: tuple[str, ...] = field(default=(), repr=False, compare=False)
     has_field_aliases: bool = field(default=False, repr=False, compare=False)
+    # text of every schema this one draws named types from (its references', transitively)
+    reference_texts: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @cached_property
     def canonical(self) -> str:
@@ -51,6 +53,22 @@ class ParsedSchema:
     def locate(self, pointer: str) -> tuple[int, int] | None:
         """1-based (line, column) where the value at JSON ``pointer`` starts in ``text``."""
         return self._positions.get(pointer)
+
+    def locate_in(self, source: str, pointer: str) -> tuple[int, int] | None:
+        """Like :meth:`locate`, in this schema's text or in one of its references' texts."""
+        if source == self.source:
+            return self.locate(pointer)
+        positions = self._reference_positions.get(source)
+        if positions is None:
+            text = self.reference_texts.get(source)
+            if text is None:
+                return None
+            positions = self._reference_positions[source] = scan_positions(text)
+        return positions.get(pointer)
+
+    @cached_property
+    def _reference_positions(self) -> dict[str, dict[str, tuple[int, int]]]:
+        return {}
 
 
 def _reject_constant(name: str) -> Any:
@@ -113,4 +131,12 @@ def parse_schema(
         types={**known, **builder.defined},
         identity=(text, *(t for r in references for t in r.identity)),
         has_field_aliases=builder.field_aliases or any(r.has_field_aliases for r in references),
+        reference_texts={
+            source: text
+            for reference in references
+            for source, text in (
+                (reference.source, reference.text),
+                *reference.reference_texts.items(),
+            )
+        },
     )

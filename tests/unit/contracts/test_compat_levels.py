@@ -183,3 +183,44 @@ def test_confluent_messages_report_java_exception_like_the_registry() -> None:
     assert first.startswith(
         "Unexpected exception during compatibility check: Reader record field a "
     )
+
+
+def _event_using(envelope_fields: list[dict[str, Any]], source: str) -> ParsedSchema:
+    envelope_text = json.dumps(
+        {"type": "record", "name": "Envelope", "namespace": "com.acme", "fields": envelope_fields},
+        indent=2,
+    )
+    envelope = parse_schema(envelope_text, source=f"{source}/Envelope.avsc")
+    event = json.dumps(
+        {
+            "type": "record",
+            "name": "Placed",
+            "namespace": "com.acme",
+            "fields": [{"name": "envelope", "type": "com.acme.Envelope"}],
+        }
+    )
+    return parse_schema(event, source=f"{source}/Placed.avsc", references=[envelope])
+
+
+def test_a_forward_finding_inside_a_shared_type_has_the_shared_files_line() -> None:
+    old = _event_using([{"name": "id", "type": "string"}, {"name": "origin", "type": "string"}],
+                       "old")  # fmt: skip
+    # the new envelope drops `origin`, which the old reader needs and has no default for
+    new = _event_using([{"name": "id", "type": "string"}], "new")
+    [finding] = check_compatibility(new, [old], L.FORWARD).incompatibilities
+    assert finding.type is IncompatibilityType.READER_FIELD_MISSING_DEFAULT_VALUE
+    assert finding.source == "new/Envelope.avsc"
+    # the new (writer) Envelope record starts on line 1 of its own pretty-printed file
+    assert (finding.line, finding.column) == (1, 1)
+
+
+def test_a_backward_finding_inside_a_shared_type_points_at_the_field_in_that_file() -> None:
+    old = _event_using([{"name": "id", "type": "string"}], "old")
+    new = _event_using([{"name": "id", "type": "string"}, {"name": "origin", "type": "string"}],
+                       "new")  # fmt: skip
+    [finding] = check_compatibility(new, [old], L.BACKWARD).incompatibilities
+    assert finding.source == "new/Envelope.avsc"
+    text = new.reference_texts["new/Envelope.avsc"].splitlines()
+    # the field object of `origin` opens on line 10, column 5; its name is on the next line
+    assert (finding.line, finding.column) == (10, 5)
+    assert text[9].strip() == "{" and text[10].strip() == '"name": "origin",'
