@@ -2,6 +2,9 @@
 
 poll a batch -> decode each record -> handler -> produce outputs and dead letters (or write
 the batch to a store) -> wait until every output is acknowledged -> commit the batch's offsets.
+A batch's outputs share one :class:`DeliveryGroup` (no future per record); the producer is
+polled by this loop's own thread while it waits, so delivery callbacks never contend for the GIL
+with a background poll thread.
 Offsets are committed only after the outputs are in Kafka (or the store), so a crash at any
 point replays at most the uncommitted batch: at-least-once, made effectively-once downstream by
 idempotent writes keyed by event id (docs/adr/0006-delivery-semantics.md).
@@ -18,9 +21,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future
-from concurrent.futures import wait as wait_futures
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
@@ -35,7 +36,7 @@ from eventflow.consumers.outcome import (
     Skip,
 )
 from eventflow.kafka.consumer import ConsumedRecord, Partition
-from eventflow.kafka.producer import RecordSender
+from eventflow.kafka.producer import DeliveryGroup, Headers
 
 log = logging.getLogger("eventflow.consumers.runtime")
 
@@ -51,11 +52,39 @@ class RecordSource(Protocol):
     def close(self) -> None: ...
 
 
-class Codec(Protocol):
-    """Confluent-framed Avro: decode any event, re-encode under its writer id, encode DLQ."""
+class GroupSender(Protocol):
+    """What the loop needs of a producer (:class:`~eventflow.kafka.producer.DurableProducer`
+    built with ``background_poll=False``; unit tests use a fake)."""
 
-    def decode(self, data: bytes) -> tuple[int, dict[str, Any]]: ...
-    def encode(self, schema_id: int, value: dict[str, Any]) -> bytes: ...
+    def send_in(
+        self,
+        group: DeliveryGroup,
+        topic: str,
+        value: bytes | None,
+        *,
+        key: bytes | None = None,
+        headers: Headers | None = None,
+    ) -> int: ...
+    def wait_for(self, group: DeliveryGroup, timeout_s: float) -> bool: ...
+
+
+class Codec(Protocol):
+    """Confluent-framed Avro: decode any event, re-encode under its writer id, encode DLQ.
+
+    ``decode_split`` also tells where the fields a service never changes end (or None);
+    ``encode`` may then copy those bytes from ``source`` instead of re-encoding them.
+    """
+
+    def decode_split(self, data: bytes) -> tuple[int, dict[str, Any], int | None]: ...
+    def encode(
+        self,
+        schema_id: int,
+        value: dict[str, Any],
+        *,
+        source: bytes | None = None,
+        head_end: int | None = None,
+        changed: Collection[str] | None = None,
+    ) -> bytes: ...
     def encode_dead_letter(self, value: dict[str, Any]) -> bytes: ...
 
 
@@ -101,7 +130,7 @@ class ServiceRuntime:
         spec: ServiceSpec,
         *,
         source: RecordSource,
-        producer: RecordSender,
+        producer: GroupSender,
         codec: Codec,
         handler: Handler,
         store: EventStore | None = None,
@@ -146,7 +175,7 @@ class ServiceRuntime:
     def process(self, records: Sequence[ConsumedRecord]) -> _BatchResult:
         """Handle, output, wait for delivery, commit. Raises RetriableFailure untouched."""
         result = _BatchResult()
-        futures: list[Future[Any]] = []
+        deliveries = DeliveryGroup()
         stored: list[InputEvent] = []
         dead: list[tuple[ConsumedRecord, DeadLetter]] = []
         self.metrics.consumed.inc(len(records))
@@ -159,11 +188,13 @@ class ServiceRuntime:
                     stored.append(out)
                     continue
                 try:
-                    data = self._codec.encode(out.schema_id, out.value)
+                    data = self._codec.encode(out.schema_id, out.value, source=record.value,
+                                              head_end=event.head_end,
+                                              changed=outcome.changed)  # fmt: skip
                 except Exception as exc:  # a value the handler broke
                     outcome = Reject(type(exc).__name__, str(exc), format_exception(exc))
                 else:
-                    futures.append(self._forward(record, data))
+                    self._forward(deliveries, record, data)
                     result.forwarded += 1
                     continue
             if isinstance(outcome, Reject):
@@ -175,8 +206,8 @@ class ServiceRuntime:
             result.forwarded += len(stored) - len(refused)
             dead.extend(refused)
         for record, letter in dead:
-            futures.append(self._send_dead_letter(record, letter))
-        self._await(futures)
+            self._send_dead_letter(deliveries, record, letter)
+        self._await(deliveries)
         self._commit(records)
         for _record, letter in dead:
             self.metrics.dead_lettered(letter.error_type)
@@ -194,13 +225,13 @@ class ServiceRuntime:
         if record.value is None:
             return None, Reject("NullValue", "the record has no value (tombstone)")
         try:
-            schema_id, value = self._codec.decode(record.value)
+            schema_id, value, head_end = self._codec.decode_split(record.value)
         except RetriableFailure:
             raise
         except Exception as exc:  # every undecodable record becomes a dead letter
             kind = getattr(exc, "error_type", None) or type(exc).__name__
             return None, Reject(str(kind), str(exc) or kind, format_exception(exc))
-        event = InputEvent(record, schema_id, value)
+        event = InputEvent(record, schema_id, value, head_end)
         started = time.perf_counter()
         try:
             outcome = self._handler.handle(event)
@@ -213,16 +244,21 @@ class ServiceRuntime:
             self.metrics.latency.observe(time.perf_counter() - started)
         return event, outcome
 
-    def _forward(self, record: ConsumedRecord, data: bytes) -> Future[Any]:
+    def _forward(self, group: DeliveryGroup, record: ConsumedRecord, data: bytes) -> None:
         assert self.spec.output_topic is not None
-        headers = [(k, v) for k, v in record.headers if v is not None]
-        return self._send(self.spec.output_topic, data, record.key, headers)
+        headers = [(k, v) for k, v in record.headers if v is not None] if record.headers else []
+        self._send(group, self.spec.output_topic, data, record.key, headers)
 
     def _send(
-        self, topic: str, value: bytes, key: bytes | None, headers: list[tuple[str, bytes]]
-    ) -> Future[Any]:
+        self,
+        group: DeliveryGroup,
+        topic: str,
+        value: bytes,
+        key: bytes | None,
+        headers: list[tuple[str, bytes]],
+    ) -> None:
         try:
-            return self._producer.send(topic, value, key=key, headers=headers or None)
+            self._producer.send_in(group, topic, value, key=key, headers=headers or None)
         except Exception as exc:  # queue full, broker away: retry the batch later
             raise RetriableFailure(f"could not queue a record for {topic}: {exc}") from exc
 
@@ -233,12 +269,14 @@ class ServiceRuntime:
             stack_trace=reject.stack_trace,
         )  # fmt: skip
 
-    def _send_dead_letter(self, record: ConsumedRecord, letter: DeadLetter) -> Future[Any]:
+    def _send_dead_letter(
+        self, group: DeliveryGroup, record: ConsumedRecord, letter: DeadLetter
+    ) -> None:
         log.warning("%s: dead-lettering %s/%d/%d: %s: %s", self.spec.service, record.topic,
                     record.partition, record.offset, letter.error_type,
                     letter.error_message)  # fmt: skip
         data = self._codec.encode_dead_letter(letter.to_avro())
-        return self._send(self.spec.dlq_topic, data, record.key, [])
+        self._send(group, self.spec.dlq_topic, data, record.key, [])
 
     def _write_store(self, events: list[InputEvent]) -> list[tuple[ConsumedRecord, DeadLetter]]:
         assert self._store is not None
@@ -260,17 +298,16 @@ class ServiceRuntime:
                 dead.append((event.record, self._dead_letter(event.record, reject)))
         return dead
 
-    def _await(self, futures: list[Future[Any]]) -> None:
-        if not futures:
+    def _await(self, group: DeliveryGroup) -> None:
+        if not len(group):
             return
-        done, pending = wait_futures(futures, timeout=self.spec.delivery_timeout_s)
-        if pending:
-            raise RetriableFailure(f"{len(pending)} output record(s) not acknowledged within "
+        if not self._producer.wait_for(group, self.spec.delivery_timeout_s):
+            raise RetriableFailure(f"{group.pending} output record(s) not acknowledged within "
                                    f"{self.spec.delivery_timeout_s:.0f}s")  # fmt: skip
-        for future in done:
-            exc = future.exception()
-            if exc is not None:
-                raise RetriableFailure(f"an output record was not delivered: {exc}") from exc
+        error = group.first_error()
+        if error is not None:
+            raise RetriableFailure(f"{group.failed} output record(s) not delivered: "
+                                   f"{error}") from error  # fmt: skip
 
     def _commit(self, records: Sequence[ConsumedRecord]) -> None:
         offsets: dict[Partition, int] = {}

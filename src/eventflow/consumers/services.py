@@ -40,6 +40,8 @@ GROUPS: dict[ServiceKind, str] = {"validator": VALIDATOR_GROUP, "enricher": ENRI
                                   "writer": WRITER_GROUP}  # fmt: skip
 
 log = logging.getLogger("eventflow.consumers.services")
+# the first field each service sets: the fields before it are copied as bytes, not re-encoded
+_TAIL_FROM: dict[ServiceKind, str] = {"validator": "validation", "enricher": "enrichment"}
 
 
 def registry_url_of(settings: Settings) -> str:
@@ -99,13 +101,15 @@ def build_service(kind: ServiceKind, settings: Settings, *, bootstrap: str) -> B
     registry = RegistryClient(registry_url_of(settings),
                               basic_auth=settings.registry.basic_auth_user_info)  # fmt: skip
     closers.append(registry.close)
+    # polled by the runtime's own thread while it waits for a batch (no poll thread)
     producer = DurableProducer(bootstrap, client_id=f"{settings.kafka.client_id}-{kind}",
-                               linger_ms=5)  # fmt: skip
+                               linger_ms=5, background_poll=False)  # fmt: skip
     closers.append(producer.close)
     consumer = GroupConsumer(bootstrap, group, [spec.input_topic],
                              client_id=f"{settings.kafka.client_id}-{kind}")  # fmt: skip
     runtime = ServiceRuntime(spec, source=consumer, producer=producer,
-                             codec=RegistryCodec(registry), handler=handler, store=store,
+                             codec=RegistryCodec(registry, tail_from=_TAIL_FROM.get(kind)),
+                             handler=handler, store=store,
                              metrics=ServiceMetrics(GROUPS[kind]))  # fmt: skip
     return BuiltService(kind, runtime, port, closers)
 

@@ -8,6 +8,7 @@ from concurrent.futures import Future
 from typing import Any
 
 from eventflow.kafka.consumer import ConsumedRecord, Partition
+from eventflow.kafka.producer import DeliveryGroup
 
 
 class FakeSource:
@@ -64,10 +65,75 @@ class FakeSource:
 Sent = tuple[str, bytes | None, bytes | None, list[tuple[str, bytes]]]
 
 
+class _Message:
+    """The part of a confluent_kafka Message a DeliveryGroup reads."""
+
+    def __init__(self, topic: str, offset: int) -> None:
+        self._topic, self._offset = topic, offset
+
+    def topic(self) -> str:
+        return self._topic
+
+    def partition(self) -> int:
+        return 0
+
+    def offset(self) -> int:
+        return self._offset
+
+
+class _Refused:
+    """The part of a confluent_kafka KafkaError a DeliveryGroup reads."""
+
+    def str(self) -> str:
+        return "broker said no"
+
+    def retriable(self) -> bool:
+        return True
+
+    def code(self) -> int:
+        return -1
+
+
 class FakeProducer:
+    """Acknowledges (or refuses, ``fail_next``) records when the runtime waits for them.
+
+    ``hold`` keeps every delivery pending: ``wait_for`` then times out, like a broker away.
+    """
+
     def __init__(self) -> None:
         self.sent: list[Sent] = []
         self.fail_next = 0
+        self.hold = False
+        self.waits = 0
+        self._queued: list[tuple[DeliveryGroup, int, str, bool]] = []
+
+    def send_in(
+        self,
+        group: DeliveryGroup,
+        topic: str,
+        value: bytes | None,
+        *,
+        key: bytes | None = None,
+        headers: Sequence[tuple[str, bytes]] | None = None,
+    ) -> int:
+        index = group._add()
+        refused = self.fail_next > 0
+        if refused:
+            self.fail_next -= 1
+        else:
+            self.sent.append((topic, key, value, list(headers or [])))
+        self._queued.append((group, index, topic, refused))
+        return index
+
+    def wait_for(self, group: DeliveryGroup, timeout_s: float) -> bool:
+        self.waits += 1
+        if self.hold:
+            return group.done
+        queued, self._queued = self._queued, []
+        for owner, index, topic, refused in queued:
+            owner._resolve(index, _Refused() if refused else None,  # type: ignore[arg-type]
+                           _Message(topic, index))  # type: ignore[arg-type]  # fmt: skip
+        return group.done
 
     def send(
         self,
@@ -112,7 +178,23 @@ class FakeCodec:
             raise UnknownId(f"schema id {schema_id} is unknown")
         return schema_id, json.loads(data[5:])
 
-    def encode(self, schema_id: int, value: dict[str, Any]) -> bytes:
+    def __init__(self) -> None:
+        self.splices: list[tuple[bytes | None, int | None, Any]] = []  # encode's splice hints
+
+    def decode_split(self, data: bytes) -> tuple[int, dict[str, Any], int | None]:
+        schema_id, value = self.decode(data)
+        return schema_id, value, len(data)
+
+    def encode(
+        self,
+        schema_id: int,
+        value: dict[str, Any],
+        *,
+        source: bytes | None = None,
+        head_end: int | None = None,
+        changed: Any = None,
+    ) -> bytes:
+        self.splices.append((source, head_end, changed))
         return b"\x00" + schema_id.to_bytes(4, "big") + json.dumps(value, default=str).encode()
 
     def encode_dead_letter(self, value: dict[str, Any]) -> bytes:

@@ -77,6 +77,39 @@ def test_commit_happens_only_after_outputs_are_acknowledged():
     assert [s[1] for s in prod.on("events.validated.v1")] == [b"k1", b"k0", b"k1"]
 
 
+def test_the_codec_gets_the_source_bytes_and_what_the_handler_changed():
+    class Sets:
+        def handle(self, event):
+            return Forward({**event.value, "validation": {"ok": True}}, frozenset({"validation"}))
+
+    src = FakeSource([record(0)])
+    codec = FakeCodec()
+    rt = ServiceRuntime(SPEC, source=src, producer=FakeProducer(), codec=codec, handler=Sets())
+    rt.run_once()
+    assert codec.splices == [(record(0).value, len(record(0).value), {"validation"})]
+    codec.splices.clear()
+    src = FakeSource([record(1)])
+    ServiceRuntime(
+        SPEC, source=src, producer=FakeProducer(), codec=codec, handler=Stamp()
+    ).run_once()
+    assert codec.splices == [(record(1).value, len(record(1).value), None)], "None: unknown"
+
+
+def test_unacknowledged_outputs_time_out_into_a_rewind_without_commit():
+    src = FakeSource([record(0), record(1)])
+    prod = FakeProducer()
+    prod.hold = True  # the broker never answers
+    rt = runtime(src, prod, Stamp())
+    rt.run_once()
+    assert src.committed == {}
+    assert src.seeks == [(("events.raw.v1", 0), 0)]
+    assert rt.metrics.value("eventflow_batch_retries_total") == 1
+    prod.hold = False
+    rt.run_once()
+    assert src.committed == {("events.raw.v1", 0): 2}
+    assert prod.waits == 2, "one wait per batch, not one per record"
+
+
 def test_handler_exception_dead_letters_that_record_only_with_stack_and_context():
     class Boom:
         def handle(self, event):
