@@ -3,22 +3,31 @@
 Undecodable input raises the serde's typed errors (bad magic byte, unknown schema id,
 truncated, mismatch) and is dead-lettered; a registry that cannot be reached is a
 RetriableFailure (the batch waits and retries instead of dead-lettering good events).
+
+With ``tail_from`` (the first field the service sets: ``validation`` for the validator,
+``enrichment`` for the enricher) records are read in two parts and re-encoded by copying the
+unchanged leading fields' bytes (``eventflow.serde.splice``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from eventflow.consumers.dead_letter import DLQ_SUBJECT
 from eventflow.consumers.outcome import RetriableFailure
 from eventflow.errors import EventFlowError
 from eventflow.serde import AvroDeserializer, AvroSerializer, SchemaLookup, SerdeError
+from eventflow.serde.splice import SplicingCodec
 
 
 class RegistryCodec:
-    def __init__(self, lookup: SchemaLookup, *, dlq_subject: str = DLQ_SUBJECT) -> None:
+    def __init__(
+        self, lookup: SchemaLookup, *, dlq_subject: str = DLQ_SUBJECT, tail_from: str | None = None
+    ) -> None:
         self._decoder = AvroDeserializer(lookup)
         self._encoder = AvroSerializer(lookup)
+        self._splicer = SplicingCodec(lookup, tail_from) if tail_from else None
         self._dlq_subject = dlq_subject
 
     def decode(self, data: bytes) -> tuple[int, dict[str, Any]]:
@@ -30,8 +39,31 @@ class RegistryCodec:
             raise RetriableFailure(f"schema registry: {exc}") from exc
         return decoded.schema_id, decoded.value
 
-    def encode(self, schema_id: int, value: dict[str, Any]) -> bytes:
+    def decode_split(self, data: bytes) -> tuple[int, dict[str, Any], int | None]:
+        """(schema id, value, where the fields before ``tail_from`` end or None)."""
+        if self._splicer is None:
+            schema_id, value = self.decode(data)
+            return schema_id, value, None
         try:
+            return self._splicer.decode(data)
+        except SerdeError:
+            raise
+        except EventFlowError as exc:
+            raise RetriableFailure(f"schema registry: {exc}") from exc
+
+    def encode(
+        self,
+        schema_id: int,
+        value: dict[str, Any],
+        *,
+        source: bytes | None = None,
+        head_end: int | None = None,
+        changed: Collection[str] | None = None,
+    ) -> bytes:
+        try:
+            if self._splicer is not None:
+                return self._splicer.encode(schema_id, value, source=source, head_end=head_end,
+                                            changed=changed)  # fmt: skip
             return self._encoder.serialize_with_id(schema_id, value)
         except SerdeError:
             raise

@@ -21,9 +21,10 @@ from typing import Any
 from eventflow.consumers.enrichment.config import EnrichmentStep
 from eventflow.consumers.enrichment.plugin import Enricher, EnricherResult
 from eventflow.consumers.outcome import Forward, InputEvent, Outcome, Reject
-from eventflow.consumers.validation.rules import resolve
+from eventflow.consumers.validation.rules import compile_path
 
 ENRICHER_GROUP = "ai-enricher"
+_CHANGED = frozenset({"enrichment"})  # the only field the enricher sets
 
 
 class _StepFailed(Exception):
@@ -69,7 +70,7 @@ class EnricherService:
     def handle(self, event: InputEvent) -> Outcome:
         outputs: list[dict[str, Any]] = []
         for step in self._plan.get(event.event_type, ()):
-            text = next(iter(resolve(event.value, step.field_path)))[1]
+            text = compile_path(step.field_path).walk(event.value)[0][1]
             if not isinstance(text, str) or not text.strip():
                 continue
             enricher = self._enrichers[step.enricher]
@@ -85,7 +86,7 @@ class EnricherService:
             outputs.append(self._output(step, enricher, result))
         value = dict(event.value)
         value["enrichment"] = {"enriched_at": self._clock(), "outputs": outputs}
-        return Forward(value)
+        return Forward(value, _CHANGED)
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

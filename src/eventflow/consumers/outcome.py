@@ -16,6 +16,7 @@ class InputEvent:
     record: ConsumedRecord
     schema_id: int
     value: dict[str, Any]
+    head_end: int | None = None  # where the codec's unchanged leading fields end in the record
 
     @property
     def event_type(self) -> str:
@@ -28,9 +29,14 @@ class InputEvent:
 
 @dataclass(frozen=True, slots=True)
 class Forward:
-    """Pass the (updated) value on: re-encoded under the same schema id, or written to the sink."""
+    """Pass the (updated) value on: re-encoded under the same schema id, or written to the sink.
+
+    ``changed`` names every top-level field that may differ from the input (None: unknown);
+    when all of them trail the codec's split, the unchanged fields' bytes are reused as is.
+    """
 
     value: dict[str, Any]
+    changed: frozenset[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from eventflow.consumers.outcome import Forward, InputEvent, Outcome, Reject
 from eventflow.consumers.validation.rules import RuleSet, RulesFileError, parse_rules
 
 VALIDATOR_GROUP = "validator-service"
+_CHANGED = frozenset({"validation"})  # the only field the validator sets
 
 
 def load_rulesets(rules_dir: Path) -> dict[str, RuleSet]:
@@ -75,4 +76,4 @@ class Validator:
                 for f in findings
             ],
         }
-        return Forward(value)
+        return Forward(value, _CHANGED)

@@ -10,11 +10,16 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from eventflow.consumers.validation.rules import resolve
+from eventflow.consumers.validation.rules import compile_path
 
 
 def _one(value: Mapping[str, Any], path: str) -> Any:
-    return next(iter(resolve(value, path)))[1]
+    compiled = compile_path(path)
+    return compiled.first(value) if compiled.simple else compiled.walk(value)[0][1]
+
+
+def _decimal(raw: Any) -> Decimal:
+    return raw if type(raw) is Decimal else Decimal(str(raw))
 
 
 def sum_matches(value: Mapping[str, Any], args: Mapping[str, Any]) -> str | None:
@@ -23,9 +28,9 @@ def sum_matches(value: Mapping[str, Any], args: Mapping[str, Any]) -> str | None
     total = _one(value, str(args["total"]))
     if total is None:
         return None
-    computed = sum((Decimal(str(i[args["quantity"]])) * Decimal(str(i[args["price"]]))
-                    for i in items), Decimal(0))  # fmt: skip
-    if computed != Decimal(str(total)):
+    quantity, price = args["quantity"], args["price"]
+    computed = sum((_decimal(i[quantity]) * _decimal(i[price]) for i in items), Decimal(0))
+    if computed != _decimal(total):
         return f"{args['total']} is {total} but the items add up to {computed}"
     return None
 

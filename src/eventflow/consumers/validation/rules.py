@@ -56,6 +56,8 @@ class Finding:
 
 @dataclass(frozen=True)
 class Rule:
+    """One rule; its path and check are compiled once, when the rule is made."""
+
     rule_id: str
     field_path: str
     check: str
@@ -64,18 +66,40 @@ class Rule:
     message: str | None = None
     args: Mapping[str, Any] = field(default_factory=dict)
     code_rule: CodeRule | None = None
+    _path: FieldPath = field(init=False, repr=False, compare=False)
+    _test: _Test = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_path", compile_path(self.field_path))
+        if self.code_rule is None:
+            object.__setattr__(self, "_test", _compile_check(self.check, self.argument))
 
     def evaluate(self, value: Mapping[str, Any], now: datetime) -> Iterator[Finding]:
+        out: list[Finding] = []
+        self.evaluate_into(value, now, out)
+        return iter(out)
+
+    def evaluate_into(self, value: Mapping[str, Any], now: datetime, out: list[Finding]) -> None:
+        """Append this rule's findings for ``value`` to ``out``."""
         if self.code_rule is not None:
             problem = self.code_rule(value, self.args)
             if problem:
-                yield Finding(self.rule_id, self.field_path, self.severity, self.message or problem)
+                out.append(Finding(self.rule_id, self.field_path, self.severity,
+                                   self.message or problem))  # fmt: skip
             return
-        for path, item in resolve(value, self.field_path):
-            problem = _check(self.check, self.argument, item, now)
+        test = self._test
+        path = self._path
+        if path.simple:
+            problem = test(path.first(value), now)
             if problem:
-                yield Finding(self.rule_id, path, self.severity,
-                              self.message or f"{path} {problem}")  # fmt: skip
+                out.append(Finding(self.rule_id, path.text, self.severity,
+                                   self.message or f"{path.text} {problem}"))  # fmt: skip
+            return
+        for concrete, item in path.walk(value):
+            problem = test(item, now)
+            if problem:
+                out.append(Finding(self.rule_id, concrete, self.severity,
+                                   self.message or f"{concrete} {problem}"))  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -91,34 +115,67 @@ class RuleSet:
 
     def evaluate(self, value: Mapping[str, Any], now: datetime | None = None) -> list[Finding]:
         when = now or datetime.now(UTC)
-        return [f for rule in self.rules for f in rule.evaluate(value, when)]
+        out: list[Finding] = []
+        for rule in self.rules:
+            rule.evaluate_into(value, when, out)
+        return out
+
+
+class FieldPath:
+    """A dotted path (``payload.line_items[].quantity``) split once, walked per event."""
+
+    __slots__ = ("names", "parts", "simple", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.simple = "[]" not in text
+        split = text.split(".") if text else []
+        self.names = tuple(split)
+        self.parts = tuple((p[:-2], True) if p.endswith("[]") else (p, False) for p in split)
+
+    def first(self, value: Any) -> Any:
+        """The value a path without ``[]`` reaches (None when a step is missing)."""
+        node = value
+        for name in self.names:
+            node = node.get(name) if isinstance(node, dict) else None
+        return node
+
+    def walk(self, value: Any) -> list[tuple[str, Any]]:
+        """Every (concrete path, value) the path reaches; a missing field gives None."""
+        if self.simple:
+            return [(self.text, self.first(value))]
+        out: list[tuple[str, Any]] = []
+        self._walk(value, 0, "", out)
+        return out
+
+    def _walk(self, node: Any, index: int, done: str, out: list[tuple[str, Any]]) -> None:
+        if index == len(self.parts):
+            out.append((done, node))
+            return
+        name, many = self.parts[index]
+        child = node.get(name) if isinstance(node, dict) else None
+        here = f"{done}.{name}" if done else name
+        if not many:
+            self._walk(child, index + 1, here, out)
+        elif isinstance(child, list):
+            for position, item in enumerate(child):
+                self._walk(item, index + 1, f"{here}[{position}]", out)
+
+
+_PATHS: dict[str, FieldPath] = {}
+
+
+def compile_path(path: str) -> FieldPath:
+    """The compiled form of ``path`` (cached: rules and enrichment steps share them)."""
+    compiled = _PATHS.get(path)
+    if compiled is None:
+        compiled = _PATHS[path] = FieldPath(path)
+    return compiled
 
 
 def resolve(value: Any, path: str) -> Iterator[tuple[str, Any]]:
     """Every (concrete path, value) the dotted path reaches; a missing field yields None."""
-    if "[]" not in path:  # the common case: one value, no recursion
-        node = value
-        for name in path.split("."):
-            node = node.get(name) if isinstance(node, dict) else None
-        yield path, node
-        return
-
-    def walk(node: Any, parts: list[str], done: str) -> Iterator[tuple[str, Any]]:
-        if not parts:
-            yield done, node
-            return
-        head, rest = parts[0], parts[1:]
-        many = head.endswith("[]")
-        name = head[:-2] if many else head
-        child = node.get(name) if isinstance(node, dict) else None
-        here = f"{done}.{name}" if done else name
-        if not many:
-            yield from walk(child, rest, here)
-        elif isinstance(child, list):
-            for index, item in enumerate(child):
-                yield from walk(item, rest, f"{here}[{index}]")
-
-    yield from walk(value, path.split("."), "")
+    return iter(compile_path(path).walk(value))
 
 
 def _number(raw: Any) -> Decimal | None:
@@ -130,42 +187,90 @@ def _number(raw: Any) -> Decimal | None:
         return None
 
 
-def _check(kind: str, arg: Any, item: Any, now: datetime) -> str | None:
+_Test = Callable[[Any, datetime], str | None]
+
+
+def _compile_check(kind: str, arg: Any) -> _Test:
+    """The check ``kind`` with its argument bound: item, now -> problem or None."""
     if kind == "required":
-        if arg and (item is None or item in ("", [])):
-            return "is required"
-        return None
-    if item is None:
-        return None
+
+        def required(item: Any, _now: datetime) -> str | None:
+            if arg and (item is None or item in ("", [])):
+                return "is required"
+            return None
+
+        return required
     if kind in ("min", "max"):
-        number = _number(item)
-        if number is None:
-            return f"must be a number, got {item!r}"
         bound = Decimal(str(arg))
-        if kind == "min" and number < bound:
-            return f"must be at least {arg}, got {number}"
-        if kind == "max" and number > bound:
-            return f"must be at most {arg}, got {number}"
-        return None
+        at_least = kind == "min"
+
+        def bounded(item: Any, _now: datetime) -> str | None:
+            if item is None:
+                return None
+            kind_of = type(item)
+            # Decimal and int compare exactly with a Decimal bound; anything else goes
+            # through str() as the rules file's own numbers do
+            number = item if kind_of is Decimal or kind_of is int else _number(item)
+            if number is None:
+                return f"must be a number, got {item!r}"
+            if at_least and number < bound:
+                return f"must be at least {arg}, got {number}"
+            if not at_least and number > bound:
+                return f"must be at most {arg}, got {number}"
+            return None
+
+        return bounded
     if kind in ("min_length", "max_length", "min_items", "max_items"):
-        size = len(item) if isinstance(item, str | list | dict) else 0
         noun = "characters" if kind.endswith("length") else "items"
-        if kind.startswith("min") and size < arg:
-            return f"must have at least {arg} {noun}, has {size}"
-        if kind.startswith("max") and size > arg:
-            return f"must have at most {arg} {noun}, has {size}"
-        return None
+        smallest = kind.startswith("min")
+
+        def sized(item: Any, _now: datetime) -> str | None:
+            if item is None:
+                return None
+            size = len(item) if isinstance(item, str | list | dict) else 0
+            if smallest and size < arg:
+                return f"must have at least {arg} {noun}, has {size}"
+            if not smallest and size > arg:
+                return f"must have at most {arg} {noun}, has {size}"
+            return None
+
+        return sized
     if kind == "pattern":
-        return None if re.search(arg, str(item)) else f"does not match {arg.pattern!r}"
+        search = arg.search
+
+        def matches(item: Any, _now: datetime) -> str | None:
+            if item is None or search(item if type(item) is str else str(item)):
+                return None
+            return f"does not match {arg.pattern!r}"
+
+        return matches
     if kind == "one_of":
-        return None if item in arg else f"must be one of {', '.join(map(str, arg))}, got {item!r}"
+        choices = ", ".join(map(str, arg))
+
+        def one_of(item: Any, _now: datetime) -> str | None:
+            return (
+                None if item is None or item in arg else f"must be one of {choices}, got {item!r}"
+            )
+
+        return one_of
     if kind == "not_in":
-        return f"must not be {item!r}" if item in arg else None
+
+        def not_in(item: Any, _now: datetime) -> str | None:
+            return f"must not be {item!r}" if item is not None and item in arg else None
+
+        return not_in
     if kind == "not_in_future":
-        when = item if isinstance(item, datetime) else datetime.fromtimestamp(item / 1000, UTC)
-        if when > now + timedelta(seconds=float(arg)):
-            return f"is in the future ({when.isoformat()})"
-        return None
+        skew = timedelta(seconds=float(arg))
+
+        def not_in_future(item: Any, now: datetime) -> str | None:
+            if item is None:
+                return None
+            when = item if isinstance(item, datetime) else datetime.fromtimestamp(item / 1000, UTC)
+            if when > now + skew:
+                return f"is in the future ({when.isoformat()})"
+            return None
+
+        return not_in_future
     raise AssertionError(f"unknown check {kind}")  # parse_rules only lets known checks through
 
 
