@@ -1,18 +1,23 @@
 """HTTP ingest benchmark: durable single-event req/s (p50/p99) and batch events/s.
 
 One run measures, against a real Kafka broker and the real registry:
-  * baseline: raw encode + produce of order.placed events in-process (AvroSerializer +
-    DurableProducer, acks=all, idempotent, every delivery awaited) -> events/s;
+  * baseline: raw encode + produce of order.placed events in-process (the API's encoder +
+    DurableProducer.send_in under one DeliveryGroup, acks=all, idempotent, every delivery
+    awaited) -> events/s and CPU us per event;
+  * ceiling: the same single-event load against a trivial ASGI endpoint on the same server
+    stack (uvicorn, 1 worker) -> the req/s no endpoint on this stack can exceed here;
   * single: POST /v1/events from a SECOND process over loopback, N keep-alive connections,
     every answer is a 202 sent after Kafka acknowledged -> req/s, p50, p99;
-  * batch: POST /v1/events:batch (B events per request) from the second process -> events/s.
+  * batch: POST /v1/events:batch (B events per request) from the second process -> events/s,
+    with 1 worker and again with --batch-workers (default 2).
 Each is also printed as a ratio to the baseline measured in the same run.
 
 The API runs as `eventflow serve api --workers 1` in its own process. Without --bootstrap /
 --registry the bench starts a LocalBroker and a file-backed registry in a temporary folder.
 
 Usage: .venv/bin/python bench/http_ingest.py [--duration 10] [--concurrency 32]
-       [--batch-size 500] [--batch-concurrency 4] [--raw-events 20000] [--json out.json]
+       [--batch-size 500] [--batch-concurrency 4] [--raw-events 20000] [--batch-workers 2]
+       [--json out.json]
 """
 
 from __future__ import annotations
@@ -160,8 +165,12 @@ def register_contracts(registry_url: str) -> None:
 
 
 def raw_baseline(bootstrap: str, registry_url: str, events: int) -> dict[str, Any]:
-    """Encode + produce ``events`` order.placed records in-process, await every ack."""
-    from eventflow.kafka.producer import DurableProducer
+    """Encode + produce ``events`` order.placed records in-process, await every ack.
+
+    The best raw path the API could take: the API's own encoder (same schema-id lookup,
+    same bytes) and ``send_in`` under one :class:`DeliveryGroup` (no future per record).
+    """
+    from eventflow.kafka.producer import DeliveryGroup, DurableProducer
     from eventflow.producers.http.adapters import RegistryEncoder, catalog_from_workspace
     from eventflow.producers.http.avro_json import convert
     from eventflow.registry.client import RegistryClient
@@ -182,27 +191,55 @@ def raw_baseline(bootstrap: str, registry_url: str, events: int) -> dict[str, An
                 "causation_id": None}  # fmt: skip
     record = {"envelope": envelope, "payload": payload, "validation": None, "enrichment": None}
     encoder.encode(spec, record)  # warm the schema-id cache
+    group = DeliveryGroup()
+    cpu_started = time.process_time()
     started = time.perf_counter()
-    futures = []
     for i in range(events):
         record["envelope"]["event_id"] = str(uuid.uuid4())
         payload["order_id"] = f"raw-{i}"
-        futures.append(
-            producer.send(
-                "events.raw.v1", encoder.encode(spec, record), key=payload["order_id"].encode()
-            )
+        producer.send_in(
+            group, "events.raw.v1", encoder.encode(spec, record), key=payload["order_id"].encode()
         )
-    for future in futures:
-        future.result(timeout=60)
+    if not producer.wait_for(group, 60):
+        raise SystemExit(f"raw baseline: {group.pending} of {events} records not acknowledged")
     elapsed = time.perf_counter() - started
+    cpu = time.process_time() - cpu_started
     producer.close()
-    return {"events": events, "seconds": elapsed, "events_per_s": events / elapsed}
+    if group.failed:
+        raise SystemExit(f"raw baseline: {group.failed} deliveries failed: {group.first_error()}")
+    return {"events": events, "seconds": elapsed, "events_per_s": events / elapsed,
+            "cpu_us_per_event": cpu / events * 1e6}  # fmt: skip
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time a process has used (Linux /proc), to cost work per request."""
+    """User + system CPU time of a process and its live children (Linux /proc), to cost work
+    per request (uvicorn with several workers serves from child processes)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return own + sum(cpu_seconds(int(child)) for child in children)
+
+
+def trivial_main(port: int) -> None:
+    """The ceiling: a trivial ASGI endpoint on the same server stack as `serve api`
+    (uvicorn, uvloop, httptools, no access log) that reads the body and answers a 202 of the
+    API's size without doing anything."""
+    import uvicorn
+
+    body = json.dumps({"event_id": str(uuid.uuid4()), "topic": "events.raw.v1",
+                       "partition": 1, "offset": 123456}).encode()  # fmt: skip
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        while (await receive()).get("more_body"):
+            pass
+        status = 202 if scope["method"] == "POST" else 200
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
 def run_load(port: int, mode: str, args: argparse.Namespace, api_pid: int) -> dict[str, Any]:
@@ -227,8 +264,14 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 def report(results: dict[str, Any], args: argparse.Namespace) -> str:
     raw, single, batch = results["raw"], results["single"], results["batch"]
+    ceiling = results["ceiling"]
+    more = results.get("batch_workers")
     return "\n".join([
-        f"raw encode+produce (in-process, acks=all): {raw['events_per_s']:,.0f} events/s",
+        f"raw encode+produce (in-process, acks=all, send_in): {raw['events_per_s']:,.0f} "
+        f"events/s, {raw['cpu_us_per_event']:.0f} us CPU/event",
+        f"ceiling: trivial ASGI endpoint on uvicorn, 1 worker, {args.concurrency} connections: "
+        f"{ceiling['req_per_s']:,.0f} req/s, p50 {ceiling['p50_ms']:.1f} ms, "
+        f"p99 {ceiling['p99_ms']:.1f} ms, CPU {ceiling['api_cpu_us_per_event']:.0f} us/request",
         f"single POST /v1/events, 1 worker, {args.concurrency} connections: "
         f"{single['req_per_s']:,.0f} req/s, p50 {single['p50_ms']:.1f} ms, "
         f"p99 {single['p99_ms']:.1f} ms, statuses {single['statuses']}, "
@@ -239,6 +282,13 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> str:
         f"p99 {batch['p99_ms']:.0f} ms, statuses {batch['statuses']}, "
         f"ratio to raw {results['batch_ratio_to_raw']:.2f}, "
         f"API CPU {batch['api_cpu_us_per_event']:.0f} us/event",
+        *([f"batch x{args.batch_size}, {args.batch_workers} workers, "
+           f"{args.batch_concurrency} connections: {more['events_per_s']:,.0f} events/s, "
+           f"p99 {more['p99_ms']:.0f} ms, statuses {more['statuses']}, ratio to raw "
+           f"{more['events_per_s'] / raw['events_per_s']:.2f}, API CPU "
+           f"{more['api_cpu_us_per_event']:.0f} us/event"] if more else []),
+        f"single ratio to the trivial-endpoint ceiling "
+        f"{single['req_per_s'] / ceiling['req_per_s']:.2f}",
         "goals: single >= 5,000 req/s with p99 <= 25 ms; batch >= 100,000 events/s",
         f"machine: {results['cpus']} CPUs, sum(range(1000)) = "
         f"{results['python_sum_range_1000_us']:.1f} us (about 10 us on an idle modern core)",
@@ -256,6 +306,9 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument("--batch-concurrency", type=int, default=4)
     parser.add_argument("--raw-events", type=int, default=20_000)
+    parser.add_argument(
+        "--batch-workers", type=int, default=2, help="also batches with N API workers (1: skip)"
+    )
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
 
@@ -289,7 +342,6 @@ def main() -> None:
             _wait(f"{registry_url}/subjects", 60, proc, log)
         register_contracts(registry_url)
 
-        api_port = free_port()
         env = {
             **os.environ,
             "EVENTFLOW_KAFKA__BOOTSTRAP_SERVERS": bootstrap,
@@ -298,23 +350,42 @@ def main() -> None:
             "EVENTFLOW_API__KEYS": json.dumps([{"name": "bench", "sha256": hash_key(API_KEY)}]),
             "EVENTFLOW_API__RATE_PER_SECOND": "0",
         }
-        api_log = tmp / "api.log"
-        api = subprocess.Popen(
-            [sys.executable, "-m", "eventflow", "serve", "api", "--port", str(api_port),
-             "--workers", "1"],
-            env=env, stdout=api_log.open("wb"), stderr=subprocess.STDOUT, cwd=REPO,
-        )  # fmt: skip
-        cleanups.append(lambda: _stop(api))
-        _wait(f"http://127.0.0.1:{api_port}/readyz", 60, api, api_log)
+
+        def start(argv: list[str], name: str, ready: str) -> tuple[int, subprocess.Popen[bytes]]:
+            port = free_port()
+            log = tmp / f"{name}.log"
+            proc = subprocess.Popen(
+                [*argv, "--port", str(port)] if name != "trivial" else [*argv, str(port)],
+                env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT, cwd=REPO,
+            )  # fmt: skip
+            cleanups.append(lambda: _stop(proc))
+            _wait(f"http://127.0.0.1:{port}{ready}", 60, proc, log)
+            return port, proc
+
+        def serve_api(workers: int) -> tuple[int, subprocess.Popen[bytes]]:
+            argv = [sys.executable, "-m", "eventflow", "serve", "api", "--workers", str(workers)]
+            return start(argv, f"api-{workers}", "/readyz")
 
         calibration = min(timeit.repeat("sum(range(1000))", number=2000, repeat=5)) / 2000 * 1e6
         raw = raw_baseline(bootstrap, registry_url, args.raw_events)
-        single = run_load(api_port, "single", args, api.pid)
-        batch = run_load(api_port, "batch", args, api.pid)
+        port, trivial = start([sys.executable, __file__, "--trivial"], "trivial", "/")
+        ceiling = run_load(port, "single", args, trivial.pid)
+        _stop(trivial)
+        port, api = serve_api(1)
+        single = run_load(port, "single", args, api.pid)
+        batch = run_load(port, "batch", args, api.pid)
+        _stop(api)
+        more = None
+        if args.batch_workers > 1:
+            port, api = serve_api(args.batch_workers)
+            more = run_load(port, "batch", args, api.pid)
+            _stop(api)
         results = {
             "raw": raw,
             "single": single,
             "batch": batch,
+            "ceiling": ceiling,
+            "batch_workers": more,
             "single_ratio_to_raw": single["req_per_s"] / raw["events_per_s"],
             "batch_ratio_to_raw": batch["events_per_s"] / raw["events_per_s"],
             "cpus": os.cpu_count(),
@@ -335,5 +406,7 @@ def main() -> None:
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--load":
         load_main(sys.argv[2:])
+    elif len(sys.argv) > 1 and sys.argv[1] == "--trivial":
+        trivial_main(int(sys.argv[2]))
     else:
         main()
