@@ -1,0 +1,105 @@
+"""The hand-written envelope check agrees with pydantic's ``EventIn`` on good and bad input."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from eventflow.producers.http.envelope import _fast, from_model, parse_event
+from eventflow.producers.http.models import EventIn
+from eventflow.producers.http.problems import InvalidEvent
+
+UUID = "3F2B8C1E-9a4d-4e5f-8b6a-1c2d3e4f5a6b"
+BASE: dict[str, Any] = {"event_type": "order.placed", "data": {"order_id": "o"}}
+
+CASES: list[Any] = [
+    BASE,
+    {**BASE, "event_id": UUID},
+    {**BASE, "event_id": UUID.replace("-", "")},
+    {**BASE, "event_id": "{" + UUID + "}"},
+    {**BASE, "event_id": "urn:uuid:" + UUID},
+    {**BASE, "event_id": UUID[:-1] + "g"},
+    {**BASE, "event_id": UUID + "0"},
+    {**BASE, "event_id": 5},
+    {**BASE, "event_id": None},
+    *[
+        {**BASE, "occurred_at": text}
+        for text in [
+            "2026-03-01T12:00:00+01:00",
+            "2026-03-01T12:00:00Z",
+            "2026-03-01T12:00:00.5Z",
+            "2026-03-01T12:00:00.123456-09:30",
+            "2026-03-01T12:00:00.1234567Z",
+            "2026-03-01T12:00:00",
+            "2026-03-01",
+            "2026-02-30T12:00:00Z",
+            "2026-03-01T24:00:00Z",
+            "2026-03-01T23:59:60Z",
+            "2026-03-01T12:00:00+23:59",
+            "2026-03-01T12:00:00+24:00",
+            "2026-03-01t12:00:00z",
+            "2026-03-01 12:00:00Z",
+            "1969-12-31T23:59:59.999Z",
+            "0001-01-01T00:00:00Z",
+            "9999-12-31T23:59:59Z",
+            "20260301T120000Z",
+            "",
+        ]
+    ],
+    {**BASE, "occurred_at": 1_772_362_800},
+    {**BASE, "occurred_at": None},
+    {**BASE, "correlation_id": "flow-7", "causation_id": "evt-0"},
+    {**BASE, "correlation_id": "", "causation_id": "x" * 201},
+    {**BASE, "correlation_id": "x" * 200, "causation_id": "ü" * 200},
+    {**BASE, "correlation_id": 7},
+    {**BASE, "correlation_id": None, "causation_id": None},
+    {**BASE, "event_type": ""},
+    {**BASE, "event_type": "x" * 201},
+    {**BASE, "event_type": 3},
+    {**BASE, "data": []},
+    {**BASE, "data": None},
+    {**BASE, "extra": 1},
+    {"event_type": "order.placed"},
+    {"data": {}},
+    [BASE],
+    "text",
+    None,
+]
+
+
+@pytest.mark.parametrize("raw", CASES)
+def test_fast_check_accepts_only_what_pydantic_accepts_with_the_same_values(raw: Any) -> None:
+    fast = _fast(raw)
+    try:
+        model = from_model(EventIn.model_validate(raw))
+    except ValidationError:
+        assert fast is None, f"the fast check accepted what pydantic refuses: {raw!r}"
+        with pytest.raises(InvalidEvent):
+            parse_event(raw)
+        return
+    assert parse_event(raw) == model
+    if fast is not None:
+        assert fast == model
+
+
+def test_the_usual_shapes_take_the_fast_path() -> None:
+    usual = {**BASE, "event_id": UUID, "occurred_at": "2026-03-01T12:00:00.5Z",
+             "correlation_id": "c", "causation_id": "d"}  # fmt: skip
+    fast = _fast(usual)
+    assert fast is not None
+    assert fast.event_id == UUID.lower()
+    assert fast.occurred_at_ms == 1_772_366_400_500
+    assert _fast(BASE) is not None
+
+
+def test_problems_name_the_fields_with_the_batch_prefix() -> None:
+    with pytest.raises(InvalidEvent) as caught:
+        parse_event({"event_type": "", "data": [], "event_id": "nope", "extra": 1}, "events[3].")
+    paths = {f.path for f in caught.value.fields}
+    assert paths == {"events[3].event_type", "events[3].data", "events[3].event_id",
+                     "events[3].extra"}  # fmt: skip
+    with pytest.raises(InvalidEvent) as caught:
+        parse_event([1, 2])
+    assert [f.path for f in caught.value.fields] == ["body"]
