@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
+from eventflow.producers.http.envelope import from_model
 from eventflow.producers.http.models import EventIn
 from eventflow.producers.http.normalize import EventIds, build_record, partition_key
 
@@ -19,7 +20,7 @@ def test_event_ids_are_distinct_version_4_uuids_across_pool_refills():
 
 
 def test_record_defaults_and_explicit_envelope_values():
-    event = EventIn(event_type="order.placed", data={})
+    event = from_model(EventIn(event_type="order.placed", data={}))
     record = build_record(event, {"order_id": "o"}, event_id="e-1", source="shop", received_at_ms=5)
     assert record["envelope"] == {
         "event_id": "e-1",
@@ -31,11 +32,13 @@ def test_record_defaults_and_explicit_envelope_values():
         "causation_id": None,
     }
     assert record["validation"] is None and record["enrichment"] is None
-    explicit = EventIn(
-        event_type="order.placed",
-        data={},
-        correlation_id="flow",
-        occurred_at=datetime(1970, 1, 1, 0, 0, 1, 500000, tzinfo=UTC),
+    explicit = from_model(
+        EventIn(
+            event_type="order.placed",
+            data={},
+            correlation_id="flow",
+            occurred_at=datetime(1970, 1, 1, 0, 0, 1, 500000, tzinfo=UTC),
+        )
     )
     envelope = build_record(explicit, {}, event_id="e-2", source="s", received_at_ms=9)["envelope"]
     assert (envelope["occurred_at"], envelope["correlation_id"]) == (1500, "flow")

@@ -12,6 +12,7 @@ from eventflow.config import ApiSettings, Settings
 from eventflow.errors import EventFlowError
 from eventflow.kafka.producer import ProducerQueueFull
 from eventflow.producers.http.app import ApiComponents, create_app
+from tests.unit.producers import fakes
 from tests.unit.producers.fakes import (
     IDENTITY_KEY,
     SHOP_KEY,
@@ -23,6 +24,13 @@ from tests.unit.producers.fakes import (
 )
 
 SHOP = {"X-API-Key": SHOP_KEY}
+
+
+@pytest.fixture(autouse=True, params=[True, False], ids=["fast-path", "fastapi-routes"])
+def fast_path(request, monkeypatch):
+    """Every test runs against the ASGI fast path and against FastAPI's own routes."""
+    monkeypatch.setattr(fakes, "FAST_PATH", request.param)
+    return request.param
 
 
 @pytest.fixture
@@ -338,7 +346,7 @@ def test_openapi_documents_request_bodies_and_security(api):
 
 
 class QueueFullSink(FakeSink):
-    def send(self, topic, value, *, key=None, headers=None, partition=None):
+    def send_in(self, group, topic, value, *, key=None, headers=None):
         raise ProducerQueueFull("the producer's local queue is full (broker slow or unreachable)")
 
 
@@ -362,7 +370,8 @@ def test_unencodable_event_is_503_not_a_false_acceptance():
     sink = FakeSink()
     settings = Settings(api=ApiSettings(keys=keys()))
     components = ApiComponents(catalog=real_catalog(), encoder=BrokenEncoder(), sink=sink)
-    with TestClient(create_app(settings, components=components)) as client:
+    app = create_app(settings, components=components, fast_path=fakes.FAST_PATH)
+    with TestClient(app) as client:
         response = client.post("/v1/events", json=order(), headers=SHOP)
     assert response.status_code == 503
     assert "not registered" in response.json()["message"]

@@ -6,7 +6,7 @@ build these with :func:`build_components` pointed at their broker and registry).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +16,12 @@ from eventflow.errors import EventFlowError
 from eventflow.kafka.local import LocalBroker
 from eventflow.kafka.producer import DurableProducer
 from eventflow.producers.http.app import ApiComponents
+from eventflow.producers.http.avro_binary import Unsupported, compile_writer
 from eventflow.producers.http.catalog import EventCatalog, EventTypeSpec, build_spec
 from eventflow.producers.http.problems import FieldProblem, InvalidEvent
 from eventflow.registry.client import RegistryClient
 from eventflow.serde import AvroSerializer, InvalidValue
+from eventflow.serde.wire import HEADER_SIZE
 from eventflow.workspace import Workspace, load_workspace
 
 
@@ -41,23 +43,61 @@ def catalog_from_workspace(workspace: Workspace, topic: str) -> EventCatalog:
 
 
 class RegistryEncoder:
-    """Confluent wire format through :class:`eventflow.serde.AvroSerializer`.
+    """Confluent wire format: the schema id from :class:`eventflow.serde.AvroSerializer`,
+    the Avro body from the compiled encoder (:mod:`avro_binary`).
 
     The schema id of each subject is looked up once (never registered at run time); values
-    were already checked by the API, so the serializer does not validate them again.
+    were already checked by the API, so the serializer does not validate them again. The
+    first record of each event type goes through fastavro; the compiled encoder is used
+    from then on only if it wrote the same bytes for it. A value the compiled encoder
+    cannot write goes through fastavro too (which names the failing field).
     """
 
     def __init__(self, registry: RegistryClient, schemas: Mapping[str, ParsedSchema]) -> None:
         self._serializer = AvroSerializer(registry, validate=False)
         self._schemas = dict(schemas)  # by event type
+        self._compiled: dict[str, Callable[[Any], bytes] | None] = {}  # by event type
 
     def encode(self, spec: EventTypeSpec, record: Mapping[str, Any]) -> bytes:
+        compiled = self._compiled.get(spec.event_type)
+        if compiled is not None:
+            try:
+                return compiled(record)
+            except _WRITE_ERRORS:
+                pass  # fastavro below raises the error that names the field
         try:
-            return self._serializer.serialize(
+            value = self._serializer.serialize(
                 record, subject=spec.subject, schema=self._schemas[spec.event_type]
             )
         except InvalidValue as exc:
             raise InvalidEvent(str(exc), fields=[FieldProblem("data", str(exc))]) from exc
+        if spec.event_type not in self._compiled:
+            self._compiled[spec.event_type] = _compile(spec, value[:HEADER_SIZE], record, value)
+        return value
+
+
+_WRITE_ERRORS = (TypeError, ValueError, KeyError, AttributeError, OverflowError, IndexError)
+
+
+def _compile(
+    spec: EventTypeSpec, header: bytes, first: Mapping[str, Any], expected: bytes
+) -> Callable[[Any], bytes] | None:
+    """The compiled encoder of ``spec`` with the wire header, if it writes ``expected``."""
+    try:
+        write = compile_writer(dict(spec.record_schema), spec.named)
+    except Unsupported:
+        return None
+
+    def encode(record: Any) -> bytes:
+        out = bytearray(header)
+        write(record, out)
+        return bytes(out)
+
+    try:
+        same = encode(first) == expected
+    except _WRITE_ERRORS:
+        same = False
+    return encode if same else None
 
 
 def resolve_bootstrap(settings: Settings) -> str:
@@ -93,6 +133,7 @@ def build_components(
         client_id=f"{settings.kafka.client_id}-http-api",
         delivery_timeout_ms=api.delivery_timeout_ms,
         linger_ms=api.linger_ms,
+        background_poll=False,  # the app's DeliveryPump polls it
     )
 
     def registry_answers() -> bool:

@@ -16,20 +16,23 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 
 from eventflow import __version__
 from eventflow.config import Settings
 from eventflow.producers.http.auth import KeyRing, load_keys
 from eventflow.producers.http.catalog import EventCatalog
+from eventflow.producers.http.fastpath import FastIngest
+from eventflow.producers.http.handlers import problem_reply
 from eventflow.producers.http.idempotency import IdempotencyStore
 from eventflow.producers.http.metrics import ApiMetrics
 from eventflow.producers.http.middleware import BodyLimit, RequestMetrics
-from eventflow.producers.http.models import Accepted, BatchIn, EventIn
+from eventflow.producers.http.models import BatchIn, EventIn
 from eventflow.producers.http.problems import ApiProblem, FieldProblem, InvalidEvent
 from eventflow.producers.http.ratelimit import RateLimiter
 from eventflow.producers.http.routes import SECURITY_SCHEME, ApiState, ReadinessProbe, router
 from eventflow.producers.http.service import (
+    Accepted,
     EventSink,
     IngestService,
     RecordEncoder,
@@ -54,7 +57,10 @@ def create_app(
     components: ApiComponents | None = None,
     now_ms: Callable[[], int] = lambda: time.time_ns() // 1_000_000,
     monotonic: Callable[[], float] = time.monotonic,
+    fast_path: bool = True,
 ) -> FastAPI:
+    """The ingest app; ``fast_path=False`` serves the write endpoints through FastAPI's
+    routes too (same handlers; the unit tests compare both)."""
     settings = settings or Settings()
     api = settings.api
     if components is None:
@@ -89,6 +95,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        service.deliveries.stop()
         close()
 
     app = FastAPI(
@@ -108,22 +115,23 @@ def create_app(
     app.add_exception_handler(RequestValidationError, _validation_handler(metrics))
     app.add_middleware(BodyLimit, max_bytes=api.max_body_bytes)
     app.add_middleware(RequestMetrics, metrics=metrics)
+    if fast_path:  # outermost: the write endpoints never reach the layers above
+        app.add_middleware(FastIngest, state=state, max_bytes=api.max_body_bytes)
     app.openapi = lambda: _openapi(app, api.max_batch)  # type: ignore[method-assign]
     return app
 
 
 def _problem_handler(metrics: ApiMetrics) -> Callable[[Request, Exception], Any]:
-    async def handle(_request: Request, exc: Exception) -> JSONResponse:
+    async def handle(_request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ApiProblem)
-        metrics.rejected.labels(str(exc.code)).inc()
-        headers = {"Retry-After": str(exc.retry_after_s)} if exc.retry_after_s else None
-        return JSONResponse(exc.body(), status_code=exc.status, headers=headers)
+        status, body, headers = problem_reply(metrics, exc)
+        return Response(body, status_code=status, headers=headers, media_type="application/json")
 
     return handle
 
 
 def _validation_handler(metrics: ApiMetrics) -> Callable[[Request, Exception], Any]:
-    async def handle(request: Request, exc: Exception) -> JSONResponse:
+    async def handle(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
         fields = [
             FieldProblem(".".join(str(p) for p in e["loc"]), str(e["msg"])) for e in exc.errors()

@@ -1,4 +1,8 @@
-"""Pure ASGI middleware: request body size limit (413) and request metrics."""
+"""Pure ASGI middleware: request body size limit (413) and request metrics.
+
+:func:`read_body` and :func:`send_too_large` are shared with :mod:`fastpath`, which serves
+the write endpoints in front of these.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,60 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from eventflow.producers.http.metrics import ApiMetrics
 from eventflow.producers.http.problems import TooLarge
+
+TOO_LARGE = object()  # read_body: the body exceeded the limit
+
+
+async def read_body(receive: Receive, max_bytes: int, declared: int | None) -> bytes | object:
+    """The whole request body; :data:`TOO_LARGE` past ``max_bytes``; ``None`` on disconnect."""
+    if declared is not None and declared > max_bytes:
+        return TOO_LARGE
+    message = await receive()
+    if message["type"] == "http.disconnect":
+        return None
+    body: bytes = message.get("body", b"")
+    if not message.get("more_body", False):  # the usual case: one message
+        return body if len(body) <= max_bytes else TOO_LARGE
+    chunks = [body]
+    size = len(body)
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > max_bytes:
+            return TOO_LARGE
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+async def send_too_large(send: Send, max_bytes: int) -> None:
+    problem = TooLarge(f"the request body exceeds {max_bytes} bytes")
+    payload = orjson.dumps(problem.body())
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(payload)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": payload})
+
+
+def content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", []):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
 
 
 class BodyLimit:
@@ -23,25 +81,12 @@ class BodyLimit:
         if scope["type"] != "http" or scope.get("method") in {"GET", "HEAD", "OPTIONS"}:
             await self.app(scope, receive, send)
             return
-        declared = _content_length(scope)
-        if declared is not None and declared > self.max_bytes:
-            await self._too_large(send)
+        body = await read_body(receive, self.max_bytes, content_length(scope))
+        if body is None:
             return
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_bytes:
-                await self._too_large(send)
-                return
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
-        body = b"".join(chunks)
+        if body is TOO_LARGE:
+            await send_too_large(send, self.max_bytes)
+            return
         replayed = False
 
         async def replay() -> Message:
@@ -53,22 +98,6 @@ class BodyLimit:
 
         await self.app(scope, replay, send)
 
-    async def _too_large(self, send: Send) -> None:
-        problem = TooLarge(f"the request body exceeds {self.max_bytes} bytes")
-        payload = orjson.dumps(problem.body())
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(payload)).encode()),
-                    (b"connection", b"close"),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": payload})
-
 
 class RequestMetrics:
     """Count requests by route template and status; observe their latency."""
@@ -76,7 +105,6 @@ class RequestMetrics:
     def __init__(self, app: ASGIApp, *, metrics: ApiMetrics) -> None:
         self.app = app
         self.metrics = metrics
-        self._children: dict[tuple[str, str, str], tuple[Any, Any]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -96,23 +124,10 @@ class RequestMetrics:
         try:
             await self.app(scope, receive, observe)
         finally:
-            key = (_route_template(scope), scope.get("method", ""), str(status))
-            children = self._children.get(key)
-            if children is None:  # labels() is costly: resolve each combination once
-                children = (self.metrics.requests.labels(*key), self.metrics.latency.labels(key[0]))
-                self._children[key] = children
-            children[0].inc()
-            children[1].observe(time.perf_counter() - started)
-
-
-def _content_length(scope: Scope) -> int | None:
-    for name, value in scope.get("headers", []):
-        if name == b"content-length":
-            try:
-                return int(value)
-            except ValueError:
-                return None
-    return None
+            self.metrics.observe_request(
+                _route_template(scope), scope.get("method", ""), status,
+                time.perf_counter() - started,
+            )  # fmt: skip
 
 
 def _route_template(scope: Scope) -> str:

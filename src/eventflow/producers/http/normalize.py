@@ -6,21 +6,20 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from eventflow.producers.http.avro_json import epoch_units
-from eventflow.producers.http.models import EventIn
+from eventflow.producers.http.envelope import EventFields
 
 
 def build_record(
-    event: EventIn, payload: Any, *, event_id: str, source: str, received_at_ms: int
+    event: EventFields, payload: Any, *, event_id: str, source: str, received_at_ms: int
 ) -> dict[str, Any]:
     """``{envelope, payload, validation: null, enrichment: null}`` with a complete envelope."""
-    occurred = epoch_units(event.occurred_at, 1000) if event.occurred_at else received_at_ms
+    occurred = event.occurred_at_ms
     return {
         "envelope": {
             "event_id": event_id,
             "event_type": event.event_type,
             "source": source,
-            "occurred_at": occurred,
+            "occurred_at": received_at_ms if occurred is None else occurred,
             "received_at": received_at_ms,
             "correlation_id": event.correlation_id or event_id,
             "causation_id": event.causation_id,

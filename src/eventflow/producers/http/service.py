@@ -2,35 +2,38 @@
 
 No HTTP here: the routes parse requests and render results. The Kafka producer, the
 encoder and the clocks are injected (ports below), so unit tests run on fakes.
+
+Results are plain dicts in the shape of the ``Accepted`` / ``RecordResult`` models (the
+models document them in OpenAPI; building them per request would cost more than the rest).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
-import threading
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import orjson
-from pydantic import ValidationError
 
 from eventflow.errors import BrokerError, EventFlowError
-from eventflow.kafka.producer import DeliveryReport, RecordSender
+from eventflow.kafka.producer import DeliveryFailed, DeliveryGroup, DeliveryReport
 from eventflow.producers.http.auth import Principal
 from eventflow.producers.http.catalog import EventCatalog, EventTypeSpec
+from eventflow.producers.http.delivery import DeliveryPump, GroupSender
+from eventflow.producers.http.envelope import EventFields, parse_event
 from eventflow.producers.http.idempotency import IdempotencyStore
 from eventflow.producers.http.metrics import ApiMetrics
-from eventflow.producers.http.models import Accepted, BatchResult, EventIn, FieldError, RecordResult
 from eventflow.producers.http.normalize import EventIds, build_record, partition_key
-from eventflow.producers.http.problems import ApiProblem, FieldProblem, InvalidEvent, Unavailable
+from eventflow.producers.http.problems import ApiProblem, InvalidEvent, Unavailable
+
+Accepted = dict[str, Any]  # {event_id, topic, partition, offset}
 
 
-class EventSink(RecordSender, Protocol):
-    """Where events go: :class:`eventflow.kafka.producer.DurableProducer` in production."""
+class EventSink(GroupSender, Protocol):
+    """Where events go: :class:`eventflow.kafka.producer.DurableProducer` in production
+    (built with ``background_poll=False``: the API's :class:`DeliveryPump` polls it)."""
 
     def healthy(self, timeout_s: float = 2.0) -> bool: ...
 
@@ -46,7 +49,7 @@ class Prepared:
     """A checked event, ready to be encoded and produced."""
 
     spec: EventTypeSpec
-    event: EventIn
+    event: EventFields
     payload: Any
     idempotency_key: str | None
     fingerprint: str
@@ -75,11 +78,14 @@ class IngestService:
         self.catalog = catalog
         self._encoder = encoder
         self._sink = sink
+        self.deliveries = DeliveryPump(sink)
         self._limits = limits
         self._metrics = metrics
         self._idempotency = idempotency
         self._now_ms = now_ms
         self._new_event_id = new_event_id or EventIds()
+        self._produced: dict[str, Any] = {}  # metric children by event type
+        self._rejected: dict[str, Any] = {}  # by error code
 
     @property
     def retry_after_s(self) -> int:
@@ -91,13 +97,7 @@ class IngestService:
     ) -> Prepared:
         """Validate one request body (or batch item); raise the matching :class:`ApiProblem`."""
         prefix = f"{where}." if where else ""
-        try:
-            event = EventIn.model_validate(raw)
-        except ValidationError as exc:
-            raise InvalidEvent(
-                "the event does not match the request schema",
-                fields=[_pydantic_problem(prefix, e) for e in exc.errors()],
-            ) from exc
+        event = parse_event(raw, prefix)
         spec = self.catalog.get(event.event_type, path=f"{prefix}event_type")
         principal.check(event.event_type)
         payload, problems = spec.converter(event.data, f"{prefix}data")
@@ -106,19 +106,21 @@ class IngestService:
                 f"data does not match the {event.event_type} contract ({spec.record_name})",
                 fields=problems,
             )
-        scope = principal.name
         if idempotency_key is not None:
-            key: str | None = f"{scope}\x00key\x00{idempotency_key}"
+            key: str | None = f"{principal.name}\x00key\x00{idempotency_key}"
         elif event.event_id is not None:
-            key = f"{scope}\x00event\x00{event.event_id}"
+            key = f"{principal.name}\x00event\x00{event.event_id}"
         else:
-            key = None
-        fingerprint = (
-            hashlib.sha256(orjson.dumps(raw, option=orjson.OPT_SORT_KEYS)).hexdigest()
-            if key is not None
-            else ""
-        )
+            return Prepared(spec, event, payload, None, "")
+        fingerprint = hashlib.sha256(orjson.dumps(raw, option=orjson.OPT_SORT_KEYS)).hexdigest()
         return Prepared(spec, event, payload, key, fingerprint)
+
+    def count_rejected(self, problem: ApiProblem) -> None:
+        code = str(problem.code)
+        child = self._rejected.get(code)
+        if child is None:
+            child = self._rejected[code] = self._metrics.rejected.labels(code)
+        child.inc()
 
     # -- writes ------------------------------------------------------------------------------
     async def submit(self, principal: Principal, prepared: Prepared) -> Accepted:
@@ -143,18 +145,19 @@ class IngestService:
 
     async def ingest_batch(
         self, principal: Principal, items: Sequence[Any], *, idempotency_key: str | None = None
-    ) -> BatchResult:
+    ) -> list[Accepted | ApiProblem]:
         """Check every record, produce the valid ones together, report each in request order.
 
-        Records without an idempotency key are all queued first and awaited as one group (no
-        task per record); records with one go through the idempotency store.
+        Records without an idempotency key are all queued under one delivery group and
+        awaited together (no task per record); records with one go through the idempotency
+        store. Rejections are counted in the metrics here.
         """
-        outcomes: list[Accepted | ApiProblem | None] = []
+        outcomes: list[Accepted | ApiProblem | None] = [None] * len(items)
         keyed: dict[int, Prepared] = {}
-        started: list[tuple[int, Prepared, str, Future[DeliveryReport]]] = []
+        group = self.deliveries.group()
+        started: list[tuple[int, Prepared, str, int]] = []
         for index, raw in enumerate(items):
             key = f"{idempotency_key}#{index}" if idempotency_key is not None else None
-            outcomes.append(None)  # replaced below
             try:
                 prepared = self.prepare(
                     principal, raw, where=f"events[{index}]", idempotency_key=key
@@ -162,20 +165,21 @@ class IngestService:
                 if prepared.idempotency_key is not None:
                     keyed[index] = prepared
                 else:
-                    started.append((index, prepared, *self._start(principal, prepared)))
+                    started.append((index, prepared, *self._start(principal, prepared, group)))
             except ApiProblem as exc:
                 outcomes[index] = exc
         keyed_results = asyncio.gather(
             *(self.submit(principal, p) for p in keyed.values()), return_exceptions=True
         )
-        await self._wait_all([future for _, _, _, future in started])
-        for index, prepared, event_id, future in started:
+        if started:
+            await self.deliveries.wait(group, self._limits.delivery_timeout_s + 5.0)
+        for index, prepared, event_id, slot in started:
             try:
-                outcomes[index] = self._finish(prepared.spec, event_id, future)
+                outcomes[index] = self._finish(prepared.spec, event_id, group, slot)
             except ApiProblem as exc:
                 outcomes[index] = exc
         for index, result in zip(keyed, await keyed_results, strict=True):
-            if isinstance(result, ApiProblem | Accepted):
+            if isinstance(result, ApiProblem | dict):
                 outcomes[index] = result
             else:
                 raise result
@@ -183,20 +187,21 @@ class IngestService:
         assert len(settled) == len(outcomes), "every record has an outcome"
         for outcome in settled:
             if isinstance(outcome, ApiProblem):
-                self._metrics.rejected.labels(str(outcome.code)).inc()
-        return _batch_result(settled)
+                self.count_rejected(outcome)
+        return settled
 
     async def _produce(self, principal: Principal, prepared: Prepared) -> Accepted:
-        event_id, future = self._start(principal, prepared)
-        await self._wait_all([future])
-        return self._finish(prepared.spec, event_id, future)
+        group = self.deliveries.group()
+        event_id, slot = self._start(principal, prepared, group)
+        await self.deliveries.wait(group, self._limits.delivery_timeout_s + 5.0)
+        return self._finish(prepared.spec, event_id, group, slot)
 
     def _start(
-        self, principal: Principal, prepared: Prepared
-    ) -> tuple[str, Future[DeliveryReport]]:
-        """Complete, encode and queue one event; the future resolves on the broker's ack."""
+        self, principal: Principal, prepared: Prepared, group: DeliveryGroup
+    ) -> tuple[str, int]:
+        """Complete, encode and queue one event in ``group``; return its id and slot."""
         spec, event = prepared.spec, prepared.event
-        event_id = str(event.event_id) if event.event_id else self._new_event_id()
+        event_id = event.event_id or self._new_event_id()
         record = build_record(
             event, prepared.payload, event_id=event_id, source=principal.name,
             received_at_ms=self._now_ms(),
@@ -209,76 +214,31 @@ class IngestService:
             raise self._unavailable(f"the event could not be encoded ({exc})") from exc
         headers = [("event_type", spec.event_type.encode()), ("event_id", event_id.encode())]
         try:
-            future = self._sink.send(
-                self._limits.topic, value, key=partition_key(record, spec.partition_key),
-                headers=headers,
+            slot = self._sink.send_in(
+                group, self._limits.topic, value,
+                key=partition_key(record, spec.partition_key), headers=headers,
             )  # fmt: skip
         except BrokerError as exc:
             raise self._unavailable(f"Kafka did not take the event ({exc})") from exc
-        return event_id, future
-
-    async def _wait_all(self, futures: Sequence[Future[DeliveryReport]]) -> None:
-        """Wait until every future resolved, or the delivery timeout (plus grace) passed."""
-        if not futures:
-            return
-        loop = asyncio.get_running_loop()
-        done: asyncio.Future[None] = loop.create_future()
-        remaining = [len(futures)]
-        lock = threading.Lock()
-
-        def settle() -> None:
-            if not done.done():
-                done.set_result(None)
-
-        def count_down(_future: Future[DeliveryReport]) -> None:
-            with lock:
-                remaining[0] -= 1
-                last = remaining[0] == 0
-            if last:
-                loop.call_soon_threadsafe(settle)
-
-        for future in futures:
-            future.add_done_callback(count_down)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(done, timeout=self._limits.delivery_timeout_s + 5.0)
+        return event_id, slot
 
     def _finish(
-        self, spec: EventTypeSpec, event_id: str, future: Future[DeliveryReport]
+        self, spec: EventTypeSpec, event_id: str, group: DeliveryGroup, slot: int
     ) -> Accepted:
-        if not future.done():
+        report = group.reports[slot]
+        if report is None:
             raise self._unavailable("Kafka did not acknowledge the event in time")
-        try:
-            report = future.result()
-        except BrokerError as exc:
-            raise self._unavailable(f"Kafka did not acknowledge the event ({exc})") from exc
-        self._metrics.produced.labels(spec.event_type).inc()
-        return Accepted(
-            event_id=event_id, topic=report.topic, partition=report.partition, offset=report.offset
-        )
+        if isinstance(report, DeliveryFailed):
+            raise self._unavailable(f"Kafka did not acknowledge the event ({report})")
+        assert isinstance(report, DeliveryReport)
+        child = self._produced.get(spec.event_type)
+        if child is None:
+            child = self._produced[spec.event_type] = self._metrics.produced.labels(spec.event_type)
+        child.inc()
+        return {"event_id": event_id, "topic": report.topic, "partition": report.partition,
+                "offset": report.offset}  # fmt: skip
 
     def _unavailable(self, why: str) -> Unavailable:
         return Unavailable(
             f"{why}; it was not accepted, retry later", retry_after_s=self._limits.retry_after_s
         )
-
-
-def _pydantic_problem(prefix: str, error: Any) -> FieldProblem:
-    loc = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error["loc"]).lstrip(".")
-    return FieldProblem(f"{prefix}{loc}" if loc else prefix.rstrip(".") or "body", error["msg"])
-
-
-def _batch_result(outcomes: Sequence[Accepted | ApiProblem]) -> BatchResult:
-    results: list[RecordResult] = []
-    for index, outcome in enumerate(outcomes):
-        if isinstance(outcome, Accepted):
-            results.append(RecordResult(index=index, status=202, **outcome.model_dump()))
-        else:
-            fields = [FieldError(path=f.path, message=f.message) for f in outcome.fields]
-            results.append(
-                RecordResult(
-                    index=index, status=outcome.status, error=str(outcome.code),
-                    message=outcome.message, fields=fields or None,
-                )
-            )  # fmt: skip
-    accepted = sum(1 for r in results if r.status == 202)
-    return BatchResult(accepted=accepted, rejected=len(results) - accepted, results=results)

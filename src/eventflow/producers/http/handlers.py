@@ -1,0 +1,143 @@
+"""The write endpoints without a web framework: headers and body in, status and JSON out.
+
+:mod:`fastpath` serves them straight from ASGI (the hot path); :mod:`routes` declares the
+same operations to FastAPI (OpenAPI document, and the app built with ``fast_path=False``).
+Rejections raise :class:`ApiProblem`; :func:`problem_reply` renders them for both.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from eventflow.producers.http.auth import KeyRing, Principal
+from eventflow.producers.http.metrics import ApiMetrics
+from eventflow.producers.http.problems import (
+    ApiProblem,
+    FieldProblem,
+    InvalidEvent,
+    RateLimited,
+    TooLarge,
+    Unavailable,
+)
+from eventflow.producers.http.ratelimit import RateLimiter, retry_after_header
+from eventflow.producers.http.service import Accepted, IngestService
+
+ReadinessProbe = Callable[[], bool]
+MAX_IDEMPOTENCY_KEY = 200
+API_KEY_HEADER = "X-API-Key"
+Reply = tuple[int, bytes]
+
+
+@dataclass
+class ApiState:
+    """Everything the endpoints use; built by the app factory and kept on ``app.state.api``."""
+
+    service: IngestService
+    keyring: KeyRing
+    limiter: RateLimiter
+    metrics: ApiMetrics
+    probes: Sequence[tuple[str, ReadinessProbe]]
+    max_batch: int
+    monotonic: Callable[[], float] = time.monotonic
+
+
+def authenticate(state: ApiState, presented: str | None) -> Principal:
+    """401 without a known key; 429 (with Retry-After) above the key's request rate."""
+    principal = state.keyring.authenticate(presented)
+    if state.limiter.enabled:
+        wait = state.limiter.acquire(principal.name, state.monotonic())
+        if wait > 0:
+            raise RateLimited(
+                f"API key {principal.name!r} exceeded its request rate; retry later",
+                retry_after_s=retry_after_header(wait),
+            )
+    return principal
+
+
+def checked_key(key: str | None) -> str | None:
+    if key is not None and not 1 <= len(key) <= MAX_IDEMPOTENCY_KEY:
+        raise InvalidEvent(
+            f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} characters",
+            fields=[FieldProblem("Idempotency-Key", "length out of range")],
+        )
+    return key
+
+
+def json_body(body: bytes) -> Any:
+    if not body.strip():
+        raise InvalidEvent(
+            "the request body is empty; send a JSON object",
+            fields=[FieldProblem("body", "required")],
+        )
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidEvent(
+            f"the request body is not valid JSON: {exc}", fields=[FieldProblem("body", str(exc))]
+        ) from exc
+
+
+async def post_event(state: ApiState, api_key: str | None, idempotency_key: str | None,
+                     body: bytes) -> Reply:  # fmt: skip
+    """``POST /v1/events``: 202 with the event's position once Kafka acknowledged it."""
+    principal = authenticate(state, api_key)
+    raw = json_body(body)
+    accepted = await state.service.ingest_one(
+        principal, raw, idempotency_key=checked_key(idempotency_key)
+    )
+    return 202, orjson.dumps(accepted)
+
+
+async def post_batch(state: ApiState, api_key: str | None, idempotency_key: str | None,
+                     body: bytes) -> Reply:  # fmt: skip
+    """``POST /v1/events:batch``: 202 when every record was accepted, else 207 per record."""
+    principal = authenticate(state, api_key)
+    raw = json_body(body)
+    if not isinstance(raw, dict) or set(raw) != {"events"}:
+        raise InvalidEvent(
+            "a batch is an object with exactly one field, `events`",
+            fields=[FieldProblem("events", "required: a non-empty array of events")],
+        )
+    items = raw["events"]
+    if not isinstance(items, list) or not items:
+        raise InvalidEvent(
+            "`events` must be a non-empty array",
+            fields=[FieldProblem("events", "empty or not an array")],
+        )
+    if len(items) > state.max_batch:
+        raise TooLarge(f"a batch holds at most {state.max_batch} events; got {len(items)}")
+    outcomes = await state.service.ingest_batch(
+        principal, items, idempotency_key=checked_key(idempotency_key)
+    )
+    results = [_record_result(index, outcome) for index, outcome in enumerate(outcomes)]
+    accepted = sum(1 for r in results if r["status"] == 202)
+    if accepted == len(results):
+        status = 202
+    elif all(r["status"] == 503 for r in results):
+        raise Unavailable(
+            "Kafka did not acknowledge any event of the batch; nothing was accepted, retry later",
+            retry_after_s=state.service.retry_after_s,
+        )
+    else:
+        status = 207
+    body_out = {"accepted": accepted, "rejected": len(results) - accepted, "results": results}
+    return status, orjson.dumps(body_out)
+
+
+def _record_result(index: int, outcome: Accepted | ApiProblem) -> dict[str, Any]:
+    """One ``RecordResult`` without its null fields."""
+    if isinstance(outcome, ApiProblem):
+        return {"index": index, "status": outcome.status, **outcome.body()}
+    return {"index": index, "status": 202, **outcome}
+
+
+def problem_reply(metrics: ApiMetrics, problem: ApiProblem) -> tuple[int, bytes, dict[str, str]]:
+    """Status, JSON body and headers of a rejection (counted by reason in the metrics)."""
+    metrics.rejected.labels(str(problem.code)).inc()
+    headers = {"Retry-After": str(problem.retry_after_s)} if problem.retry_after_s else {}
+    return problem.status, orjson.dumps(problem.body()), headers
