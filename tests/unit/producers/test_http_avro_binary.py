@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import random
 from decimal import Decimal
 from typing import Any
@@ -10,12 +11,17 @@ from typing import Any
 import fastavro
 import pytest
 
+from eventflow.producers.http.adapters import RegistryEncoder
 from eventflow.producers.http.avro_binary import Unsupported, compile_encoder
 from eventflow.producers.http.avro_json import convert
 from eventflow.producers.http.catalog import EventTypeSpec
 from eventflow.producers.http.examples import example_for
+from eventflow.producers.http.problems import InvalidEvent
+from eventflow.serde import AvroSerializer
 from eventflow.serde.avro_json import inline_references
-from tests.unit.producers.fakes import real_catalog
+from eventflow.workspace import load_workspace
+from tests.unit.producers.fakes import REPO, real_catalog
+from tests.unit.serde.fakes import FakeRegistry
 
 CATALOG = real_catalog()
 SPECS = {spec.event_type: spec for spec in CATALOG}
@@ -173,3 +179,40 @@ def test_values_that_do_not_fit_raise_instead_of_writing_other_bytes() -> None:
             encode(record)
     with pytest.raises(TypeError):
         encode(record_of(spec, good["payload"], occurred_at=1.5))
+
+
+def registry_encoder() -> tuple[RegistryEncoder, FakeRegistry]:
+    """The API's encoder on an in-memory registry holding every event type's subject."""
+    workspace = load_workspace(REPO / "schemas" / "avro")
+    registry = FakeRegistry()
+    for spec in CATALOG:
+        registry.register(
+            spec.subject, json.dumps(inline_references(dict(spec.record_schema), spec.named))
+        )
+    schemas = {
+        spec.event_type: workspace.schema_for_event_type(spec.event_type) for spec in CATALOG
+    }
+    return RegistryEncoder(registry, schemas), registry
+
+
+def test_registry_encoder_switches_to_the_compiled_encoder_after_a_matching_first_record() -> None:
+    encoder, registry = registry_encoder()
+    spec = SPECS["order.placed"]
+    serializer = AvroSerializer(registry, validate=False)
+    schema = load_workspace(REPO / "schemas" / "avro").schema_for_event_type("order.placed")
+    records = [record_of(spec, converted_example(spec), causation_id=str(i)) for i in range(3)]
+    encoded = [encoder.encode(spec, record) for record in records]
+    assert encoder._compiled["order.placed"] is not None  # the compiled encoder is in use
+    assert registry.calls.count(f"get_version {spec.subject} latest") == 1  # once, not per record
+    for record, value in zip(records, encoded, strict=True):
+        assert value == serializer.serialize(record, subject=spec.subject, schema=schema)
+
+
+def test_registry_encoder_names_the_field_of_a_value_the_compiled_encoder_refuses() -> None:
+    encoder, _ = registry_encoder()
+    spec = SPECS["order.placed"]
+    encoder.encode(spec, record_of(spec, converted_example(spec)))
+    bad = record_of(spec, {**converted_example(spec), "total": "not a decimal"})
+    with pytest.raises(InvalidEvent) as caught:
+        encoder.encode(spec, bad)
+    assert "total" in str(caught.value)
