@@ -7,6 +7,7 @@ adapters (Kafka producer, registry-backed encoder, contracts catalog); tests pas
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -94,6 +95,10 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Everything built so far lives as long as the process: keep it out of the cyclic
+        # GC's full collections, which otherwise walk the whole framework heap every few
+        # thousand events (measured: 17 -> 5 us of GC per batched event).
+        gc.freeze()
         yield
         service.deliveries.stop()
         close()
