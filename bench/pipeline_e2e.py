@@ -1,13 +1,17 @@
 """Pipeline benchmark: end-to-end events/s, each stage vs a pass-through loop, latency p50/p99.
 
 One run, against a real Kafka broker and the real (file-backed) registry, measures:
-  * pass-through: consume a batch -> produce the same bytes -> await acks -> commit (the same
-    loop shape as the runtime, minus decode/handle/encode) -> events/s: the baseline;
+  * pass-through: consume a batch -> produce the same bytes under one DeliveryGroup -> poll
+    the producer in the loop's thread until acked -> commit (the runtime's own loop and
+    producer machinery, minus decode/handle/encode) -> events/s: the baseline;
   * each stage alone, in-process, over the same pre-produced input: validator (raw ->
-    validated), enricher (validated -> enriched), writer (enriched -> SQLite) -> events/s and
-    the ratio to the pass-through rate;
+    validated), enricher (validated -> enriched), writer (enriched -> SQLite) -> events/s, the
+    ratio to the pass-through rate, and CPU µs per event (this process, librdkafka's threads
+    included; CPU time suffers less from other load on the host than wall time);
   * end to end: `eventflow serve validator|enricher|writer` as three processes (one instance
-    each), N raw events produced at once -> events/s until the N-th row is in the database;
+    each), N raw events produced at once -> events/s until the N-th row is in the database,
+    and the CPU µs per event each service process and the broker spent meanwhile (from
+    /proc/PID/stat): their sum against the host's cores bounds the end-to-end rate;
   * latency: events produced at a fixed lower rate through the running services; per event
     `stored_at_ms - received_at_ms` of its row (same host clock) -> p50 / p99.
 Events: order.placed, plus one user.registered with a free-text bio (language + sentiment
@@ -21,13 +25,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from concurrent.futures import wait
 from pathlib import Path
 from typing import Any
 
@@ -50,8 +54,10 @@ from eventflow.kafka.admin import TopicAdmin  # noqa: E402
 from eventflow.kafka.consumer import GroupConsumer  # noqa: E402
 from eventflow.kafka.local import LocalBroker  # noqa: E402
 from eventflow.kafka.local.broker import free_port  # noqa: E402
-from eventflow.kafka.producer import DurableProducer  # noqa: E402
+from eventflow.kafka.producer import DeliveryGroup, DurableProducer  # noqa: E402
 from eventflow.kafka.topics_file import TopicSpec  # noqa: E402
+
+BROKER_PID: list[int] = []  # the broker this run started (none with --bootstrap)
 
 
 def start_stack(
@@ -64,6 +70,7 @@ def start_stack(
         )
         bootstrap = broker.start()
         stops.append(broker.stop)
+        BROKER_PID.append(broker.status().pid or 0)
     if registry is None:
         port = free_port()
         proc = subprocess.Popen(
@@ -112,45 +119,60 @@ def make_events(registry: str, n: int, tag: str) -> list[tuple[bytes, bytes]]:
     return out
 
 
-def passthrough_rate(bootstrap: str, source: str, n: int) -> float:
+def passthrough_rate(bootstrap: str, source: str, n: int) -> tuple[float, float]:
+    """(events/s, CPU µs/event) of the bare consume -> produce -> ack -> commit loop."""
     sink = f"bench-pass-{uuid.uuid4().hex[:8]}"
     TopicAdmin(bootstrap).apply([TopicSpec(sink, 3, 1, {})])
     consumer = GroupConsumer(bootstrap, f"bench-pass-{uuid.uuid4().hex[:8]}", [source])
-    producer = DurableProducer(bootstrap)
+    producer = DurableProducer(bootstrap, linger_ms=5, background_poll=False)  # as services
     done = 0
-    started = None
+    started = cpu = None
     while done < n:
         records = consumer.poll_batch(500, 0.2)
         if not records:
             continue
-        started = started or time.perf_counter()
-        futures = [producer.send(sink, r.value, key=r.key) for r in records]
-        wait(futures)
+        if started is None:
+            started, cpu = time.perf_counter(), time.process_time()
+        group = DeliveryGroup()
+        for r in records:
+            producer.send_in(group, sink, r.value, key=r.key)
+        if not producer.wait_for(group, 60) or group.failed:
+            raise RuntimeError("pass-through: outputs not acknowledged")
         offsets: dict[tuple[str, int], int] = {}
         for r in records:
             offsets[(r.topic, r.partition)] = r.offset + 1
         consumer.commit(offsets)
         done += len(records)
     elapsed = time.perf_counter() - (started or time.perf_counter())
+    cpu_us = (time.process_time() - (cpu or time.process_time())) / n * 1e6
     consumer.close()
     producer.close()
-    return n / elapsed
+    return n / elapsed, cpu_us
 
 
-def stage_rate(lane: Lane, kind: str, n: int) -> float:
+def stage_rate(lane: Lane, kind: str, n: int) -> tuple[float, float]:
+    """(events/s, CPU µs/event) of one service's runtime, in this process."""
     built = build_service(kind, lane.settings(), bootstrap=lane.bootstrap)  # type: ignore[arg-type]
     runtime = built.runtime
-    started = None
+    started = cpu = None
     consumed = 0
     try:
         while consumed < n:
             got = runtime.run_once()
             if got and started is None:
-                started = time.perf_counter()
+                started, cpu = time.perf_counter(), time.process_time()
             consumed += got
-        return n / (time.perf_counter() - (started or time.perf_counter()))
+        cpu_us = (time.process_time() - (cpu or time.process_time())) / n * 1e6
+        return n / (time.perf_counter() - (started or time.perf_counter())), cpu_us
     finally:
         built.close()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process (every thread) from /proc/PID/stat."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -179,14 +201,19 @@ def main() -> None:
             lane = make_lane(bootstrap, registry, tmp / "stages")
             (tmp / "stages").mkdir(exist_ok=True)
             produce(bootstrap, lane.raw, data)
-            base = passthrough_rate(bootstrap, lane.raw, n)
-            print(f"pass-through consume->produce->commit: {base:,.0f} events/s", flush=True)
-            stages = {}
+            base, base_cpu = passthrough_rate(bootstrap, lane.raw, n)
+            print(
+                f"pass-through consume->produce->commit: {base:,.0f} events/s, "
+                f"{base_cpu:.0f} CPU µs/event",
+                flush=True,
+            )
+            stages, stages_cpu = {}, {}
             for kind in ("validator", "enricher", "writer"):
-                stages[kind] = stage_rate(lane, kind, n)
+                stages[kind], stages_cpu[kind] = stage_rate(lane, kind, n)
                 print(
                     f"{kind:<10} alone: {stages[kind]:,.0f} events/s = "
-                    f"{stages[kind] / base:.2f}x pass-through",
+                    f"{stages[kind] / base:.2f}x pass-through, "
+                    f"{stages_cpu[kind]:.0f} CPU µs/event",
                     flush=True,
                 )
             # ---- end to end, one process per service ------------------------------------
@@ -199,13 +226,30 @@ def main() -> None:
                 for service in services:
                     service.wait_ready()
                 e2e_data = make_events(registry, n, "e")
+                pids = {s.kind: s.process.pid for s in services}
+                if BROKER_PID:
+                    pids["broker"] = BROKER_PID[0]
+                cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
                 started = time.perf_counter()
                 produce(bootstrap, lane2.raw, e2e_data)
                 wait_until(lambda: store.count() >= n, 900, f"{n} rows", interval=0.1)
                 e2e = n / (time.perf_counter() - started)
+                e2e_cpu = {
+                    name: (cpu_seconds(pid) - cpu_before[name]) / n * 1e6
+                    for name, pid in pids.items()
+                }
                 print(
                     f"end to end (3 services, 1 instance each): {e2e:,.0f} events/s "
                     f"(goal 30,000; {e2e / base:.2f}x pass-through)",
+                    flush=True,
+                )
+                total_cpu = sum(e2e_cpu.values())
+                print(
+                    "  CPU µs/event meanwhile: "
+                    + ", ".join(f"{k} {v:.0f}" for k, v in e2e_cpu.items())
+                    + f"; sum {total_cpu:.0f} -> at most {os.cpu_count() or 1} cores x 1e6 / "
+                    f"{total_cpu:.0f} = {(os.cpu_count() or 1) * 1e6 / total_cpu:,.0f} events/s "
+                    "on this host",
                     flush=True,
                 )
                 # ---- latency at a fixed lower rate ---------------------------------------
@@ -245,7 +289,10 @@ def main() -> None:
                 "passthrough_eps": round(base),
                 "stages_eps": {k: round(v) for k, v in stages.items()},
                 "stages_ratio": {k: round(v / base, 3) for k, v in stages.items()},
+                "passthrough_cpu_us": round(base_cpu, 1),
+                "stages_cpu_us": {k: round(v, 1) for k, v in stages_cpu.items()},
                 "e2e_eps": round(e2e),
+                "e2e_cpu_us": {k: round(v, 1) for k, v in e2e_cpu.items()},
                 "latency_rate": args.rate,
                 "latency_p50_ms": p50,
                 "latency_p99_ms": p99,

@@ -25,7 +25,7 @@ from eventflow.consumers.operations import StoredDeadLetter, list_dead_letters, 
 from eventflow.kafka.admin import TopicAdmin
 from eventflow.kafka.consumer import set_group_offsets, watermarks
 from eventflow.kafka.local.broker import free_port
-from eventflow.kafka.producer import DurableProducer
+from eventflow.kafka.producer import DeliveryGroup, DeliveryReport, DurableProducer
 from eventflow.kafka.topics_file import TopicSpec
 from eventflow.registry.client import RegistryClient, SchemaReference
 from eventflow.serde import AvroSerializer
@@ -342,8 +342,17 @@ def produce(
 ) -> list[tuple[int, int]]:
     """Send (key, value) records durably; return their (partition, offset) in order."""
     producer = DurableProducer(bootstrap, linger_ms=20)
+    group = DeliveryGroup()
     try:
-        futures = [producer.send(topic, value, key=key) for key, value in records]
-        return [(r.partition, r.offset) for r in (f.result(60) for f in futures)]
+        for key, value in records:
+            producer.send_in(group, topic, value, key=key)
+        if not producer.wait_for(group, 60):
+            raise AssertionError(f"{group.pending} record(s) not acknowledged within 60s")
+        out = []
+        for report in group.reports:
+            if not isinstance(report, DeliveryReport):
+                raise AssertionError(f"a record was not delivered: {report}")
+            out.append((report.partition, report.offset))
+        return out
     finally:
         producer.close()

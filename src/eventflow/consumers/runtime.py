@@ -22,7 +22,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from eventflow.consumers.dead_letter import DLQ_TOPIC, DeadLetter, format_exception
@@ -183,7 +183,7 @@ class ServiceRuntime:
             event, outcome = self._decode_and_handle(record)
             if isinstance(outcome, Forward):
                 assert event is not None
-                out = replace(event, value=outcome.value)
+                out = InputEvent(event.record, event.schema_id, outcome.value, event.head_end)
                 if self._store is not None:
                     stored.append(out)
                     continue
