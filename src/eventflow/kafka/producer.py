@@ -72,8 +72,11 @@ class DeliveryGroup:
 
     ``reports[i]`` is the :class:`DeliveryReport` of the i-th record queued with
     :meth:`DurableProducer.send_in` (or its :class:`DeliveryFailed`, or ``None`` while
-    pending). ``on_complete`` runs once, on the thread that polls the producer, when the last
-    record resolved; keep it short (e.g. ``loop.call_soon_threadsafe``).
+    pending). ``on_complete`` runs on the thread that polls the producer each time the count
+    of pending records drops to zero: once when every record was queued before the first
+    resolved, possibly more often when another thread polls while records are still being
+    queued (check :attr:`done` after queueing the last). Keep it short (e.g.
+    ``loop.call_soon_threadsafe``).
     """
 
     __slots__ = ("_event", "_on_complete", "failed", "pending", "reports")
