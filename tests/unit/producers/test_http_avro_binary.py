@@ -179,6 +179,13 @@ def test_values_that_do_not_fit_raise_instead_of_writing_other_bytes() -> None:
             encode(record)
     with pytest.raises(TypeError):
         encode(record_of(spec, good["payload"], occurred_at=1.5))
+    for beyond in (2**63, -(2**63) - 1):  # a timestamp the API accepts as any integer
+        with pytest.raises(OverflowError):
+            encode(record_of(spec, good["payload"], occurred_at=beyond))
+        with pytest.raises(OverflowError):
+            fastavro_bytes(
+                spec.record_schema, spec.named, record_of(spec, good["payload"], occurred_at=beyond)
+            )
 
 
 def registry_encoder() -> tuple[RegistryEncoder, FakeRegistry]:

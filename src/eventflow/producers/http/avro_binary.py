@@ -25,6 +25,7 @@ Out = bytearray
 Writer = Callable[[Any, Out], None]
 _PACK_FLOAT = struct.Struct("<f").pack
 _PACK_DOUBLE = struct.Struct("<d").pack
+_MIN_LONG, _MAX_LONG = -(2**63), 2**63 - 1
 
 
 class Unsupported(Exception):
@@ -90,6 +91,8 @@ def _write_double(value: Any, out: Out) -> None:
 def _write_whole(value: Any, out: Out) -> None:
     if type(value) is not int:
         raise TypeError("integer expected")
+    if not _MIN_LONG <= value <= _MAX_LONG:  # fastavro refuses these too (OverflowError)
+        raise OverflowError("integer out of the 64-bit range")
     write_long(value, out)
 
 
