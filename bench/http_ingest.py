@@ -9,7 +9,9 @@ One run measures, against a real Kafka broker and the real registry:
   * single: POST /v1/events from a SECOND process over loopback, N keep-alive connections,
     every answer is a 202 sent after Kafka acknowledged -> req/s, p50, p99;
   * batch: POST /v1/events:batch (B events per request) from the second process -> events/s,
-    with 1 worker and again with --batch-workers (default 2).
+    with 1 worker and again with --batch-workers (default 2);
+  * pieces: CPU us per event of the envelope check, payload check and Avro encoding
+    (fastavro and the API's compiled encoder), in-process.
 Each is also printed as a ratio to the baseline measured in the same run.
 
 The API runs as `eventflow serve api --workers 1` in its own process. Without --bootstrap /
@@ -164,6 +166,26 @@ def register_contracts(registry_url: str) -> None:
         sync_workspace(load_workspace(SCHEMAS), client, dry_run=False)
 
 
+def _encoding(registry_url: str) -> tuple[Any, Any, Any, dict[str, Any]]:
+    """order.placed's spec, the API's encoder, its schema and one checked record."""
+    from eventflow.producers.http.adapters import RegistryEncoder, catalog_from_workspace
+    from eventflow.registry.client import RegistryClient
+    from eventflow.workspace import load_workspace
+
+    workspace = load_workspace(SCHEMAS)
+    spec = catalog_from_workspace(workspace, "events.raw.v1").get("order.placed")
+    schema = workspace.schema_for_event_type("order.placed")
+    encoder = RegistryEncoder(RegistryClient(registry_url), {"order.placed": schema})
+    payload, _ = spec.converter(order_data("x"), "data")
+    now = int(time.time() * 1000)
+    envelope = {"event_id": str(uuid.uuid4()), "event_type": "order.placed", "source": "bench",
+                "occurred_at": now, "received_at": now, "correlation_id": "c",
+                "causation_id": None}  # fmt: skip
+    record = {"envelope": envelope, "payload": payload, "validation": None, "enrichment": None}
+    encoder.encode(spec, record)  # schema id looked up once, compiled encoder checked
+    return spec, encoder, schema, record
+
+
 def raw_baseline(bootstrap: str, registry_url: str, events: int) -> dict[str, Any]:
     """Encode + produce ``events`` order.placed records in-process, await every ack.
 
@@ -171,29 +193,12 @@ def raw_baseline(bootstrap: str, registry_url: str, events: int) -> dict[str, An
     same bytes) and ``send_in`` under one :class:`DeliveryGroup` (no future per record).
     """
     from eventflow.kafka.producer import DeliveryGroup, DurableProducer
-    from eventflow.producers.http.adapters import RegistryEncoder, catalog_from_workspace
-    from eventflow.producers.http.avro_json import convert
-    from eventflow.registry.client import RegistryClient
-    from eventflow.workspace import load_workspace
 
-    workspace = load_workspace(SCHEMAS)
-    spec = catalog_from_workspace(workspace, "events.raw.v1").get("order.placed")
-    encoder = RegistryEncoder(
-        RegistryClient(registry_url),
-        {"order.placed": workspace.schema_for_event_type("order.placed")},
-    )
-    payload, _ = convert(spec.payload_schema, order_data("x"), path="data", named=spec.named,
-                         namespace=spec.payload_namespace)  # fmt: skip
+    spec, encoder, _, record = _encoding(registry_url)
+    payload = record["payload"]
     producer = DurableProducer(bootstrap, client_id="bench-raw", linger_ms=5)
-    now = int(time.time() * 1000)
-    envelope = {"event_id": str(uuid.uuid4()), "event_type": "order.placed", "source": "bench",
-                "occurred_at": now, "received_at": now, "correlation_id": "c",
-                "causation_id": None}  # fmt: skip
-    record = {"envelope": envelope, "payload": payload, "validation": None, "enrichment": None}
-    encoder.encode(spec, record)  # warm the schema-id cache
     group = DeliveryGroup()
-    cpu_started = time.process_time()
-    started = time.perf_counter()
+    cpu_started, started = time.process_time(), time.perf_counter()
     for i in range(events):
         record["envelope"]["event_id"] = str(uuid.uuid4())
         payload["order_id"] = f"raw-{i}"
@@ -202,8 +207,7 @@ def raw_baseline(bootstrap: str, registry_url: str, events: int) -> dict[str, An
         )
     if not producer.wait_for(group, 60):
         raise SystemExit(f"raw baseline: {group.pending} of {events} records not acknowledged")
-    elapsed = time.perf_counter() - started
-    cpu = time.process_time() - cpu_started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     producer.close()
     if group.failed:
         raise SystemExit(f"raw baseline: {group.failed} deliveries failed: {group.first_error()}")
@@ -211,13 +215,44 @@ def raw_baseline(bootstrap: str, registry_url: str, events: int) -> dict[str, An
             "cpu_us_per_event": cpu / events * 1e6}  # fmt: skip
 
 
-def cpu_seconds(pid: int) -> float:
+def pieces(registry_url: str) -> dict[str, float]:
+    """CPU us per order.placed event of the hot path's pieces, in-process (min of 5 runs)."""
+    from eventflow.producers.http.envelope import parse_event
+    from eventflow.producers.http.models import EventIn
+    from eventflow.registry.client import RegistryClient
+    from eventflow.serde import AvroSerializer
+
+    spec, encoder, schema, record = _encoding(registry_url)
+    fastavro = AvroSerializer(RegistryClient(registry_url), validate=False)
+    body = {"event_type": "order.placed", "data": order_data("o-1")}  # as the load sends it
+    runs = {
+        "envelope_pydantic": lambda: EventIn.model_validate(body),
+        "envelope_checked": lambda: parse_event(body),
+        "payload_check": lambda: spec.converter(body["data"], "data"),
+        "encode_fastavro": lambda: fastavro.serialize(record, subject=spec.subject, schema=schema),
+        "encode_compiled": lambda: encoder.encode(spec, record),
+    }
+    return {name: min(timeit.repeat(fn, number=2000, repeat=5)) / 2000 * 1e6
+            for name, fn in runs.items()}  # fmt: skip
+
+
+def _ticks(stat: Path) -> float:
+    fields = stat.read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> tuple[float, float]:
     """User + system CPU time of a process and its live children (Linux /proc), to cost work
-    per request (uvicorn with several workers serves from child processes)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    return own + sum(cpu_seconds(int(child)) for child in children)
+    per request (uvicorn with several workers serves from child processes): all threads,
+    and librdkafka's own threads (``rdk:*``) among them."""
+    total, rdkafka = _ticks(Path(f"/proc/{pid}/stat")), 0.0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        if (task / "comm").read_text().startswith("rdk:"):
+            rdkafka += _ticks(task / "stat")
+    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+        child_total, child_rdkafka = cpu_seconds(int(child))
+        total, rdkafka = total + child_total, rdkafka + child_rdkafka
+    return total, rdkafka
 
 
 def trivial_main(port: int) -> None:
@@ -251,9 +286,11 @@ def run_load(port: int, mode: str, args: argparse.Namespace, api_pid: int) -> di
         capture_output=True, text=True, check=True, timeout=args.duration + 120,
     )  # fmt: skip
     result = dict(json.loads(out.stdout))
-    events = result["events_per_s"] * result["duration_s"]
+    events = max(result["events_per_s"] * result["duration_s"], 1)
+    cpu_after = cpu_seconds(api_pid)
     # includes the 1 s warm-up, so slightly pessimistic
-    result["api_cpu_us_per_event"] = (cpu_seconds(api_pid) - cpu_before) / max(events, 1) * 1e6
+    result["api_cpu_us_per_event"] = (cpu_after[0] - cpu_before[0]) / events * 1e6
+    result["rdkafka_cpu_us_per_event"] = (cpu_after[1] - cpu_before[1]) / events * 1e6
     return result
 
 
@@ -262,33 +299,35 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
     proc.wait(30)
 
 
+def _line(title: str, r: dict[str, Any], raw: dict[str, Any], *, per: str = "event") -> str:
+    rate = (
+        f"{r['req_per_s']:,.0f} req/s" if per == "request" else f"{r['events_per_s']:,.0f} events/s"
+    )
+    return (f"{title}: {rate}, p50 {r['p50_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms, statuses "
+            f"{r['statuses']}, ratio to raw {r['events_per_s'] / raw['events_per_s']:.2f}, "
+            f"CPU {r['api_cpu_us_per_event']:.0f} us/{per} "
+            f"(librdkafka threads {r['rdkafka_cpu_us_per_event']:.0f})")  # fmt: skip
+
+
 def report(results: dict[str, Any], args: argparse.Namespace) -> str:
-    raw, single, batch = results["raw"], results["single"], results["batch"]
-    ceiling = results["ceiling"]
+    raw, single, ceiling, parts = (results[k] for k in ("raw", "single", "ceiling", "pieces"))
+    conns, batch = f"{args.concurrency} connections", f"x{args.batch_size}"
     more = results.get("batch_workers")
     return "\n".join([
         f"raw encode+produce (in-process, acks=all, send_in): {raw['events_per_s']:,.0f} "
         f"events/s, {raw['cpu_us_per_event']:.0f} us CPU/event",
-        f"ceiling: trivial ASGI endpoint on uvicorn, 1 worker, {args.concurrency} connections: "
-        f"{ceiling['req_per_s']:,.0f} req/s, p50 {ceiling['p50_ms']:.1f} ms, "
-        f"p99 {ceiling['p99_ms']:.1f} ms, CPU {ceiling['api_cpu_us_per_event']:.0f} us/request",
-        f"single POST /v1/events, 1 worker, {args.concurrency} connections: "
-        f"{single['req_per_s']:,.0f} req/s, p50 {single['p50_ms']:.1f} ms, "
-        f"p99 {single['p99_ms']:.1f} ms, statuses {single['statuses']}, "
-        f"ratio to raw {results['single_ratio_to_raw']:.2f}, "
-        f"API CPU {single['api_cpu_us_per_event']:.0f} us/event",
-        f"batch POST /v1/events:batch x{args.batch_size}, {args.batch_concurrency} connections: "
-        f"{batch['events_per_s']:,.0f} events/s, p50 {batch['p50_ms']:.0f} ms, "
-        f"p99 {batch['p99_ms']:.0f} ms, statuses {batch['statuses']}, "
-        f"ratio to raw {results['batch_ratio_to_raw']:.2f}, "
-        f"API CPU {batch['api_cpu_us_per_event']:.0f} us/event",
-        *([f"batch x{args.batch_size}, {args.batch_workers} workers, "
-           f"{args.batch_concurrency} connections: {more['events_per_s']:,.0f} events/s, "
-           f"p99 {more['p99_ms']:.0f} ms, statuses {more['statuses']}, ratio to raw "
-           f"{more['events_per_s'] / raw['events_per_s']:.2f}, API CPU "
-           f"{more['api_cpu_us_per_event']:.0f} us/event"] if more else []),
+        _line(f"ceiling: trivial ASGI endpoint on uvicorn, 1 worker, {conns}", ceiling, raw,
+              per="request"),
+        _line(f"single POST /v1/events, 1 worker, {conns}", single, raw, per="request"),
+        _line(f"batch POST /v1/events:batch {batch}, 1 worker, {args.batch_concurrency} "
+              "connections", results["batch"], raw),
+        *([_line(f"batch {batch}, {args.batch_workers} workers", more, raw)] if more else []),
         f"single ratio to the trivial-endpoint ceiling "
         f"{single['req_per_s'] / ceiling['req_per_s']:.2f}",
+        f"per order.placed event in-process (us): envelope pydantic "
+        f"{parts['envelope_pydantic']:.1f} / checked {parts['envelope_checked']:.1f}, payload "
+        f"check {parts['payload_check']:.1f}, Avro encode fastavro "
+        f"{parts['encode_fastavro']:.1f} / compiled {parts['encode_compiled']:.1f}",
         "goals: single >= 5,000 req/s with p99 <= 25 ms; batch >= 100,000 events/s",
         f"machine: {results['cpus']} CPUs, sum(range(1000)) = "
         f"{results['python_sum_range_1000_us']:.1f} us (about 10 us on an idle modern core)",
@@ -368,6 +407,7 @@ def main() -> None:
 
         calibration = min(timeit.repeat("sum(range(1000))", number=2000, repeat=5)) / 2000 * 1e6
         raw = raw_baseline(bootstrap, registry_url, args.raw_events)
+        parts = pieces(registry_url)
         port, trivial = start([sys.executable, __file__, "--trivial"], "trivial", "/")
         ceiling = run_load(port, "single", args, trivial.pid)
         _stop(trivial)
@@ -385,9 +425,8 @@ def main() -> None:
             "single": single,
             "batch": batch,
             "ceiling": ceiling,
+            "pieces": parts,
             "batch_workers": more,
-            "single_ratio_to_raw": single["req_per_s"] / raw["events_per_s"],
-            "batch_ratio_to_raw": batch["events_per_s"] / raw["events_per_s"],
             "cpus": os.cpu_count(),
             "python_sum_range_1000_us": calibration,
             "args": {k: str(v) for k, v in vars(args).items()},
