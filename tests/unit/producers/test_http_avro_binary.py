@@ -11,8 +11,9 @@ from typing import Any
 import fastavro
 import pytest
 
+from eventflow.producers.http import avro_binary, avro_source
 from eventflow.producers.http.adapters import RegistryEncoder
-from eventflow.producers.http.avro_binary import Unsupported, compile_encoder
+from eventflow.producers.http.avro_binary import Unsupported
 from eventflow.producers.http.avro_json import convert
 from eventflow.producers.http.catalog import EventTypeSpec
 from eventflow.producers.http.examples import example_for
@@ -24,6 +25,16 @@ from tests.unit.producers.fakes import REPO, real_catalog
 from tests.unit.serde.fakes import FakeRegistry
 
 CATALOG = real_catalog()
+COMPILERS = {"closures": avro_binary.compile_encoder, "source": avro_source.compile_encoder}
+compile_encoder = avro_source.compile_encoder  # replaced per test by each_compiler
+
+
+@pytest.fixture(params=sorted(COMPILERS), autouse=True)
+def each_compiler(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test runs against both compiled encoders (closures, generated source)."""
+    monkeypatch.setitem(globals(), "compile_encoder", COMPILERS[request.param])
+
+
 SPECS = {spec.event_type: spec for spec in CATALOG}
 
 

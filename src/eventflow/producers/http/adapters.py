@@ -16,7 +16,8 @@ from eventflow.errors import EventFlowError
 from eventflow.kafka.local import LocalBroker
 from eventflow.kafka.producer import DurableProducer
 from eventflow.producers.http.app import ApiComponents
-from eventflow.producers.http.avro_binary import Unsupported, compile_writer
+from eventflow.producers.http.avro_binary import Unsupported
+from eventflow.producers.http.avro_source import compile_writer
 from eventflow.producers.http.catalog import EventCatalog, EventTypeSpec, build_spec
 from eventflow.producers.http.problems import FieldProblem, InvalidEvent
 from eventflow.registry.client import RegistryClient
@@ -44,7 +45,7 @@ def catalog_from_workspace(workspace: Workspace, topic: str) -> EventCatalog:
 
 class RegistryEncoder:
     """Confluent wire format: the schema id from :class:`eventflow.serde.AvroSerializer`,
-    the Avro body from the compiled encoder (:mod:`avro_binary`).
+    the Avro body from the compiled encoder (:mod:`avro_source`).
 
     The schema id of each subject is looked up once (never registered at run time); values
     were already checked by the API, so the serializer does not validate them again. The

@@ -23,16 +23,16 @@ from eventflow.producers.http.avro_json import full_name
 
 Out = bytearray
 Writer = Callable[[Any, Out], None]
-_PACK_FLOAT = struct.Struct("<f").pack
-_PACK_DOUBLE = struct.Struct("<d").pack
-_MIN_LONG, _MAX_LONG = -(2**63), 2**63 - 1
+PACK_FLOAT = struct.Struct("<f").pack
+PACK_DOUBLE = struct.Struct("<d").pack
+MIN_LONG, MAX_LONG = -(2**63), 2**63 - 1
 
 
 class Unsupported(Exception):
     """The schema uses a construct this encoder does not write; use fastavro instead."""
 
 
-def _varint_bytes(n: int) -> bytes:
+def varint_bytes(n: int) -> bytes:
     parts = bytearray()
     while n >= 0x80:
         parts.append((n & 0x7F) | 0x80)
@@ -41,20 +41,20 @@ def _varint_bytes(n: int) -> bytes:
     return bytes(parts)
 
 
-_SMALL = tuple(_varint_bytes(n) for n in range(1 << 14))  # every 1- and 2-byte varint
-_SMALL_LIMIT = len(_SMALL)
+SMALL = tuple(varint_bytes(n) for n in range(1 << 14))  # every 1- and 2-byte varint
+SMALL_LIMIT = len(SMALL)
 
 
 def write_long(value: int, out: Out) -> None:
     """Zig-zag varint of a 64-bit integer (Avro ``int`` and ``long``)."""
     n = (value << 1) ^ (value >> 63)
-    out += _SMALL[n] if n < _SMALL_LIMIT else _varint_bytes(n)
+    out += SMALL[n] if n < SMALL_LIMIT else varint_bytes(n)
 
 
 def write_string(value: str, out: Out) -> None:
     data = value.encode()
     size = len(data)
-    out += _SMALL[size << 1] if size < 8192 else _varint_bytes(size << 1)
+    out += SMALL[size << 1] if size < 8192 else varint_bytes(size << 1)
     out += data
 
 
@@ -62,7 +62,7 @@ def write_bytes(value: bytes, out: Out) -> None:
     if type(value) is not bytes:
         raise TypeError(f"bytes expected, got {type(value).__name__}")
     size = len(value)
-    out += _SMALL[size << 1] if size < 8192 else _varint_bytes(size << 1)
+    out += SMALL[size << 1] if size < 8192 else varint_bytes(size << 1)
     out += value
 
 
@@ -81,22 +81,22 @@ def _write_boolean(value: Any, out: Out) -> None:
 
 
 def _write_float(value: Any, out: Out) -> None:
-    out += _PACK_FLOAT(value)
+    out += PACK_FLOAT(value)
 
 
 def _write_double(value: Any, out: Out) -> None:
-    out += _PACK_DOUBLE(value)
+    out += PACK_DOUBLE(value)
 
 
 def _write_whole(value: Any, out: Out) -> None:
     if type(value) is not int:
         raise TypeError("integer expected")
-    if not _MIN_LONG <= value <= _MAX_LONG:  # fastavro refuses these too (OverflowError)
+    if not MIN_LONG <= value <= MAX_LONG:  # fastavro refuses these too (OverflowError)
         raise OverflowError("integer out of the 64-bit range")
     write_long(value, out)
 
 
-_PRIMITIVES: dict[str, Writer] = {
+PRIMITIVES: dict[str, Writer] = {
     "null": _write_null,
     "boolean": _write_boolean,
     "int": _write_whole,
@@ -112,7 +112,7 @@ def compile_encoder(
     schema: Any, named: Mapping[str, dict[str, Any]], namespace: str = ""
 ) -> Callable[[Any], bytes]:
     """``encode(datum) -> bytes`` for ``schema`` (names resolved through ``named``)."""
-    write = _Compiler(named).compile(schema, namespace)
+    write = ClosureCompiler(named).compile(schema, namespace)
 
     def encode(datum: Any) -> bytes:
         out = bytearray()
@@ -124,10 +124,10 @@ def compile_encoder(
 
 def compile_writer(schema: Any, named: Mapping[str, dict[str, Any]], namespace: str = "") -> Writer:
     """``write(datum, out)``: append the encoding of ``datum`` to the bytearray ``out``."""
-    return _Compiler(named).compile(schema, namespace)
+    return ClosureCompiler(named).compile(schema, namespace)
 
 
-class _Compiler:
+class ClosureCompiler:
     def __init__(self, named: Mapping[str, dict[str, Any]]) -> None:
         self._named = named
         self._done: dict[str, list[Writer]] = {}  # by full name; a list so recursion can refer
@@ -136,8 +136,8 @@ class _Compiler:
         if isinstance(schema, list):
             return self._union(schema, ns)
         if isinstance(schema, str):
-            if schema in _PRIMITIVES:
-                return _PRIMITIVES[schema]
+            if schema in PRIMITIVES:
+                return PRIMITIVES[schema]
             return self._named_ref(schema, ns)
         if not isinstance(schema, dict):
             raise Unsupported(f"not a schema: {schema!r}")
@@ -154,10 +154,10 @@ class _Compiler:
             return _array(self.compile(schema.get("items"), ns))
         if kind == "map":
             return _map(self.compile(schema.get("values"), ns))
-        if isinstance(kind, str) and kind in _PRIMITIVES:
+        if isinstance(kind, str) and kind in PRIMITIVES:
             # other logical types (timestamps, date, uuid, ...) are their underlying type:
             # the API's datums are already ints and texts; anything else is refused
-            return _PRIMITIVES[kind]
+            return PRIMITIVES[kind]
         if isinstance(kind, str):
             return self._named_ref(kind, ns)
         raise Unsupported(f"unknown schema type {kind!r}")
@@ -198,10 +198,10 @@ class _Compiler:
         if len(others) > 1:
             raise Unsupported("a union of two or more non-null branches")
         null_index = branches.index("null") if "null" in branches else None
-        null_tag = _SMALL[null_index << 1] if null_index is not None else None
+        null_tag = SMALL[null_index << 1] if null_index is not None else None
         if not others:
             return _null_only(null_tag)
-        tag = _SMALL[others[0] << 1]
+        tag = SMALL[others[0] << 1]
         inner = self.compile(branches[others[0]], ns)
 
         def union(value: Any, out: Out) -> None:
@@ -244,14 +244,14 @@ def _decimal(precision: int, scale: int) -> Writer:
         unscaled = int(value.scaleb(scale, exact))
         # fastavro sizes by the magnitude: (bits + 8) // 8 bytes, two's complement
         data = unscaled.to_bytes((abs(unscaled).bit_length() + 8) // 8, "big", signed=True)
-        out += _SMALL[len(data) << 1]
+        out += SMALL[len(data) << 1]
         out += data
 
     return decimal_bytes
 
 
 def _enum(symbols: list[str]) -> Writer:
-    index = {symbol: _SMALL[i << 1] if i < 8192 else _varint_bytes(i << 1)
+    index = {symbol: SMALL[i << 1] if i < 8192 else varint_bytes(i << 1)
              for i, symbol in enumerate(symbols)}  # fmt: skip
 
     def enum(value: Any, out: Out) -> None:
