@@ -175,6 +175,24 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def broker_seconds() -> float | None:
+    """CPU seconds of the broker this run started so far (None with --bootstrap)."""
+    return cpu_seconds(BROKER_PID[0]) if BROKER_PID else None
+
+
+def per_event(mark: float | None, n: int) -> tuple[float, float | None]:
+    """(broker CPU µs per event since ``mark``, a new mark); NaN without a broker of ours."""
+    now = broker_seconds()
+    if mark is None or now is None:
+        return float("nan"), now
+    return (now - mark) / n * 1e6, now
+
+
+def broker_note(broker_cpu: dict[str, float], run: str) -> str:
+    value = broker_cpu[run]
+    return "" if value != value else f" (+ broker {value:.0f})"  # NaN: not measured
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -201,19 +219,23 @@ def main() -> None:
             lane = make_lane(bootstrap, registry, tmp / "stages")
             (tmp / "stages").mkdir(exist_ok=True)
             produce(bootstrap, lane.raw, data)
+            broker_cpu: dict[str, float] = {}  # broker CPU µs/event during each run
+            mark = broker_seconds()
             base, base_cpu = passthrough_rate(bootstrap, lane.raw, n)
+            broker_cpu["pass-through"], mark = per_event(mark, n)
             print(
                 f"pass-through consume->produce->commit: {base:,.0f} events/s, "
-                f"{base_cpu:.0f} CPU µs/event",
+                f"{base_cpu:.0f} CPU µs/event{broker_note(broker_cpu, 'pass-through')}",
                 flush=True,
             )
             stages, stages_cpu = {}, {}
             for kind in ("validator", "enricher", "writer"):
                 stages[kind], stages_cpu[kind] = stage_rate(lane, kind, n)
+                broker_cpu[kind], mark = per_event(mark, n)
                 print(
                     f"{kind:<10} alone: {stages[kind]:,.0f} events/s = "
                     f"{stages[kind] / base:.2f}x pass-through, "
-                    f"{stages_cpu[kind]:.0f} CPU µs/event",
+                    f"{stages_cpu[kind]:.0f} CPU µs/event{broker_note(broker_cpu, kind)}",
                     flush=True,
                 )
             # ---- end to end, one process per service ------------------------------------
@@ -293,6 +315,7 @@ def main() -> None:
                 "stages_cpu_us": {k: round(v, 1) for k, v in stages_cpu.items()},
                 "e2e_eps": round(e2e),
                 "e2e_cpu_us": {k: round(v, 1) for k, v in e2e_cpu.items()},
+                "broker_cpu_us_alone": {k: round(v, 1) for k, v in broker_cpu.items()},
                 "latency_rate": args.rate,
                 "latency_p50_ms": p50,
                 "latency_p99_ms": p99,
