@@ -95,9 +95,10 @@ class Rule:
                 out.append(Finding(self.rule_id, path.text, self.severity,
                                    self.message or f"{path.text} {problem}"))  # fmt: skip
             return
-        for concrete, item in path.walk(value):
+        for indices, item in path.items(value):
             problem = test(item, now)
             if problem:
+                concrete = path.concrete(indices)
                 out.append(Finding(self.rule_id, concrete, self.severity,
                                    self.message or f"{concrete} {problem}"))  # fmt: skip
 
@@ -135,31 +136,37 @@ class FieldPath:
 
     def first(self, value: Any) -> Any:
         """The value a path without ``[]`` reaches (None when a step is missing)."""
-        node = value
-        for name in self.names:
-            node = node.get(name) if isinstance(node, dict) else None
-        return node
+        try:  # decoded values: only dicts take str keys, anything else raises
+            for name in self.names:
+                value = value[name]
+            return value
+        except (KeyError, TypeError, IndexError):
+            return None
+
+    def items(self, value: Any) -> list[tuple[tuple[int, ...], Any]]:
+        """Every (array indices, value) the path reaches; a missing field gives None."""
+        frontier: list[tuple[tuple[int, ...], Any]] = [((), value)]
+        for name, many in self.parts:
+            reached: list[tuple[tuple[int, ...], Any]] = []
+            for indices, node in frontier:
+                child = node.get(name) if isinstance(node, dict) else None
+                if not many:
+                    reached.append((indices, child))
+                elif isinstance(child, list):
+                    reached.extend(((*indices, i), item) for i, item in enumerate(child))
+            frontier = reached
+        return frontier
+
+    def concrete(self, indices: tuple[int, ...]) -> str:
+        """The path with each ``[]`` replaced by its index: ``payload.line_items[1].quantity``."""
+        rest = iter(indices)
+        return ".".join(f"{name}[{next(rest)}]" if many else name for name, many in self.parts)
 
     def walk(self, value: Any) -> list[tuple[str, Any]]:
         """Every (concrete path, value) the path reaches; a missing field gives None."""
         if self.simple:
             return [(self.text, self.first(value))]
-        out: list[tuple[str, Any]] = []
-        self._walk(value, 0, "", out)
-        return out
-
-    def _walk(self, node: Any, index: int, done: str, out: list[tuple[str, Any]]) -> None:
-        if index == len(self.parts):
-            out.append((done, node))
-            return
-        name, many = self.parts[index]
-        child = node.get(name) if isinstance(node, dict) else None
-        here = f"{done}.{name}" if done else name
-        if not many:
-            self._walk(child, index + 1, here, out)
-        elif isinstance(child, list):
-            for position, item in enumerate(child):
-                self._walk(item, index + 1, f"{here}[{position}]", out)
+        return [(self.concrete(indices), item) for indices, item in self.items(value)]
 
 
 _PATHS: dict[str, FieldPath] = {}
