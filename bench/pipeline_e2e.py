@@ -14,6 +14,9 @@ One run, against a real Kafka broker and the real (file-backed) registry, measur
     /proc/PID/stat): their sum against the host's cores bounds the end-to-end rate;
   * latency: events produced at a fixed lower rate through the running services; per event
     `stored_at_ms - received_at_ms` of its row (same host clock) -> p50 / p99.
+  * the validator's per-event pieces in-process (no Kafka), on the same registry: decode, rules,
+    and the re-encode of its output as a full fastavro encode vs the splice the service uses
+    (CPU µs per event, best of 7 interleaved rounds, the full encode as the baseline);
 Events: order.placed, plus one user.registered with a free-text bio (language + sentiment
 enrichers) every 50 events.
 
@@ -39,6 +42,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from tests.integration.pipeline_support import (  # noqa: E402
+    RULES,
     Events,
     Lane,
     ServiceProcess,
@@ -48,14 +52,18 @@ from tests.integration.pipeline_support import (  # noqa: E402
     wait_until,
 )
 
+from eventflow.consumers.codec import RegistryCodec  # noqa: E402
+from eventflow.consumers.outcome import Forward, InputEvent  # noqa: E402
 from eventflow.consumers.persistence import SqliteStore  # noqa: E402
 from eventflow.consumers.services import build_service  # noqa: E402
+from eventflow.consumers.validator import Validator, load_rulesets  # noqa: E402
 from eventflow.kafka.admin import TopicAdmin  # noqa: E402
-from eventflow.kafka.consumer import GroupConsumer  # noqa: E402
+from eventflow.kafka.consumer import ConsumedRecord, GroupConsumer  # noqa: E402
 from eventflow.kafka.local import LocalBroker  # noqa: E402
 from eventflow.kafka.local.broker import free_port  # noqa: E402
 from eventflow.kafka.producer import DeliveryGroup, DurableProducer  # noqa: E402
 from eventflow.kafka.topics_file import TopicSpec  # noqa: E402
+from eventflow.registry.client import RegistryClient  # noqa: E402
 
 BROKER_PID: list[int] = []  # the broker this run started (none with --bootstrap)
 
@@ -168,6 +176,41 @@ def stage_rate(lane: Lane, kind: str, n: int) -> tuple[float, float]:
         built.close()
 
 
+def codec_costs(registry: str, rounds: int = 7, n: int = 2000) -> dict[str, float]:
+    """CPU µs per order.placed event of the validator's pieces, best of ``rounds``."""
+    _id, key, raw = Events(registry).order("codec-bench")
+    full = RegistryCodec(RegistryClient(registry))
+    split = RegistryCodec(RegistryClient(registry), tail_from="validation")
+    validator = Validator(load_rulesets(RULES))
+    record = ConsumedRecord("raw", 0, 0, key, raw, (), 0)
+    schema_id, value, head_end = split.decode_split(raw)
+    event = InputEvent(record, schema_id, value, head_end)
+    forward = validator.handle(event)
+    if not isinstance(forward, Forward):
+        raise AssertionError(f"the bench event does not pass the rules: {forward}")
+    spliced = split.encode(schema_id, forward.value, source=raw, head_end=head_end,
+                           changed=forward.changed)  # fmt: skip
+    if spliced != full.encode(schema_id, forward.value):
+        raise AssertionError("the splice differs from the full encode")
+    pieces = {
+        "decode (whole record)": lambda: full.decode(raw),
+        "decode (two parts, as the validator)": lambda: split.decode_split(raw),
+        "rules (order.placed, 8 rules)": lambda: validator.handle(event),
+        "encode (full fastavro, baseline)": lambda: full.encode(schema_id, forward.value),
+        "encode (splice, as the validator)": lambda: split.encode(
+            schema_id, forward.value, source=raw, head_end=head_end, changed=forward.changed
+        ),
+    }
+    costs = dict.fromkeys(pieces, float("inf"))
+    for _ in range(rounds):  # rounds interleave the pieces: a burst of load hits them alike
+        for name, piece in pieces.items():
+            started = time.process_time()
+            for _ in range(n):
+                piece()
+            costs[name] = min(costs[name], (time.process_time() - started) / n * 1e6)
+    return costs
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU seconds of a process (every thread) from /proc/PID/stat."""
     with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
@@ -213,6 +256,11 @@ def main() -> None:
         bootstrap, registry, stops = start_stack(tmp, args.bootstrap, args.registry)
         try:
             register_contracts(registry)
+            codec = codec_costs(registry)
+            baseline = codec["encode (full fastavro, baseline)"]
+            for name, cost in codec.items():
+                print(f"in-process {name}: {cost:.1f} CPU µs/event = "
+                      f"{cost / baseline:.2f}x the full encode", flush=True)  # fmt: skip
             print(f"encoding {n} events …", flush=True)
             data = make_events(registry, n, "s")
             # ---- stages alone, in-process, on the same input -----------------------------
@@ -316,6 +364,7 @@ def main() -> None:
                 "e2e_eps": round(e2e),
                 "e2e_cpu_us": {k: round(v, 1) for k, v in e2e_cpu.items()},
                 "broker_cpu_us_alone": {k: round(v, 1) for k, v in broker_cpu.items()},
+                "validator_pieces_cpu_us": {k: round(v, 1) for k, v in codec.items()},
                 "latency_rate": args.rate,
                 "latency_p50_ms": p50,
                 "latency_p99_ms": p99,
