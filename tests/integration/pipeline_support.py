@@ -346,8 +346,8 @@ def produce(
     try:
         for key, value in records:
             producer.send_in(group, topic, value, key=key)
-        if not producer.wait_for(group, 60):
-            raise AssertionError(f"{group.pending} record(s) not acknowledged within 60s")
+        if not producer.wait_for(group, 300):
+            raise AssertionError(f"{group.pending} record(s) not acknowledged within 300s")
         out = []
         for report in group.reports:
             if not isinstance(report, DeliveryReport):

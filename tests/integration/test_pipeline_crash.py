@@ -1,9 +1,9 @@
 """kill -9 of each service in the middle of a stream, then restart: every event ends up in the
 database exactly once (at-least-once delivery + idempotent upsert by event id).
 
-The issue asks for 100,000 events; the count is a parameter (EVENTFLOW_TEST_PIPELINE_EVENTS,
-default 20,000 so the test stays well under 3 minutes on 2 shared cores; `bench/pipeline_e2e.py`
-runs the full 100,000)."""
+The issue asks for 100,000 events, the default (EVENTFLOW_TEST_PIPELINE_EVENTS sets another
+count): about 100 s on 2 shared cores, 55 s more than 20,000 took. Waits scale with the count,
+so a slower host takes longer instead of failing."""
 
 from __future__ import annotations
 
@@ -23,7 +23,12 @@ from tests.integration.pipeline_support import (
 
 pytestmark = pytest.mark.integration
 
-EVENTS = int(os.environ.get("EVENTFLOW_TEST_PIPELINE_EVENTS", "20000"))
+EVENTS = int(os.environ.get("EVENTFLOW_TEST_PIPELINE_EVENTS", "100000"))
+
+
+def budget(seconds: float) -> float:
+    """``seconds`` for 20,000 events, scaled up for more (at least 250 events/s end to end)."""
+    return max(seconds, EVENTS / 250)
 
 
 @pytest.fixture(scope="module")
@@ -57,13 +62,15 @@ def test_kill_9_of_each_service_mid_stream_then_restart_stores_every_event_exact
         services[kind].wait_ready()
 
     try:
-        wait_until(lambda: lane.size(lane.validated) >= EVENTS // 10, 120, "validator progress")
+        wait_until(lambda: lane.size(lane.validated) >= EVENTS // 10, budget(120),
+                   "validator progress")  # fmt: skip
         kill_and_restart("validator", lane.size(lane.validated))
-        wait_until(lambda: lane.size(lane.enriched) >= EVENTS // 4, 120, "enricher progress")
+        wait_until(lambda: lane.size(lane.enriched) >= EVENTS // 4, budget(120),
+                   "enricher progress")  # fmt: skip
         kill_and_restart("enricher", lane.size(lane.enriched))
-        wait_until(lambda: store.count() >= EVENTS // 3, 120, "writer progress")
+        wait_until(lambda: store.count() >= EVENTS // 3, budget(120), "writer progress")
         kill_and_restart("writer", store.count())
-        wait_until(lambda: store.count() >= EVENTS, 170, f"all {EVENTS} rows")
+        wait_until(lambda: store.count() >= EVENTS, budget(170), f"all {EVENTS} rows")
     finally:
         codes = {kind: s.stop() for kind, s in services.items()}
     assert codes == {"validator": 0, "enricher": 0, "writer": 0}
