@@ -36,7 +36,7 @@ from eventflow.consumers.outcome import (
     Skip,
 )
 from eventflow.kafka.consumer import ConsumedRecord, Partition
-from eventflow.kafka.producer import DeliveryGroup, Headers
+from eventflow.kafka.producer import DeliveryGroup, GroupSender
 
 log = logging.getLogger("eventflow.consumers.runtime")
 
@@ -52,19 +52,10 @@ class RecordSource(Protocol):
     def close(self) -> None: ...
 
 
-class GroupSender(Protocol):
+class LoopSender(GroupSender, Protocol):
     """What the loop needs of a producer (:class:`~eventflow.kafka.producer.DurableProducer`
     built with ``background_poll=False``; unit tests use a fake)."""
 
-    def send_in(
-        self,
-        group: DeliveryGroup,
-        topic: str,
-        value: bytes | None,
-        *,
-        key: bytes | None = None,
-        headers: Headers | None = None,
-    ) -> int: ...
     def wait_for(self, group: DeliveryGroup, timeout_s: float) -> bool: ...
 
 
@@ -130,7 +121,7 @@ class ServiceRuntime:
         spec: ServiceSpec,
         *,
         source: RecordSource,
-        producer: GroupSender,
+        producer: LoopSender,
         codec: Codec,
         handler: Handler,
         store: EventStore | None = None,

@@ -50,6 +50,24 @@ class RecordSender(Protocol):
     ) -> Future[DeliveryReport]: ...
 
 
+class GroupSender(Protocol):
+    """What hot paths need of a producer: queue a record under a :class:`DeliveryGroup`.
+
+    :class:`DurableProducer` is the production implementation; tests use fakes. Callers add
+    how they wait (``wait_for`` in a service loop, ``poll`` from a delivery thread).
+    """
+
+    def send_in(
+        self,
+        group: DeliveryGroup,
+        topic: str,
+        value: bytes | None,
+        *,
+        key: bytes | None = None,
+        headers: Headers | None = None,
+    ) -> int: ...
+
+
 class DeliveryFailed(BrokerError):
     """The broker did not acknowledge the write; ``retriable`` tells whether a retry may work."""
 

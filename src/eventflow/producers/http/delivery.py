@@ -14,24 +14,14 @@ from collections import deque
 from collections.abc import Callable
 from typing import Protocol
 
-from eventflow.kafka.producer import DeliveryGroup, Headers
+from eventflow.kafka.producer import DeliveryGroup, GroupSender
 
 POLL_TIMEOUT_S = 0.05
 
 
-class GroupSender(Protocol):
+class PolledSender(GroupSender, Protocol):
     """What the pump needs of a producer: :class:`~eventflow.kafka.producer.DurableProducer`
     built with ``background_poll=False`` in production, a fake in unit tests."""
-
-    def send_in(
-        self,
-        group: DeliveryGroup,
-        topic: str,
-        value: bytes | None,
-        *,
-        key: bytes | None = None,
-        headers: Headers | None = None,
-    ) -> int: ...
 
     def poll(self, timeout_s: float = 0.0) -> int: ...
 
@@ -44,7 +34,7 @@ class DeliveryPump:
     and the waiter checks :attr:`DeliveryGroup.done` on the loop's own thread.
     """
 
-    def __init__(self, sender: GroupSender, *, poll_timeout_s: float = POLL_TIMEOUT_S) -> None:
+    def __init__(self, sender: PolledSender, *, poll_timeout_s: float = POLL_TIMEOUT_S) -> None:
         self._sender = sender
         self._poll_timeout_s = poll_timeout_s
         self._completed: deque[tuple[DeliveryGroup, asyncio.AbstractEventLoop]] = deque()

@@ -21,7 +21,7 @@ from eventflow.errors import BrokerError, EventFlowError
 from eventflow.kafka.producer import DeliveryFailed, DeliveryGroup, DeliveryReport
 from eventflow.producers.http.auth import Principal
 from eventflow.producers.http.catalog import EventCatalog, EventTypeSpec
-from eventflow.producers.http.delivery import DeliveryPump, GroupSender
+from eventflow.producers.http.delivery import DeliveryPump, PolledSender
 from eventflow.producers.http.envelope import EventFields, parse_event
 from eventflow.producers.http.idempotency import IdempotencyStore
 from eventflow.producers.http.metrics import ApiMetrics
@@ -31,7 +31,7 @@ from eventflow.producers.http.problems import ApiProblem, InvalidEvent, Unavaila
 Accepted = dict[str, Any]  # {event_id, topic, partition, offset}
 
 
-class EventSink(GroupSender, Protocol):
+class EventSink(PolledSender, Protocol):
     """Where events go: :class:`eventflow.kafka.producer.DurableProducer` in production
     (built with ``background_poll=False``: the API's :class:`DeliveryPump` polls it)."""
 
