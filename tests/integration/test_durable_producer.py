@@ -59,7 +59,7 @@ def test_unknown_topic_fails_the_future_instead_of_acknowledging(kafka_bootstrap
 
 @pytest.mark.parametrize("background_poll", [True, False])
 def test_a_delivery_group_completes_once_with_every_offset(kafka_bootstrap, background_poll):
-    completed = []
+    completed: list[DeliveryGroup] = []
     producer = DurableProducer(kafka_bootstrap, background_poll=background_poll)
     group = DeliveryGroup(on_complete=completed.append)
     marker = uuid.uuid4().hex

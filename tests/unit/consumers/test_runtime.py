@@ -86,13 +86,17 @@ def test_the_codec_gets_the_source_bytes_and_what_the_handler_changed():
     codec = FakeCodec()
     rt = ServiceRuntime(SPEC, source=src, producer=FakeProducer(), codec=codec, handler=Sets())
     rt.run_once()
-    assert codec.splices == [(record(0).value, len(record(0).value), {"validation"})]
+    first = record(0).value
+    assert first is not None
+    assert codec.splices == [(first, len(first), {"validation"})]
     codec.splices.clear()
     src = FakeSource([record(1)])
     ServiceRuntime(
         SPEC, source=src, producer=FakeProducer(), codec=codec, handler=Stamp()
     ).run_once()
-    assert codec.splices == [(record(1).value, len(record(1).value), None)], "None: unknown"
+    second = record(1).value
+    assert second is not None
+    assert codec.splices == [(second, len(second), None)], "None: unknown"
 
 
 def test_unacknowledged_outputs_time_out_into_a_rewind_without_commit():

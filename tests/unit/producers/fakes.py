@@ -6,7 +6,7 @@ import threading
 from collections import deque
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import orjson
 
@@ -69,7 +69,7 @@ class FakeSink:
         self._wakeup = threading.Event()
 
     def send_in(self, group, topic, value, *, key=None, headers=None) -> int:
-        index = group._add()
+        index: int = group._add()
         if self.down:
             message = FakeMessage(topic, None, None)
         else:
@@ -88,7 +88,7 @@ class FakeSink:
         while self._queued:
             group, index, message, ok = self._queued.popleft()
             error = None if ok else FakeKafkaError()
-            group._resolve(index, error, message)
+            group._resolve(index, cast(Any, error), cast(Any, message))
             served += 1
         return served
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from typing import Any, cast
 
 from eventflow.kafka.producer import DeliveryGroup
 from eventflow.producers.http.delivery import DeliveryPump
@@ -19,7 +20,7 @@ class SteppedSender:
         self.lock = threading.Lock()
 
     def send_in(self, group, topic, value, *, key=None, headers=None) -> int:
-        index = group._add()
+        index: int = group._add()
         with self.lock:
             self.queued.append((group, index))
         return index
@@ -30,7 +31,7 @@ class SteppedSender:
         with self.lock:
             queued, self.queued = self.queued, []
         for offset, (group, index) in enumerate(queued):
-            group._resolve(index, None, FakeMessage("t", 0, offset))
+            group._resolve(index, None, cast(Any, FakeMessage("t", 0, offset)))
         return len(queued)
 
 
@@ -43,11 +44,11 @@ def test_many_groups_completed_in_one_poll_round_wake_the_loop_once() -> None:
         wakeups = []
         original = loop.call_soon_threadsafe
 
-        def counting(callback, *args, **kwargs):  # type: ignore[no-untyped-def]
+        def counting(callback, *args, **kwargs):
             wakeups.append(callback)
             return original(callback, *args, **kwargs)
 
-        loop.call_soon_threadsafe = counting  # type: ignore[method-assign]
+        loop.call_soon_threadsafe = counting  # type: ignore[method-assign,assignment]
         groups = [pump.group() for _ in range(50)]
         for group in groups:
             sender.send_in(group, "t", b"v")

@@ -21,7 +21,7 @@ from eventflow.producers.http.avro_source import compile_writer
 from eventflow.producers.http.catalog import EventCatalog, EventTypeSpec, build_spec
 from eventflow.producers.http.problems import FieldProblem, InvalidEvent
 from eventflow.registry.client import RegistryClient
-from eventflow.serde import AvroSerializer, InvalidValue
+from eventflow.serde import AvroSerializer, InvalidValue, SchemaLookup
 from eventflow.serde.wire import HEADER_SIZE
 from eventflow.workspace import Workspace, load_workspace
 
@@ -54,7 +54,7 @@ class RegistryEncoder:
     cannot write goes through fastavro too (which names the failing field).
     """
 
-    def __init__(self, registry: RegistryClient, schemas: Mapping[str, ParsedSchema]) -> None:
+    def __init__(self, registry: SchemaLookup, schemas: Mapping[str, ParsedSchema]) -> None:
         self._serializer = AvroSerializer(registry, validate=False)
         self._schemas = dict(schemas)  # by event type
         self._compiled: dict[str, Callable[[Any], bytes] | None] = {}  # by event type
