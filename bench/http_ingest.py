@@ -14,8 +14,10 @@ One run measures, against a real Kafka broker and the real registry:
     (fastavro and the API's compiled encoder), in-process.
 Each is also printed as a ratio to the baseline measured in the same run.
 
-The API runs as `eventflow serve api --workers 1` in its own process. Without --bootstrap /
---registry the bench starts a LocalBroker and a file-backed registry in a temporary folder.
+The API runs as `eventflow serve api --workers 1` in its own process; the load generator and
+the trivial endpoint run from bench/http_load.py, each in a process of its own. Without
+--bootstrap / --registry the bench starts a LocalBroker and a file-backed registry in a
+temporary folder.
 
 Usage: .venv/bin/python bench/http_ingest.py [--duration 10] [--concurrency 32]
        [--batch-size 500] [--batch-concurrency 4] [--raw-events 20000] [--batch-workers 2]
@@ -25,7 +27,6 @@ Usage: .venv/bin/python bench/http_ingest.py [--duration 10] [--concurrency 32]
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import subprocess
@@ -43,101 +44,10 @@ from eventflow.kafka.local.broker import free_port
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEMAS = REPO / "schemas" / "avro"
-API_KEY = "bench-key"
+PEERS = str(Path(__file__).with_name("http_load.py"))  # load generator and ceiling
+sys.path.insert(0, str(REPO))
 
-
-def order_data(order_id: str) -> dict[str, Any]:
-    return {
-        "order_id": order_id,
-        "customer_id": "c-1",
-        "line_items": [{"sku": "SKU-1", "quantity": 2, "unit_price": "9.99"}],
-        "total": "19.98",
-        "currency": "EUR",
-        "shipping_address": {"recipient": "Ada", "street": "Main 1", "city": "Bern",
-                             "postal_code": "3000", "country": "CH"},
-    }  # fmt: skip
-
-
-# -- load generator (runs in its own process) -------------------------------------------------
-async def _exchange(
-    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes
-) -> int:
-    writer.write(request)
-    head = await reader.readuntil(b"\r\n\r\n")
-    status = int(head[9:12])
-    length = 0
-    for line in head.split(b"\r\n"):
-        if line[:15].lower() == b"content-length:":
-            length = int(line[15:])
-    await reader.readexactly(length)
-    return status
-
-
-def _request(path: str, body: bytes, port: int) -> bytes:
-    return (
-        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nX-API-Key: {API_KEY}\r\n"
-        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
-    ).encode() + body
-
-
-async def _load(
-    port: int, mode: str, duration: float, concurrency: int, batch: int
-) -> dict[str, Any]:
-    latencies: list[float] = []
-    statuses: dict[int, int] = {}
-    run = uuid.uuid4().hex[:6]
-    warmup_end = time.perf_counter() + 1.0
-    deadline = warmup_end + duration
-    counter = 0
-
-    def body() -> bytes:
-        nonlocal counter
-        counter += 1
-        if mode == "single":
-            return json.dumps(
-                {"event_type": "order.placed", "data": order_data(f"{run}-{counter}")}
-            ).encode()
-        events = [{"event_type": "order.placed", "data": order_data(f"{run}-{counter}-{i}")}
-                  for i in range(batch)]  # fmt: skip
-        return json.dumps({"events": events}).encode()
-
-    path = "/v1/events" if mode == "single" else "/v1/events:batch"
-    prepared = [_request(path, body(), port) for _ in range(64 if mode == "single" else 8)]
-
-    async def worker(index: int) -> None:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        i = index
-        while True:
-            request = (
-                prepared[i % len(prepared)] if mode == "batch" else _request(path, body(), port)
-            )
-            i += 1
-            started = time.perf_counter()
-            if started >= deadline:
-                break
-            status = await _exchange(reader, writer, request)
-            if started >= warmup_end:
-                latencies.append(time.perf_counter() - started)
-                statuses[status] = statuses.get(status, 0) + 1
-        writer.close()
-
-    await asyncio.gather(*(worker(i) for i in range(concurrency)))
-    latencies.sort()
-    count = len(latencies)
-    return {
-        "mode": mode, "requests": count, "statuses": statuses, "duration_s": duration,
-        "req_per_s": count / duration,
-        "events_per_s": count * (1 if mode == "single" else batch) / duration,
-        "p50_ms": latencies[count // 2] * 1000 if count else None,
-        "p99_ms": latencies[min(count - 1, int(count * 0.99))] * 1000 if count else None,
-    }  # fmt: skip
-
-
-def load_main(argv: list[str]) -> None:
-    port, mode, duration, concurrency, batch = argv
-    result = asyncio.run(_load(int(port), mode, float(duration), int(concurrency), int(batch)))
-    print(json.dumps(result))
-
+from bench.http_load import API_KEY, order_data  # noqa: E402
 
 # -- orchestration ---------------------------------------------------------------------------
 
@@ -255,33 +165,11 @@ def cpu_seconds(pid: int) -> tuple[float, float]:
     return total, rdkafka
 
 
-def trivial_main(port: int) -> None:
-    """The ceiling: a trivial ASGI endpoint on the same server stack as `serve api`
-    (uvicorn, uvloop, httptools, no access log) that reads the body and answers a 202 of the
-    API's size without doing anything."""
-    import uvicorn
-
-    body = json.dumps({"event_id": str(uuid.uuid4()), "topic": "events.raw.v1",
-                       "partition": 1, "offset": 123456}).encode()  # fmt: skip
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-
-    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            return
-        while (await receive()).get("more_body"):
-            pass
-        status = 202 if scope["method"] == "POST" else 200
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
-
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
-
-
 def run_load(port: int, mode: str, args: argparse.Namespace, api_pid: int) -> dict[str, Any]:
     concurrency = args.concurrency if mode == "single" else args.batch_concurrency
     cpu_before = cpu_seconds(api_pid)
     out = subprocess.run(
-        [sys.executable, __file__, "--load", str(port), mode, str(args.duration), str(concurrency),
+        [sys.executable, PEERS, "load", str(port), mode, str(args.duration), str(concurrency),
          str(args.batch_size)],
         capture_output=True, text=True, check=True, timeout=args.duration + 120,
     )  # fmt: skip
@@ -408,7 +296,7 @@ def main() -> None:
         calibration = min(timeit.repeat("sum(range(1000))", number=2000, repeat=5)) / 2000 * 1e6
         raw = raw_baseline(bootstrap, registry_url, args.raw_events)
         parts = pieces(registry_url)
-        port, trivial = start([sys.executable, __file__, "--trivial"], "trivial", "/")
+        port, trivial = start([sys.executable, PEERS, "trivial"], "trivial", "/")
         ceiling = run_load(port, "single", args, trivial.pid)
         _stop(trivial)
         port, api = serve_api(1)
@@ -443,9 +331,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] == "--load":
-        load_main(sys.argv[2:])
-    elif len(sys.argv) > 1 and sys.argv[1] == "--trivial":
-        trivial_main(int(sys.argv[2]))
-    else:
-        main()
+    main()
