@@ -1,11 +1,16 @@
 from __future__ import annotations
 
+import dataclasses
+import io
+import json
 from datetime import UTC, datetime
 
 import click
+import fastavro
 import pytest
 from click.testing import CliRunner
 
+from eventflow import events
 from eventflow.cli import main
 from eventflow.cli.dlq import format_letter_line, letter_json
 from eventflow.cli.pipeline_common import parse_time
@@ -129,3 +134,20 @@ def test_demo_events_mix_types_and_break_one_rule_each():
         len(invalid) == 3
         and len({e["data"].get("order_id", e["data"].get("user_id")) for e in invalid}) == 3
     )
+
+
+def test_the_dead_letter_mirrors_the_generated_class_of_its_schema_field_by_field():
+    """consumers.DeadLetter adds behaviour (for_record, replay headers, immutable headers) to
+    the record of events.dlq.v1; if the schema gains or renames a field, this fails."""
+    mirror = [f.name for f in dataclasses.fields(DeadLetter)]
+    generated = [f.name for f in dataclasses.fields(events.DeadLetter)]
+    assert mirror == generated
+    value = letter().to_avro()
+    assert events.DeadLetter.from_avro_dict(value).to_avro_dict() == value
+    schema = fastavro.parse_schema(json.loads(events.DeadLetter.AVRO_SCHEMA_JSON))
+    out = io.BytesIO()
+    fastavro.schemaless_writer(out, schema, value)
+    out.seek(0)
+    read = fastavro.schemaless_reader(out, schema, None)
+    assert isinstance(read, dict)
+    assert DeadLetter.from_avro(read) == letter()
