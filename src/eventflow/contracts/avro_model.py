@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Final
 
+from eventflow.contracts.naming import PRIMITIVES
+
 __all__ = [
     "NAMED_TYPES",
     "PRIMITIVE_TYPES",
@@ -19,9 +21,7 @@ __all__ = [
     "AvroNode",
 ]
 
-PRIMITIVE_TYPES: Final = frozenset(
-    {"null", "boolean", "int", "long", "float", "double", "bytes", "string"}
-)
+PRIMITIVE_TYPES: Final = PRIMITIVES
 NAMED_TYPES: Final = frozenset({"record", "enum", "fixed"})
 # type of a name used before its definition; replaced once the whole text is parsed
 UNRESOLVED: Final = "__unresolved__"

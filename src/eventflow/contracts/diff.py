@@ -20,9 +20,8 @@ from enum import StrEnum
 from typing import Any
 
 from eventflow.contracts import Incompatibility, ParsedSchema, check_reader_writer
+from eventflow.contracts.naming import NAMED_KINDS, PRIMITIVES, full_name
 
-_PRIMITIVES = {"null", "boolean", "int", "long", "float", "double", "bytes", "string"}
-_NAMED = {"record", "error", "enum", "fixed"}
 # writer type -> reader types it can be read as (Avro specification, schema resolution)
 _PROMOTIONS = {
     "int": {"long", "float", "double"},
@@ -171,7 +170,7 @@ def _describe(node: Any) -> str:
         return "union[" + ", ".join(_describe(b) for b in node) + "]"
     if isinstance(node, dict):
         kind = node.get("type")
-        if kind in _NAMED:
+        if kind in NAMED_KINDS:
             return f"{kind} {node.get('name')}"
         if kind == "array":
             return f"array<{_describe(node.get('items'))}>"
@@ -186,18 +185,14 @@ def _describe(node: Any) -> str:
 def _branch_key(node: Any, namespace: str | None) -> str:
     """What identifies a union branch: its primitive or container kind, or its full name."""
     if isinstance(node, str):
-        return node if node in _PRIMITIVES else _full(node, namespace)
+        return node if node in PRIMITIVES else full_name(node, namespace)
     if isinstance(node, dict):
         kind = node.get("type")
-        if kind in _NAMED:
-            return _full(str(node.get("name")), node.get("namespace") or namespace)
+        if kind in NAMED_KINDS:
+            return full_name(str(node.get("name")), node.get("namespace") or namespace)
         if isinstance(kind, str):
-            return kind if kind in _PRIMITIVES | {"array", "map"} else _full(kind, namespace)
+            return kind if kind in PRIMITIVES | {"array", "map"} else full_name(kind, namespace)
     return _describe(node)
-
-
-def _full(name: str, namespace: Any) -> str:
-    return name if "." in name or not namespace else f"{namespace}.{name}"
 
 
 def _plain(node: Any) -> Any:
@@ -225,7 +220,7 @@ class _Differ:
         old_kind = old.get("type") if isinstance(old, dict) else old
         new_kind = new.get("type") if isinstance(new, dict) else new
         if isinstance(old, dict) and isinstance(new, dict):
-            if old_kind in _NAMED and old_kind == new_kind:
+            if old_kind in NAMED_KINDS and old_kind == new_kind:
                 self.named(old, new, op, np, path)
                 return
             if old_kind == new_kind == "array":
@@ -238,7 +233,7 @@ class _Differ:
                 return
         if old == new:
             return
-        if isinstance(old_kind, str) and old_kind == new_kind and old_kind in _PRIMITIVES:
+        if isinstance(old_kind, str) and old_kind == new_kind and old_kind in PRIMITIVES:
             self.add(ChangeKind.LOGICAL_TYPE_CHANGED, path,
                      f"{_describe(old)} -> {_describe(new)}", op, np)  # fmt: skip
             return
@@ -267,8 +262,8 @@ class _Differ:
                 self.type_(old[at], new[index], f"{op}/{at}", f"{np}/{index}", path)
 
     def named(self, old: dict[str, Any], new: dict[str, Any], op: str, np: str, path: str) -> None:
-        old_name = _full(str(old.get("name")), old.get("namespace") or self.old_ns)
-        new_name = _full(str(new.get("name")), new.get("namespace") or self.new_ns)
+        old_name = full_name(str(old.get("name")), old.get("namespace") or self.old_ns)
+        new_name = full_name(str(new.get("name")), new.get("namespace") or self.new_ns)
         if new_name in self.seen:
             return
         self.seen.add(new_name)

@@ -25,12 +25,12 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from eventflow.contracts import ParsedSchema
+from eventflow.contracts.naming import NAMED_KINDS
 
 _NAMESPACE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
 _TYPE_NAME = re.compile(r"^[A-Z][A-Za-z0-9]*$")
 _FIELD_NAME = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 _SYMBOL = re.compile(r"^[A-Z][A-Z0-9]*(_[A-Z0-9]+)*$")
-_NAMED = {"record", "error", "enum", "fixed"}
 
 RULES = (
     "NAMESPACE_MISSING",
@@ -91,7 +91,7 @@ class _Linter:
             self.union(node, pointer, namespace)
         elif isinstance(node, dict):
             kind = node.get("type")
-            if kind in _NAMED:
+            if kind in NAMED_KINDS:
                 self.named(node, pointer, namespace)
             elif kind == "array":
                 self.type_(node.get("items"), f"{pointer}/items", namespace)

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from eventflow.contracts.avro_model import AvroField, AvroNode
 from eventflow.contracts.compatibility_types import IncompatibilityType
 from eventflow.contracts.json_positions import escape_pointer_token
+from eventflow.contracts.naming import PRIMITIVES
 
 __all__ = ["AmbiguousFieldError", "RawIncompatibility", "compare"]
 
@@ -36,7 +37,7 @@ _PROMOTIONS: dict[str, frozenset[str]] = {
     "bytes": frozenset({"string"}),
     "string": frozenset({"bytes"}),
 }
-_SIMPLE = frozenset({"null", "boolean", "int", "long", "float", "double", "bytes", "string"})
+_SIMPLE = PRIMITIVES
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from typing import Any
 
 from eventflow.contracts.avro_model import PRIMITIVE_TYPES, UNRESOLVED, AvroField, AvroNode
 from eventflow.contracts.default_values import valid_default
+from eventflow.contracts.naming import full_name
 from eventflow.contracts.schema_resolution import (
     InvalidSchema,
     check_union,
@@ -106,7 +107,7 @@ class SchemaGraphBuilder:
     def find(self, name: str, namespace: str | None, pointer: str) -> AvroNode:
         if name in PRIMITIVE_TYPES:
             return AvroNode(type=name, source=self.source, pointer=pointer, shape=name)
-        fullname = f"{namespace}.{name}" if namespace and "." not in name else name
+        fullname = full_name(name, namespace)
         node = self._lookup(fullname) or self._lookup(name)
         if node is not None:
             return node

@@ -11,30 +11,23 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-PRIMITIVES = frozenset({"null", "boolean", "int", "long", "float", "double", "bytes", "string"})
-NAMED_KINDS = frozenset({"record", "error", "enum", "fixed"})
+from eventflow.contracts.naming import (
+    NAMED_KINDS,
+    PRIMITIVES,
+    definition_name,
+    full_name,
+    namespace_of,
+)
 
-
-def full_name(name: str, namespace: str | None) -> str:
-    """The full name of ``name`` inside ``namespace`` (a dotted name is already full)."""
-    if "." in name or not namespace:
-        return name
-    return f"{namespace}.{name}"
-
-
-def namespace_of(fullname: str) -> str | None:
-    """The namespace part of a full name, ``None`` for the null namespace."""
-    head, _, _ = fullname.rpartition(".")
-    return head or None
-
-
-def definition_name(schema: Mapping[str, Any], enclosing: str | None) -> str:
-    """The full name a named-type definition declares, given the enclosing namespace."""
-    name = str(schema["name"])
-    if "." in name:
-        return name
-    namespace = schema.get("namespace", enclosing)
-    return full_name(name, namespace if isinstance(namespace, str) else None)
+__all__ = [
+    "NAMED_KINDS",
+    "PRIMITIVES",
+    "collect_named_types",
+    "definition_name",
+    "full_name",
+    "inline_references",
+    "namespace_of",
+]
 
 
 def collect_named_types(schema: Any, enclosing: str | None = None) -> dict[str, Any]:

@@ -15,7 +15,13 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from eventflow.serde.avro_json import PRIMITIVES, collect_named_types, full_name, namespace_of
+from eventflow.serde.avro_json import (
+    PRIMITIVES,
+    collect_named_types,
+    definition_name,
+    full_name,
+    namespace_of,
+)
 from eventflow.serde.errors import InvalidValue
 from eventflow.serde.fast_check import compile_check
 from eventflow.serde.model import plain_value
@@ -99,7 +105,7 @@ class _Walker:
     ) -> Problem | None:
         if not isinstance(value, Mapping):
             return path, f"expected a record {schema['name']} (dict), got {_type_name(value)}"
-        inner_ns = namespace_of(full_name(schema["name"], schema.get("namespace", ns)))
+        inner_ns = namespace_of(definition_name(schema, ns))
         for field in schema["fields"]:
             name = field["name"]
             if name not in value:

@@ -16,6 +16,7 @@ from eventflow.contracts import (
     check_compatibility,
 )
 from eventflow.contracts.manifest import SubjectEntry
+from eventflow.contracts.naming import NAMED_KINDS, full_name
 from eventflow.workspace import git
 from eventflow.workspace.history import SubjectHistory, git_histories, registry_histories
 from eventflow.workspace.loader import Workspace
@@ -143,9 +144,9 @@ def _definition(doc: Any, fullname: str, pointer: str) -> tuple[Any, str] | None
     """The JSON of the named type ``fullname`` defined in ``doc``, with its pointer."""
     if isinstance(doc, dict):
         name = doc.get("name")
-        if isinstance(name, str) and doc.get("type") in {"record", "error", "enum", "fixed"}:
+        if isinstance(name, str) and doc.get("type") in NAMED_KINDS:
             space = doc.get("namespace")
-            full = name if "." in name or not space else f"{space}.{name}"
+            full = full_name(name, space)
             if full == fullname or (not space and fullname.endswith(f".{name}")):
                 return doc, pointer
         items: Iterable[tuple[str, Any]] = doc.items()

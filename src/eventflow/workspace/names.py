@@ -9,16 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-PRIMITIVES = frozenset({"null", "boolean", "int", "long", "float", "double", "bytes", "string"})
-_NAMED = frozenset({"record", "error", "enum", "fixed"})
-_KEYWORDS = PRIMITIVES | _NAMED | {"array", "map"}
+from eventflow.contracts.naming import NAMED_KINDS, PRIMITIVES, full_name
 
+__all__ = ["PRIMITIVES", "defined_and_used"]
 
-def full_name(name: str, namespace: str | None) -> str:
-    """Resolve ``name`` against ``namespace`` as the Avro specification does."""
-    if "." in name or not namespace:
-        return name
-    return f"{namespace}.{name}"
+_KEYWORDS = PRIMITIVES | NAMED_KINDS | {"array", "map"}
 
 
 def defined_and_used(schema: Any) -> tuple[set[str], set[str]]:
@@ -41,7 +36,7 @@ def _walk(node: Any, namespace: str | None, defined: set[str], used: set[str]) -
     if not isinstance(node, dict):
         return
     kind = node.get("type")
-    if kind in _NAMED and isinstance(node.get("name"), str):
+    if kind in NAMED_KINDS and isinstance(node.get("name"), str):
         raw_namespace = node.get("namespace")
         own_namespace = raw_namespace if isinstance(raw_namespace, str) else namespace
         name = full_name(node["name"], own_namespace)

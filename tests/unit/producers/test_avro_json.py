@@ -6,8 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from eventflow.producers.http.avro_json import convert, index_named_types, parse_instant
+from eventflow.producers.http.avro_json import convert, parse_instant
 from eventflow.producers.http.examples import example_for
+from eventflow.serde.avro_json import collect_named_types
 from tests.unit.producers.fakes import real_catalog
 
 MONEY = {"type": "bytes", "logicalType": "decimal", "precision": 5, "scale": 2}
@@ -31,7 +32,7 @@ SCHEMA = {
         {"name": "raw", "type": {"type": "fixed", "name": "Two", "size": 2}, "default": "ab"},
     ],
 }
-NAMED = index_named_types(SCHEMA)
+NAMED = collect_named_types(SCHEMA)
 GOOD = {
     "id": "3f2b8c1e-9a4d-4e5f-8b6a-1c2d3e4f5a6b",
     "at": "2026-01-01T00:00:01.5Z",

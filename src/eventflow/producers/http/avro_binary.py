@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from decimal import Context, Decimal
 from typing import Any
 
-from eventflow.producers.http.avro_json import full_name
+from eventflow.contracts.naming import NAMED_KINDS, definition_name, full_name
 
 Out = bytearray
 Writer = Callable[[Any, Out], None]
@@ -148,7 +148,7 @@ class ClosureCompiler:
             if kind == "fixed":
                 raise Unsupported("decimal on fixed")
             return _decimal(int(schema["precision"]), int(schema.get("scale", 0)))
-        if kind in {"record", "error", "enum", "fixed"}:
+        if kind in NAMED_KINDS:
             return self._named_def(schema, ns)
         if kind == "array":
             return _array(self.compile(schema.get("items"), ns))
@@ -171,7 +171,7 @@ class ClosureCompiler:
         raise Unsupported(f"unknown named type {name!r}")
 
     def _named_def(self, schema: dict[str, Any], ns: str) -> Writer:
-        full = full_name(str(schema["name"]), str(schema.get("namespace", ns)))
+        full = definition_name(schema, ns)
         holder: list[Writer] = []
         self._done[full] = holder
         kind = schema["type"]

@@ -15,12 +15,8 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from eventflow.producers.http.avro_json import (
-    convert,
-    epoch_units,
-    full_name,
-    parse_instant,
-)
+from eventflow.contracts.naming import NAMED_KINDS, definition_name, full_name
+from eventflow.producers.http.avro_json import convert, epoch_units, parse_instant
 from eventflow.producers.http.problems import FieldProblem
 
 Fn = Callable[[Any], Any]
@@ -77,7 +73,7 @@ class _Compiler:
             return _uuid
         if kind in {"bytes", "fixed"} and logical == "decimal":
             return _decimal(int(schema.get("precision", 38)), int(schema.get("scale", 0)))
-        if kind in {"record", "error", "enum", "fixed"}:
+        if kind in NAMED_KINDS:
             return self._named_def(schema, ns)
         if kind == "array":
             return _array(self.compile(schema.get("items"), ns))
@@ -98,7 +94,7 @@ class _Compiler:
         return _refuse
 
     def _named_def(self, schema: dict[str, Any], ns: str) -> Fn:
-        full = full_name(str(schema["name"]), str(schema.get("namespace", ns)))
+        full = definition_name(schema, ns)
         holder: list[Fn] = []
         self._done[full] = holder
         kind = schema["type"]

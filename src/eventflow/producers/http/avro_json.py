@@ -16,46 +16,13 @@ from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from eventflow.contracts.naming import NAMED_KINDS, PRIMITIVES, definition_name, full_name
 from eventflow.producers.http.problems import FieldProblem
 
-_PRIMITIVES = {"null", "boolean", "int", "long", "float", "double", "bytes", "string"}
 _INT32 = (-(2**31), 2**31 - 1)
 _INT64 = (-(2**63), 2**63 - 1)
 _EPOCH_DATE = date(1970, 1, 1)
 _MISSING = object()
-
-
-def index_named_types(schema: Any, namespace: str = "") -> dict[str, dict[str, Any]]:
-    """Every named type (record, enum, fixed) defined inside ``schema``, by full name."""
-    found: dict[str, dict[str, Any]] = {}
-    _index(schema, namespace, found)
-    return found
-
-
-def _index(schema: Any, namespace: str, found: dict[str, dict[str, Any]]) -> None:
-    if isinstance(schema, list):
-        for branch in schema:
-            _index(branch, namespace, found)
-        return
-    if not isinstance(schema, dict):
-        return
-    kind = schema.get("type")
-    if kind in {"record", "error", "enum", "fixed"}:
-        full = full_name(str(schema["name"]), str(schema.get("namespace", namespace)))
-        found[full] = schema
-        inner_ns = full.rpartition(".")[0]
-        for fld in schema.get("fields", []) if kind != "enum" else []:
-            _index(fld.get("type"), inner_ns, found)
-    elif kind == "array":
-        _index(schema.get("items"), namespace, found)
-    elif kind == "map":
-        _index(schema.get("values"), namespace, found)
-    elif isinstance(kind, dict | list):
-        _index(kind, namespace, found)
-
-
-def full_name(name: str, namespace: str) -> str:
-    return name if "." in name or not namespace else f"{namespace}.{name}"
 
 
 def type_label(schema: Any) -> str:
@@ -65,7 +32,7 @@ def type_label(schema: Any) -> str:
     if isinstance(schema, list):
         return " | ".join(type_label(b) for b in schema)
     kind = schema.get("type")
-    if isinstance(kind, str) and kind in {"record", "error", "enum", "fixed"}:
+    if isinstance(kind, str) and kind in NAMED_KINDS:
         return str(schema.get("name"))
     if isinstance(schema.get("logicalType"), str):
         return str(schema["logicalType"])
@@ -103,7 +70,7 @@ def _convert(walk: _Walk, schema: Any, value: Any, path: str, namespace: str) ->
     if isinstance(schema, list):
         return _union(walk, schema, value, path, namespace)
     if isinstance(schema, str):
-        if schema in _PRIMITIVES:
+        if schema in PRIMITIVES:
             return _primitive(walk, schema, None, value, path)
         resolved = _resolve(walk, schema, namespace)
         if resolved is None:
@@ -134,7 +101,7 @@ def _convert(walk: _Walk, schema: Any, value: Any, path: str, namespace: str) ->
         if not isinstance(value, str) or len(value) != size or not _latin1(value):
             return walk.fail(path, f"must be a text of exactly {size} latin-1 characters")
         return value.encode("latin-1")
-    if isinstance(kind, str) and kind in _PRIMITIVES:
+    if isinstance(kind, str) and kind in PRIMITIVES:
         return _primitive(walk, kind, schema.get("logicalType"), value, path, schema=schema)
     if isinstance(kind, str):
         resolved = _resolve(walk, kind, namespace)
@@ -146,8 +113,7 @@ def _convert(walk: _Walk, schema: Any, value: Any, path: str, namespace: str) ->
 def _record(walk: _Walk, schema: dict[str, Any], value: Any, path: str, namespace: str) -> Any:
     if not isinstance(value, dict):
         return walk.fail(path, f"must be an object; got {_show(value)}")
-    inner_ns = full_name(str(schema["name"]), str(schema.get("namespace", namespace)))
-    inner_ns = inner_ns.rpartition(".")[0]
+    inner_ns = definition_name(schema, namespace).rpartition(".")[0]
     fields = schema.get("fields", [])
     known = {str(f["name"]) for f in fields}
     out: dict[str, Any] = {}

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from eventflow.contracts.naming import definition_name, full_name
 from eventflow.producers.http import avro_binary as binary
-from eventflow.producers.http.avro_json import full_name
 
 _INTEGRAL = {"int", "long"}
 
@@ -163,7 +163,7 @@ class _Generator:
         return [f"{pad}if {x} is not None:", f"{pad}    raise TypeError('null expected')"]
 
     def _record(self, schema: dict[str, Any], x: str, ns: str, depth: int) -> list[str]:
-        full = full_name(str(schema["name"]), str(schema.get("namespace", ns)))
+        full = definition_name(schema, ns)
         inner_ns = full.rpartition(".")[0]
         self._open.add(full)
         lines: list[str] = []

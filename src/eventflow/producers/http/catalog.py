@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from eventflow.producers.http.avro_fast import PayloadConverter
-from eventflow.producers.http.avro_json import full_name, index_named_types
 from eventflow.producers.http.examples import example_for
 from eventflow.producers.http.problems import FieldProblem, InvalidEvent
+from eventflow.serde.avro_json import collect_named_types, definition_name
 
 
 @dataclass(frozen=True)
@@ -43,9 +43,9 @@ def build_spec(
     """Describe one event type from its record schema (ADR 0002 shape) and the shared types."""
     named: dict[str, dict[str, Any]] = {}
     for shared in shared_schemas:
-        named.update(index_named_types(shared))
-    named.update(index_named_types(dict(record_schema)))
-    record_name = full_name(str(record_schema["name"]), str(record_schema.get("namespace", "")))
+        named.update(collect_named_types(shared))
+    named.update(collect_named_types(dict(record_schema)))
+    record_name = definition_name(record_schema, None)
     payload = next((f for f in record_schema.get("fields", []) if f.get("name") == "payload"), None)
     if payload is None:
         raise ValueError(f"{record_name} has no `payload` field (ADR 0002 event shape)")

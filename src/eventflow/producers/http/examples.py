@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from eventflow.producers.http.avro_json import full_name
+from eventflow.contracts.naming import definition_name, full_name
 
 _EXAMPLE_UUID = "3f2b8c1e-9a4d-4e5f-8b6a-1c2d3e4f5a6b"
 _EXAMPLE_INSTANT = "2026-01-15T09:30:00Z"
@@ -49,7 +49,7 @@ def _example(
         scale = int(schema.get("scale", 0))
         return str(Decimal("12.5").quantize(Decimal(1).scaleb(-scale)))
     if kind in {"record", "error"}:
-        inner = full_name(str(schema["name"]), str(schema.get("namespace", ns))).rpartition(".")[0]
+        inner = definition_name(schema, ns).rpartition(".")[0]
         return {
             str(f["name"]): _example(f["type"], named, inner, str(f["name"]), depth + 1)
             for f in schema.get("fields", [])
