@@ -90,3 +90,11 @@ def test_a_delivery_group_reports_the_failed_record(kafka_bootstrap):
     assert group.failed == 1 and isinstance(group.reports[0], DeliveryReport)
     error = group.first_error()
     assert error is group.reports[1] and "no.such.topic.v1" in str(error)
+
+
+def test_send_to_an_explicit_partition_lands_there(kafka_bootstrap):
+    producer = DurableProducer(kafka_bootstrap)
+    reports = [producer.send("events.raw.v1", b"p", key=b"same", partition=p).result(30)
+               for p in (0, 1, 2)]  # fmt: skip
+    producer.close()
+    assert [r.partition for r in reports] == [0, 1, 2]

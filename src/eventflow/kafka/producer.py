@@ -205,30 +205,9 @@ class DurableProducer:
         """Queue one record; the future resolves once the broker acknowledged it."""
         future: Future[DeliveryReport] = Future()
         future.set_running_or_notify_cancel()
-
-        def on_delivery(err: KafkaError | None, msg: Message) -> None:
-            partition, offset = msg.partition(), msg.offset()
-            if err is not None:
-                future.set_exception(_delivery_failed(err, topic))
-            elif partition is None or offset is None:
-                future.set_exception(DeliveryFailed(f"write to {topic} reported no offset",
-                                                    retriable=True))  # fmt: skip
-            else:
-                future.set_result(DeliveryReport(msg.topic() or topic, partition, offset))
-
-        kwargs: dict[str, Any] = {"value": value, "key": key, "on_delivery": on_delivery}
-        if headers:
-            kwargs["headers"] = list(headers)
-        if partition is not None:
-            kwargs["partition"] = partition
-        try:
-            self._producer.produce(topic, **kwargs)
-        except BufferError as exc:
-            raise ProducerQueueFull(
-                "the producer's local queue is full (broker slow or unreachable); retry later"
-            ) from exc
-        except KafkaException as exc:
-            raise _delivery_failed(exc.args[0], topic) from exc
+        group = DeliveryGroup(on_complete=partial(_settle, future))
+        self._queue(group, topic, value, key=key, headers=list(headers) if headers else None,
+                    partition=partition)  # fmt: skip
         return future
 
     def send_in(
@@ -241,12 +220,34 @@ class DurableProducer:
         headers: Headers | None = None,
     ) -> int:
         """Queue one record as part of ``group``; return its index in ``group.reports``."""
+        return self._queue(group, topic, value, key=key, headers=headers)
+
+    def _queue(
+        self,
+        group: DeliveryGroup,
+        topic: str,
+        value: bytes | None,
+        *,
+        key: bytes | None,
+        headers: Headers | None,
+        partition: int | None = None,
+    ) -> int:
         index = group._add()  # noqa: SLF001 - the group's producer-side API
+        on_delivery = partial(group._resolve, index)  # noqa: SLF001
         try:
-            self._producer.produce(
-                topic, value, key, on_delivery=partial(group._resolve, index),  # noqa: SLF001
-                headers=cast(Any, headers),
-            )  # fmt: skip
+            if partition is None:
+                self._producer.produce(
+                    topic, value, key, on_delivery=on_delivery, headers=cast(Any, headers)
+                )
+            else:
+                self._producer.produce(
+                    topic,
+                    value,
+                    key,
+                    partition=partition,
+                    on_delivery=on_delivery,
+                    headers=cast(Any, headers),
+                )
         except BufferError as exc:
             group._unadd()  # noqa: SLF001
             raise ProducerQueueFull(
@@ -312,6 +313,15 @@ class DurableProducer:
     def _poll_loop(self) -> None:
         while not self._closed.is_set():
             self._producer.poll(0.05)
+
+
+def _settle(future: Future[DeliveryReport], group: DeliveryGroup) -> None:
+    """Resolve the future of :meth:`DurableProducer.send` from its one-record group."""
+    report = group.reports[0]
+    if isinstance(report, DeliveryReport):
+        future.set_result(report)
+    else:
+        future.set_exception(report or DeliveryFailed("no delivery report", retriable=True))
 
 
 def _delivery_failed(err: KafkaError, topic: str) -> DeliveryFailed:
