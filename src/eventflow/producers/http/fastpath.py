@@ -54,7 +54,7 @@ class FastIngest:
                 return
             if body is TOO_LARGE:
                 status = 413
-                self.state.metrics.rejected.labels("api.too_large").inc()
+                self.state.metrics.count_rejected("api.too_large")
                 await send_too_large(send, self.max_bytes)
                 return
             assert isinstance(body, bytes)

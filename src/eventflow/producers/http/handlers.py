@@ -138,6 +138,6 @@ def _record_result(index: int, outcome: Accepted | ApiProblem) -> dict[str, Any]
 
 def problem_reply(metrics: ApiMetrics, problem: ApiProblem) -> tuple[int, bytes, dict[str, str]]:
     """Status, JSON body and headers of a rejection (counted by reason in the metrics)."""
-    metrics.rejected.labels(str(problem.code)).inc()
+    metrics.count_rejected(str(problem.code))
     headers = {"Retry-After": str(problem.retry_after_s)} if problem.retry_after_s else {}
     return problem.status, orjson.dumps(problem.body()), headers

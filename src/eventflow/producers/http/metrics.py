@@ -44,18 +44,35 @@ class ApiMetrics:
             "Retried events answered from the idempotency store without a new write.",
             registry=self.registry,
         )
+        # labels() is costly: each label combination is resolved once, then its child kept
         self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+        self._produced: dict[str, Any] = {}
+        self._rejected: dict[str, Any] = {}
 
     def observe_request(self, route: str, method: str, status: int, seconds: float) -> None:
         """Count one answered request and observe its latency."""
         key = (route, method, status)
         children = self._children.get(key)
-        if children is None:  # labels() is costly: resolve each combination once
+        if children is None:
             children = (self.requests.labels(route, method, str(status)),
                         self.latency.labels(route))  # fmt: skip
             self._children[key] = children
         children[0].inc()
         children[1].observe(seconds)
+
+    def count_produced(self, event_type: str) -> None:
+        """Count one event acknowledged by Kafka."""
+        child = self._produced.get(event_type)
+        if child is None:
+            child = self._produced[event_type] = self.produced.labels(event_type)
+        child.inc()
+
+    def count_rejected(self, reason: str) -> None:
+        """Count one refused event or request by its reason (the error code)."""
+        child = self._rejected.get(reason)
+        if child is None:
+            child = self._rejected[reason] = self.rejected.labels(reason)
+        child.inc()
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

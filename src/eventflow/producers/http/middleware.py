@@ -118,7 +118,7 @@ class RequestMetrics:
             if message["type"] == "http.response.start":
                 status = int(message["status"])
                 if status == 413:
-                    self.metrics.rejected.labels("api.too_large").inc()
+                    self.metrics.count_rejected("api.too_large")
             await send(message)
 
         try:

@@ -84,8 +84,6 @@ class IngestService:
         self._idempotency = idempotency
         self._now_ms = now_ms
         self._new_event_id = new_event_id or EventIds()
-        self._produced: dict[str, Any] = {}  # metric children by event type
-        self._rejected: dict[str, Any] = {}  # by error code
 
     @property
     def retry_after_s(self) -> int:
@@ -114,13 +112,6 @@ class IngestService:
             return Prepared(spec, event, payload, None, "")
         fingerprint = hashlib.sha256(orjson.dumps(raw, option=orjson.OPT_SORT_KEYS)).hexdigest()
         return Prepared(spec, event, payload, key, fingerprint)
-
-    def count_rejected(self, problem: ApiProblem) -> None:
-        code = str(problem.code)
-        child = self._rejected.get(code)
-        if child is None:
-            child = self._rejected[code] = self._metrics.rejected.labels(code)
-        child.inc()
 
     # -- writes ------------------------------------------------------------------------------
     async def submit(self, principal: Principal, prepared: Prepared) -> Accepted:
@@ -187,7 +178,7 @@ class IngestService:
         assert len(settled) == len(outcomes), "every record has an outcome"
         for outcome in settled:
             if isinstance(outcome, ApiProblem):
-                self.count_rejected(outcome)
+                self._metrics.count_rejected(str(outcome.code))
         return settled
 
     async def _produce(self, principal: Principal, prepared: Prepared) -> Accepted:
@@ -231,10 +222,7 @@ class IngestService:
         if isinstance(report, DeliveryFailed):
             raise self._unavailable(f"Kafka did not acknowledge the event ({report})")
         assert isinstance(report, DeliveryReport)
-        child = self._produced.get(spec.event_type)
-        if child is None:
-            child = self._produced[spec.event_type] = self._metrics.produced.labels(spec.event_type)
-        child.inc()
+        self._metrics.count_produced(spec.event_type)
         return {"event_id": event_id, "topic": report.topic, "partition": report.partition,
                 "offset": report.offset}  # fmt: skip
 
