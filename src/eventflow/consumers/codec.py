@@ -11,7 +11,8 @@ unchanged leading fields' bytes (``eventflow.serde.splice``).
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from eventflow.consumers.dead_letter import DLQ_SUBJECT
@@ -31,12 +32,8 @@ class RegistryCodec:
         self._dlq_subject = dlq_subject
 
     def decode(self, data: bytes) -> tuple[int, dict[str, Any]]:
-        try:
+        with _registry_failures_retriable():
             decoded = self._decoder.deserialize(data)
-        except SerdeError:
-            raise
-        except EventFlowError as exc:  # registry down or answering 5xx
-            raise RetriableFailure(f"schema registry: {exc}") from exc
         return decoded.schema_id, decoded.value
 
     def decode_split(self, data: bytes) -> tuple[int, dict[str, Any], int | None]:
@@ -44,12 +41,8 @@ class RegistryCodec:
         if self._splicer is None:
             schema_id, value = self.decode(data)
             return schema_id, value, None
-        try:
+        with _registry_failures_retriable():
             return self._splicer.decode(data)
-        except SerdeError:
-            raise
-        except EventFlowError as exc:
-            raise RetriableFailure(f"schema registry: {exc}") from exc
 
     def encode(
         self,
@@ -60,20 +53,24 @@ class RegistryCodec:
         head_end: int | None = None,
         changed: Collection[str] | None = None,
     ) -> bytes:
-        try:
+        with _registry_failures_retriable():
             if self._splicer is not None:
                 return self._splicer.encode(schema_id, value, source=source, head_end=head_end,
                                             changed=changed)  # fmt: skip
             return self._encoder.serialize_with_id(schema_id, value)
-        except SerdeError:
-            raise
-        except EventFlowError as exc:
-            raise RetriableFailure(f"schema registry: {exc}") from exc
 
     def encode_dead_letter(self, value: dict[str, Any]) -> bytes:
-        try:
+        with _registry_failures_retriable():
             return self._encoder.serialize(value, subject=self._dlq_subject)
-        except SerdeError:
-            raise
-        except EventFlowError as exc:
-            raise RetriableFailure(f"schema registry: {exc}") from exc
+
+
+@contextmanager
+def _registry_failures_retriable() -> Iterator[None]:
+    """Serde errors (bad input) pass through; a registry that is down or answers 5xx becomes a
+    :class:`RetriableFailure`, so the batch waits and retries instead of dead-lettering."""
+    try:
+        yield
+    except SerdeError:
+        raise
+    except EventFlowError as exc:
+        raise RetriableFailure(f"schema registry: {exc}") from exc

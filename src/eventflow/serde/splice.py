@@ -141,10 +141,6 @@ class SplicingCodec:
                     return out.getvalue()
         return self._encoder.serialize_with_id(schema_id, value)
 
-    def serialize(self, value: Any, *, subject: str) -> bytes:
-        """Encode ``value`` for ``subject``'s latest version (e.g. a dead letter)."""
-        return self._encoder.serialize(value, subject=subject)
-
     def _layout(self, schema_id: int, data: bytes) -> _Layout | None:
         writer = self._registry.by_id(schema_id, raw=data)
         try:
