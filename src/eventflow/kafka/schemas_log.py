@@ -1,8 +1,9 @@
 """The schema registry's log on Kafka: the single-partition compacted ``_schemas`` topic.
 
-Implements ``eventflow.registry.store.SchemaLog``: appends with an idempotent ``acks=all``
-producer and returns the offset only once the broker has it; reads with a group-less consumer
-assigned to partition 0 from the beginning (every instance replays the whole log).
+Fits the registry's ``SchemaLog`` port structurally: the registry imports this module, never
+the other way round. Appends with an idempotent ``acks=all`` producer and returns the offset
+only once the broker has it; reads with a group-less consumer assigned to partition 0 from the
+beginning (every instance replays the whole log).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from confluent_kafka import (
@@ -25,9 +27,17 @@ from eventflow.errors import BrokerError, ErrorCode
 from eventflow.kafka.admin import TopicAdmin
 from eventflow.kafka.probe import QUIET_LOGGER
 from eventflow.kafka.topics_file import TopicSpec
-from eventflow.registry.store import RawRecord
 
 DEFAULT_TOPIC = "_schemas"
+
+
+@dataclass(frozen=True)
+class SchemaLogRecord:
+    """One record of the log: its offset (``position``), key and value (``None``: tombstone)."""
+
+    position: int
+    key: bytes
+    value: bytes | None
 
 
 class KafkaSchemaLog:
@@ -109,12 +119,12 @@ class KafkaSchemaLog:
             raise self._failed(exc) from exc
         return int(high)
 
-    def read(self, timeout_s: float) -> list[RawRecord]:
+    def read(self, timeout_s: float) -> list[SchemaLogRecord]:
         first = self._consumer.poll(timeout_s)  # returns as soon as one record is there
         if first is None:
             return []
         messages = [first, *self._consumer.consume(num_messages=999, timeout=0)]
-        out: list[RawRecord] = []
+        out: list[SchemaLogRecord] = []
         for msg in messages:
             error = msg.error()
             if error is not None:
@@ -123,7 +133,7 @@ class KafkaSchemaLog:
                 raise self._failed(error)
             offset = msg.offset()
             if offset is not None:
-                out.append(RawRecord(offset, bytes(msg.key() or b""), msg.value()))
+                out.append(SchemaLogRecord(offset, bytes(msg.key() or b""), msg.value()))
         return out
 
     def read_position(self) -> int:

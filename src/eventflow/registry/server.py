@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from eventflow.config import RegistryServerSettings
 from eventflow.errors import ConfigError
+from eventflow.kafka.schemas_log import KafkaSchemaLog
 from eventflow.registry.asgi import RegistryApp
 from eventflow.registry.controller import RegistryController
 from eventflow.registry.engine import ContractsEngine, SchemaEngine
@@ -41,8 +42,6 @@ def parse_users(spec: str | None) -> dict[str, str]:
 def open_log(server: RegistryServerSettings, bootstrap: str) -> SchemaLog:
     if server.storage == "file":
         return FileSchemaLog(server.file)
-    from eventflow.kafka.schemas_log import KafkaSchemaLog
-
     return KafkaSchemaLog(bootstrap, server.topic)
 
 

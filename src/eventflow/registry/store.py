@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Protocol
@@ -22,8 +22,23 @@ from eventflow.registry.state import RegistryState
 LOG = logging.getLogger("eventflow.registry.store")
 
 
+class LogEntry(Protocol):
+    """What a log read returns: a position, a key and a value (``None``: a tombstone)."""
+
+    @property
+    def position(self) -> int: ...
+
+    @property
+    def key(self) -> bytes: ...
+
+    @property
+    def value(self) -> bytes | None: ...
+
+
 @dataclass(frozen=True)
 class RawRecord:
+    """A :class:`LogEntry` for logs that have no record type of their own (file, tests)."""
+
     position: int
     key: bytes
     value: bytes | None
@@ -40,7 +55,7 @@ class SchemaLog(Protocol):
         """The position after the last durable record (what a reader must reach)."""
         ...
 
-    def read(self, timeout_s: float) -> list[RawRecord]:
+    def read(self, timeout_s: float) -> Sequence[LogEntry]:
         """The next records after those already read (may be empty after the timeout)."""
         ...
 

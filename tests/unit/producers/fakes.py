@@ -13,9 +13,10 @@ import orjson
 from eventflow.config import ApiKeySettings, ApiSettings, Settings
 from eventflow.kafka.producer import DeliveryGroup
 from eventflow.producers.http.adapters import catalog_from_workspace
-from eventflow.producers.http.app import ApiComponents, create_app
+from eventflow.producers.http.app import create_app
 from eventflow.producers.http.auth import hash_key
 from eventflow.producers.http.catalog import EventCatalog
+from eventflow.producers.http.components import ApiComponents
 from eventflow.workspace import load_workspace
 
 REPO = Path(__file__).resolve().parents[3]

@@ -11,7 +11,8 @@ from fastapi.testclient import TestClient
 from eventflow.config import ApiSettings, Settings
 from eventflow.errors import EventFlowError
 from eventflow.kafka.producer import ProducerQueueFull
-from eventflow.producers.http.app import ApiComponents, create_app
+from eventflow.producers.http.app import create_app
+from eventflow.producers.http.components import ApiComponents
 from tests.unit.producers import fakes
 from tests.unit.producers.fakes import (
     IDENTITY_KEY,

@@ -15,10 +15,10 @@ from eventflow.contracts import ParsedSchema
 from eventflow.errors import EventFlowError
 from eventflow.kafka.local import LocalBroker
 from eventflow.kafka.producer import DurableProducer
-from eventflow.producers.http.app import ApiComponents
 from eventflow.producers.http.avro_binary import Unsupported
 from eventflow.producers.http.avro_source import compile_writer
 from eventflow.producers.http.catalog import EventCatalog, EventTypeSpec, build_spec
+from eventflow.producers.http.components import ApiComponents
 from eventflow.producers.http.problems import FieldProblem, InvalidEvent
 from eventflow.registry.client import RegistryClient
 from eventflow.serde import AvroSerializer, InvalidValue, SchemaLookup

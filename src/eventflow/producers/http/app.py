@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -21,8 +20,9 @@ from fastapi.responses import Response
 
 from eventflow import __version__
 from eventflow.config import Settings
+from eventflow.producers.http.adapters import build_components
 from eventflow.producers.http.auth import KeyRing, load_keys
-from eventflow.producers.http.catalog import EventCatalog
+from eventflow.producers.http.components import ApiComponents
 from eventflow.producers.http.fastpath import FastIngest
 from eventflow.producers.http.handlers import problem_reply
 from eventflow.producers.http.idempotency import IdempotencyStore
@@ -31,25 +31,8 @@ from eventflow.producers.http.middleware import BodyLimit, RequestMetrics
 from eventflow.producers.http.models import BatchIn, EventIn
 from eventflow.producers.http.problems import ApiProblem, FieldProblem, InvalidEvent
 from eventflow.producers.http.ratelimit import RateLimiter
-from eventflow.producers.http.routes import SECURITY_SCHEME, ApiState, ReadinessProbe, router
-from eventflow.producers.http.service import (
-    Accepted,
-    EventSink,
-    IngestService,
-    RecordEncoder,
-    ServiceLimits,
-)
-
-
-@dataclass
-class ApiComponents:
-    """The adapters the API runs on; ``close`` runs at shutdown (flushes the producer)."""
-
-    catalog: EventCatalog
-    encoder: RecordEncoder
-    sink: EventSink
-    probes: Sequence[tuple[str, ReadinessProbe]] = ()
-    close: Callable[[], None] = field(default=lambda: None)
+from eventflow.producers.http.routes import SECURITY_SCHEME, ApiState, router
+from eventflow.producers.http.service import Accepted, IngestService, ServiceLimits
 
 
 def create_app(
@@ -65,8 +48,6 @@ def create_app(
     settings = settings or Settings()
     api = settings.api
     if components is None:
-        from eventflow.producers.http.adapters import build_components
-
         components = build_components(settings)
     metrics = ApiMetrics()
     service = IngestService(
