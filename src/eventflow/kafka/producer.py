@@ -141,17 +141,22 @@ class DeliveryGroup:
 
     def _resolve(self, index: int, err: KafkaError | None, msg: Message) -> None:
         if err is not None:
-            self.reports[index] = _delivery_failed(err, msg.topic() or "?")
-            self.failed += 1
+            self._record_outcome(index, _delivery_failed(err, msg.topic() or "?"))
+            return
+        partition, offset = msg.partition(), msg.offset()
+        if partition is None or offset is None:
+            outcome: DeliveryReport | DeliveryFailed = DeliveryFailed(
+                f"write to {msg.topic()} reported no offset", retriable=True
+            )
         else:
-            partition, offset = msg.partition(), msg.offset()
-            if partition is None or offset is None:
-                self.reports[index] = DeliveryFailed(
-                    f"write to {msg.topic()} reported no offset", retriable=True
-                )
-                self.failed += 1
-            else:
-                self.reports[index] = DeliveryReport(msg.topic() or "?", partition, offset)
+            outcome = DeliveryReport(msg.topic() or "?", partition, offset)
+        self._record_outcome(index, outcome)
+
+    def _record_outcome(self, index: int, outcome: DeliveryReport | DeliveryFailed) -> None:
+        """Settle record ``index`` (also what :mod:`eventflow.kafka.testing` calls)."""
+        self.reports[index] = outcome
+        if isinstance(outcome, DeliveryFailed):
+            self.failed += 1
         self.pending -= 1  # only the polling thread decrements: no lock needed
         if self.pending == 0:
             if self._event is not None:

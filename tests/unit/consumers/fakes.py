@@ -1,14 +1,16 @@
-"""In-memory stand-ins for Kafka, the producer and the Avro codec (unit tests only)."""
+"""In-memory stand-ins for the consumer, the Avro codec (unit tests only); the producer is the
+shipped :class:`eventflow.kafka.testing.FakeProducer`."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from concurrent.futures import Future
 from typing import Any
 
 from eventflow.kafka.consumer import ConsumedRecord, Partition
-from eventflow.kafka.producer import DeliveryGroup
+from eventflow.kafka.testing import FakeProducer
+
+__all__ = ["FakeCodec", "FakeProducer", "FakeSource", "UnknownId", "event_value", "record"]
 
 
 class FakeSource:
@@ -60,103 +62,6 @@ class FakeSource:
 
     def close(self) -> None:
         self.closed = True
-
-
-Sent = tuple[str, bytes | None, bytes | None, list[tuple[str, bytes]]]
-
-
-class _Message:
-    """The part of a confluent_kafka Message a DeliveryGroup reads."""
-
-    def __init__(self, topic: str, offset: int) -> None:
-        self._topic, self._offset = topic, offset
-
-    def topic(self) -> str:
-        return self._topic
-
-    def partition(self) -> int:
-        return 0
-
-    def offset(self) -> int:
-        return self._offset
-
-
-class _Refused:
-    """The part of a confluent_kafka KafkaError a DeliveryGroup reads."""
-
-    def str(self) -> str:
-        return "broker said no"
-
-    def retriable(self) -> bool:
-        return True
-
-    def code(self) -> int:
-        return -1
-
-
-class FakeProducer:
-    """Acknowledges (or refuses, ``fail_next``) records when the runtime waits for them.
-
-    ``hold`` keeps every delivery pending: ``wait_for`` then times out, like a broker away.
-    """
-
-    def __init__(self) -> None:
-        self.sent: list[Sent] = []
-        self.fail_next = 0
-        self.hold = False
-        self.waits = 0
-        self._queued: list[tuple[DeliveryGroup, int, str, bool]] = []
-
-    def send_in(
-        self,
-        group: DeliveryGroup,
-        topic: str,
-        value: bytes | None,
-        *,
-        key: bytes | None = None,
-        headers: Sequence[tuple[str, bytes]] | None = None,
-    ) -> int:
-        index = group._add()
-        refused = self.fail_next > 0
-        if refused:
-            self.fail_next -= 1
-        else:
-            self.sent.append((topic, key, value, list(headers or [])))
-        self._queued.append((group, index, topic, refused))
-        return index
-
-    def wait_for(self, group: DeliveryGroup, timeout_s: float) -> bool:
-        self.waits += 1
-        if self.hold:
-            return group.done
-        queued, self._queued = self._queued, []
-        for owner, index, topic, refused in queued:
-            owner._resolve(index, _Refused() if refused else None,  # type: ignore[arg-type]
-                           _Message(topic, index))  # type: ignore[arg-type]  # fmt: skip
-        return group.done
-
-    def send(
-        self,
-        topic: str,
-        value: bytes | None,
-        *,
-        key: bytes | None = None,
-        headers: Sequence[tuple[str, bytes]] | None = None,
-        partition: int | None = None,
-    ) -> Future[Any]:
-        future: Future[Any] = Future()
-        if self.fail_next:
-            self.fail_next -= 1
-            future.set_exception(RuntimeError("broker said no"))
-        else:
-            self.sent.append((topic, key, value, list(headers or [])))
-            future.set_result((topic, 0, len(self.sent)))
-        return future
-
-    def on(
-        self, topic: str
-    ) -> list[tuple[str, bytes | None, bytes | None, list[tuple[str, bytes]]]]:
-        return [s for s in self.sent if s[0] == topic]
 
 
 class UnknownId(Exception):

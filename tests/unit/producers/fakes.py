@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import threading
-from collections import deque
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import orjson
 
 from eventflow.config import ApiKeySettings, ApiSettings, Settings
-from eventflow.kafka.producer import DeliveryGroup
+from eventflow.kafka.testing import FakeProducer
 from eventflow.producers.http.adapters import catalog_from_workspace
 from eventflow.producers.http.app import create_app
 from eventflow.producers.http.auth import hash_key
@@ -26,75 +24,6 @@ IDENTITY_KEY = "identity-secret-key"
 
 def real_catalog(topic: str = "events.raw.v1") -> EventCatalog:
     return catalog_from_workspace(load_workspace(REPO / "schemas" / "avro"), topic)
-
-
-class FakeMessage:
-    """What a delivery callback gets from confluent-kafka: topic, partition, offset."""
-
-    def __init__(self, topic: str, partition: int | None, offset: int | None) -> None:
-        self._where = (topic, partition, offset)
-
-    def topic(self) -> str:
-        return self._where[0]
-
-    def partition(self) -> int | None:
-        return self._where[1]
-
-    def offset(self) -> int | None:
-        return self._where[2]
-
-
-class FakeKafkaError:
-    """A retriable local error, as librdkafka reports a message that timed out."""
-
-    def retriable(self) -> bool:
-        return True
-
-    def code(self) -> int:
-        return -192
-
-    def str(self) -> str:
-        return "Local: Message timed out"
-
-
-class FakeSink:
-    """Like the real producer: ``send_in`` queues, ``poll`` (the API's delivery thread)
-    acknowledges with increasing offsets; while ``down`` the deliveries fail."""
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, bytes | None, bytes | None, list[tuple[str, bytes]]]] = []
-        self.down = False
-        self.answers = True
-        self.polls = 0
-        self._queued: deque[tuple[DeliveryGroup, int, FakeMessage, bool]] = deque()
-        self._wakeup = threading.Event()
-
-    def send_in(self, group, topic, value, *, key=None, headers=None) -> int:
-        index: int = group._add()
-        if self.down:
-            message = FakeMessage(topic, None, None)
-        else:
-            self.sent.append((topic, key, value, list(headers or [])))
-            message = FakeMessage(topic, len(self.sent) % 3, len(self.sent) - 1)
-        self._queued.append((group, index, message, not self.down))
-        self._wakeup.set()
-        return index
-
-    def poll(self, timeout_s: float = 0.0) -> int:
-        self.polls += 1
-        if not self._queued:
-            self._wakeup.wait(timeout_s)
-            self._wakeup.clear()
-        served = 0
-        while self._queued:
-            group, index, message, ok = self._queued.popleft()
-            error = None if ok else FakeKafkaError()
-            group._resolve(index, cast(Any, error), cast(Any, message))
-            served += 1
-        return served
-
-    def healthy(self, timeout_s: float = 2.0) -> bool:
-        return self.answers
 
 
 class JsonEncoder:
@@ -122,8 +51,8 @@ def keys() -> list[ApiKeySettings]:
 FAST_PATH = True  # test_http_routes runs every test with and without the ASGI fast path
 
 
-def make_app(sink: FakeSink | None = None, *, clock=None, **api_overrides):
-    sink = sink or FakeSink()
+def make_app(sink: FakeProducer | None = None, *, clock=None, **api_overrides):
+    sink = sink or FakeProducer(partitions=3)
     settings = Settings(api=ApiSettings(keys=keys(), **api_overrides))
     components = ApiComponents(
         catalog=real_catalog(),

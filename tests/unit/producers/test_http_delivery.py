@@ -3,40 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import threading
-from typing import Any, cast
 
-from eventflow.kafka.producer import DeliveryGroup
+from eventflow.kafka.testing import FakeProducer
 from eventflow.producers.http.delivery import DeliveryPump
-from tests.unit.producers.fakes import FakeMessage
 
 
-class SteppedSender:
-    """Resolves what was queued only when the test releases a poll round."""
-
-    def __init__(self) -> None:
-        self.queued: list[tuple[DeliveryGroup, int]] = []
-        self.rounds = threading.Semaphore(0)
-        self.lock = threading.Lock()
-
-    def send_in(self, group, topic, value, *, key=None, headers=None) -> int:
-        index: int = group._add()
-        with self.lock:
-            self.queued.append((group, index))
-        return index
-
-    def poll(self, timeout_s: float = 0.0) -> int:
-        if not self.rounds.acquire(timeout=timeout_s):
-            return 0
-        with self.lock:
-            queued, self.queued = self.queued, []
-        for offset, (group, index) in enumerate(queued):
-            group._resolve(index, None, cast(Any, FakeMessage("t", 0, offset)))
-        return len(queued)
+def held_sender() -> FakeProducer:
+    """Acknowledges nothing until the test calls ``release`` (then one poll round does all)."""
+    sender = FakeProducer()
+    sender.hold = True
+    return sender
 
 
 def test_many_groups_completed_in_one_poll_round_wake_the_loop_once() -> None:
-    sender = SteppedSender()
+    sender = held_sender()
     pump = DeliveryPump(sender, poll_timeout_s=0.01)
 
     async def main() -> tuple[list[bool], int]:
@@ -55,7 +35,7 @@ def test_many_groups_completed_in_one_poll_round_wake_the_loop_once() -> None:
         waits = [asyncio.ensure_future(pump.wait(group, 10)) for group in groups]
         await asyncio.sleep(0.05)
         assert not any(w.done() for w in waits)  # nothing resolved yet: all still waiting
-        sender.rounds.release()  # one poll round resolves all 50
+        sender.release()  # one poll round resolves all 50
         done = await asyncio.gather(*waits)
         return done, len(wakeups)
 
@@ -68,20 +48,21 @@ def test_many_groups_completed_in_one_poll_round_wake_the_loop_once() -> None:
 
 
 def test_a_group_that_completes_while_still_being_filled_is_waited_for_to_the_end() -> None:
-    sender = SteppedSender()
+    sender = held_sender()
     pump = DeliveryPump(sender, poll_timeout_s=0.01)
 
     async def main() -> tuple[bool, bool, int]:
         group = pump.group()
         sender.send_in(group, "t", b"first")
-        sender.rounds.release()  # the first record resolves: the group is complete for now
+        sender.release()  # the first record resolves: the group is complete for now
         while not group.done:
             await asyncio.sleep(0.005)
+        sender.hold = True
         sender.send_in(group, "t", b"second")  # queued after that completion
         waiting = asyncio.ensure_future(pump.wait(group, 10))
         await asyncio.sleep(0.05)
         early = waiting.done()
-        sender.rounds.release()
+        sender.release()
         return early, await waiting, group.pending
 
     try:
@@ -93,7 +74,7 @@ def test_a_group_that_completes_while_still_being_filled_is_waited_for_to_the_en
 
 
 def test_wait_gives_up_after_the_timeout_with_records_pending() -> None:
-    sender = SteppedSender()
+    sender = held_sender()
     pump = DeliveryPump(sender, poll_timeout_s=0.01)
 
     async def main() -> tuple[bool, int]:

@@ -10,14 +10,13 @@ from fastapi.testclient import TestClient
 
 from eventflow.config import ApiSettings, Settings
 from eventflow.errors import EventFlowError
-from eventflow.kafka.producer import ProducerQueueFull
+from eventflow.kafka.testing import FakeProducer
 from eventflow.producers.http.app import create_app
 from eventflow.producers.http.components import ApiComponents
 from tests.unit.producers import fakes
 from tests.unit.producers.fakes import (
     IDENTITY_KEY,
     SHOP_KEY,
-    FakeSink,
     keys,
     make_app,
     order,
@@ -204,7 +203,7 @@ def test_batch_all_good_is_202_and_partial_failure_is_207_per_record(api):
 
 
 def test_kafka_unavailable_is_503_with_retry_after_and_nothing_claimed():
-    sink = FakeSink()
+    sink = FakeProducer(partitions=3)
     sink.down = True
     app, _ = make_app(sink, retry_after_s=7)
     with TestClient(app) as client:
@@ -243,7 +242,7 @@ def test_client_event_id_is_an_idempotency_key(api):
 
 
 def test_failed_request_is_not_remembered_so_its_retry_writes():
-    sink = FakeSink()
+    sink = FakeProducer(partitions=3)
     app, _ = make_app(sink)
     headers = {**SHOP, "Idempotency-Key": "retry-me"}
     with TestClient(app) as client:
@@ -310,7 +309,7 @@ def test_event_types_lists_what_the_key_may_send_with_examples_that_are_accepted
 
 
 def test_health_readiness_and_metrics():
-    sink = FakeSink()
+    sink = FakeProducer(partitions=3)
     app, _ = make_app(sink)
     with TestClient(app) as client:
         assert client.get("/healthz").json() == {"status": "ok"}
@@ -346,13 +345,8 @@ def test_openapi_documents_request_bodies_and_security(api):
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
 
 
-class QueueFullSink(FakeSink):
-    def send_in(self, group, topic, value, *, key=None, headers=None):
-        raise ProducerQueueFull("the producer's local queue is full (broker slow or unreachable)")
-
-
 def test_full_producer_queue_is_503_for_single_and_batch():
-    app, _ = make_app(QueueFullSink(), retry_after_s=3)
+    app, _ = make_app(FakeProducer(queue_limit=0), retry_after_s=3)
     with TestClient(app) as client:
         single = client.post("/v1/events", json=order(), headers=SHOP)
         assert single.status_code == 503 and single.headers["Retry-After"] == "3"
@@ -368,7 +362,7 @@ def test_unencodable_event_is_503_not_a_false_acceptance():
         def encode(self, spec, record):
             raise EventFlowError("subject events.raw.v1-x is not registered; register it first")
 
-    sink = FakeSink()
+    sink = FakeProducer(partitions=3)
     settings = Settings(api=ApiSettings(keys=keys()))
     components = ApiComponents(catalog=real_catalog(), encoder=BrokenEncoder(), sink=sink)
     app = create_app(settings, components=components, fast_path=fakes.FAST_PATH)
