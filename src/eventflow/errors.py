@@ -51,6 +51,7 @@ class ErrorCode(StrEnum):
     API_RATE_LIMITED = "api.rate_limited"
     API_IDEMPOTENCY_CONFLICT = "api.idempotency_conflict"
     API_UNAVAILABLE = "api.unavailable"
+    API_CONTRACT_NOT_REGISTERED = "api.contract_not_registered"
     API_KEYS_INVALID = "api.keys_invalid"
     CODEGEN_INVALID = "codegen.invalid"
     PIPELINE_RETRIABLE = "pipeline.retriable"

@@ -34,11 +34,13 @@ class RegisteredSchemaLike(Protocol):
 
 
 class SchemaLookup(Protocol):
-    """Read side of a registry: schemas by id, by subject version, and id of a given schema."""
+    """Read side of a registry: schemas by id, a subject's versions, and id of a given schema."""
 
     def get_schema(self, schema_id: int) -> RegisteredSchemaLike: ...
 
     def get_version(self, subject: str, version: int | str = "latest") -> RegisteredSchemaLike: ...
+
+    def list_versions(self, subject: str) -> list[int]: ...
 
     def lookup(
         self, subject: str, schema: str, references: Sequence[Any] = ()

@@ -1,7 +1,8 @@
 """Generated instance or dict -> Confluent wire bytes.
 
-The schema id of a (subject, schema) is looked up in the registry ONCE and cached; the
-serializer never registers a schema unless built with ``auto_register=True``.
+The schema id of a (subject, schema) is looked up in the registry ONCE and cached, among ALL
+registered versions of the subject (not only the latest); the serializer never registers a
+schema unless built with ``auto_register=True``.
 """
 
 from __future__ import annotations
@@ -95,6 +96,13 @@ class AvroSerializer:
             record = value
         return self._encode(schema_id, codec, record, validate)
 
+    def schema_id_for(self, subject: str, schema: ParsedSchema | type) -> int:
+        """The id ``schema`` is registered under in ``subject`` (any version; cached).
+
+        Raises :class:`SchemaMismatch` when no version of the subject equals it.
+        """
+        return self._id_for(subject, schema, _fingerprint(schema))
+
     def serialize_with_id(self, schema_id: int, value: Mapping[str, Any]) -> bytes:
         """Encode a dict with the registered schema ``schema_id`` (fetched once, cached)."""
         codec = self._registry.by_id(schema_id).codec
@@ -144,15 +152,12 @@ class AvroSerializer:
                 if not is_not_found(exc):
                     raise
         # A registry may hold the schema with references rather than inlined: compare the
-        # latest version's canonical fingerprint instead of its text.
-        try:
-            latest = self._lookup.get_version(subject, "latest")
-        except EventFlowError as exc:
-            if not is_not_found(exc):
-                raise
-        else:
-            if self._registry.by_id(latest.schema_id).parsed.fingerprint == fingerprint:
-                return latest.schema_id
+        # canonical fingerprint of every registered version, newest first (Confluent's
+        # serializer finds its schema among all versions; the latest is never required, so
+        # producers built from an older version keep working after a newer one is registered).
+        found = self._version_with_fingerprint(subject, fingerprint)
+        if found is not None:
+            return found
         if self._auto_register and text is not None:
             return cast(SchemaRegistrar, self._lookup).register(subject, text)
         raise SchemaMismatch(
@@ -160,6 +165,25 @@ class AvroSerializer:
             f"(fingerprint {fingerprint:#018x}); register it first "
             "(eventflow schema register), the serializer never registers on its own"
         )
+
+    def _version_with_fingerprint(self, subject: str, fingerprint: int) -> int | None:
+        """The schema id of the newest version of ``subject`` whose fingerprint matches."""
+        try:
+            numbers = self._lookup.list_versions(subject)
+        except EventFlowError as exc:
+            if is_not_found(exc):
+                return None
+            raise
+        for number in sorted(numbers, reverse=True):
+            try:
+                version = self._lookup.get_version(subject, number)
+            except EventFlowError as exc:
+                if is_not_found(exc):  # deleted between the listing and this read
+                    continue
+                raise
+            if self._registry.by_id(version.schema_id).parsed.fingerprint == fingerprint:
+                return version.schema_id
+        return None
 
     def _latest_id(self, subject: str) -> int:
         schema_id = self._latest.get(subject)

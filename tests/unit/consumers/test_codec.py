@@ -23,7 +23,7 @@ class RegistryAway:
             code=ErrorCode.REGISTRY_UNREACHABLE,
         )
 
-    get_schema = get_version = lookup = _fail
+    get_schema = get_version = list_versions = lookup = _fail
 
 
 @pytest.mark.parametrize("tail_from", [None, "validation"])

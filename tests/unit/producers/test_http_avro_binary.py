@@ -221,7 +221,7 @@ def test_registry_encoder_switches_to_the_compiled_encoder_after_a_matching_firs
     records = [record_of(spec, converted_example(spec), causation_id=str(i)) for i in range(3)]
     encoded = [encoder.encode(spec, record) for record in records]
     assert encoder._compiled["order.placed"] is not None  # the compiled encoder is in use
-    assert registry.calls.count(f"get_version {spec.subject} latest") == 1  # once, not per record
+    assert registry.calls.count(f"list_versions {spec.subject}") == 1  # once, not per record
     for record, value in zip(records, encoded, strict=True):
         assert value == serializer.serialize(record, subject=spec.subject, schema=schema)
 

@@ -63,6 +63,13 @@ class FakeRegistry:
             raise NotFound(f"subject {subject} not found")
         return versions[-1] if version == "latest" else versions[int(version) - 1]
 
+    def list_versions(self, subject: str) -> list[int]:
+        self.calls.append(f"list_versions {subject}")
+        versions = self.subjects.get(subject)
+        if not versions:
+            raise NotFound(f"subject {subject} not found")
+        return [entry.version for entry in versions if entry.version is not None]
+
     def lookup(self, subject: str, schema: str, references: Sequence[Ref] = ()) -> Registered:
         self.calls.append(f"lookup {subject}")
         for item in self.subjects.get(subject, []):

@@ -98,6 +98,37 @@ def test_schema_id_is_fetched_once_and_cached(registry):
     assert registry.calls.count("get_schema 2") == 1
 
 
+def _inlined(order_schema):
+    fields = order_schema["fields"]
+    return {**order_schema, "fields": [fields[0], {"name": "total", "type": MONEY}, *fields[2:]]}
+
+
+def test_an_older_version_is_found_after_a_newer_one_is_registered(registry):
+    """Confluent's semantics: the id is looked up among ALL versions, not only the latest."""
+    money_ref = [Ref("com.t.common.Money", "com.t.common.Money", 1)]
+    v2_id = registry.register(SUBJECT, json.dumps(ORDER_V2), money_ref)
+    v1_schema, v2_schema = (parse_schema(json.dumps(_inlined(s))) for s in (ORDER_V1, ORDER_V2))
+    ser = AvroSerializer(registry)
+    old = ser.serialize(order(), subject=SUBJECT, schema=v1_schema)
+    new = ser.serialize({**order(), "note": "x"}, subject=SUBJECT, schema=v2_schema)
+    assert (old[:5], new[:5]) == (frame(2, b""), frame(v2_id, b""))
+    assert v2_id != 2
+    de = AvroDeserializer(registry)
+    assert de.deserialize(old).value == order()
+    calls = len(registry.calls)
+    ser.serialize(order(), subject=SUBJECT, schema=v1_schema)
+    assert len(registry.calls) == calls  # the id found among the versions is cached
+
+
+def test_a_schema_in_no_version_is_a_mismatch_naming_the_subject(registry):
+    v1 = _inlined(ORDER_V1)
+    other = {**v1, "fields": [*v1["fields"], {"name": "x", "type": "int"}]}
+    with pytest.raises(SchemaMismatch, match="has no registered version equal"):
+        AvroSerializer(registry).serialize(
+            {**order(), "x": 1}, subject=SUBJECT, schema=parse_schema(json.dumps(other))
+        )
+
+
 def test_serialize_with_id_reencodes_same_writer(registry):
     ser, de = AvroSerializer(registry), AvroDeserializer(registry)
     decoded = de.deserialize(ser.serialize(order(), subject=SUBJECT))
@@ -249,6 +280,9 @@ def test_auto_register_needs_a_registrar():
             raise AssertionError
 
         def get_version(self, subject, version="latest"):
+            raise AssertionError
+
+        def list_versions(self, subject):
             raise AssertionError
 
         def lookup(self, subject, schema, references=()):

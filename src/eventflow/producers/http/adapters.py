@@ -19,9 +19,9 @@ from eventflow.producers.http.avro_binary import Unsupported
 from eventflow.producers.http.avro_source import compile_writer
 from eventflow.producers.http.catalog import EventCatalog, EventTypeSpec, build_spec
 from eventflow.producers.http.components import ApiComponents
-from eventflow.producers.http.problems import FieldProblem, InvalidEvent
+from eventflow.producers.http.problems import ContractNotRegistered, FieldProblem, InvalidEvent
 from eventflow.registry.client import RegistryClient
-from eventflow.serde import AvroSerializer, InvalidValue, SchemaLookup
+from eventflow.serde import AvroSerializer, InvalidValue, SchemaLookup, SchemaMismatch
 from eventflow.serde.wire import HEADER_SIZE
 from eventflow.workspace import Workspace, load_workspace
 
@@ -59,6 +59,16 @@ class RegistryEncoder:
         self._schemas = dict(schemas)  # by event type
         self._compiled: dict[str, Callable[[Any], bytes] | None] = {}  # by event type
 
+    def missing_contracts(self, catalog: EventCatalog) -> list[str]:
+        """Event types whose contract is in no registered version of their subject."""
+        missing = []
+        for spec in catalog:
+            try:
+                self._serializer.schema_id_for(spec.subject, self._schemas[spec.event_type])
+            except SchemaMismatch:
+                missing.append(spec.event_type)
+        return missing
+
     def encode(self, spec: EventTypeSpec, record: Mapping[str, Any]) -> bytes:
         compiled = self._compiled.get(spec.event_type)
         if compiled is not None:
@@ -72,6 +82,8 @@ class RegistryEncoder:
             )
         except InvalidValue as exc:
             raise InvalidEvent(str(exc), fields=[FieldProblem("data", str(exc))]) from exc
+        except SchemaMismatch as exc:  # permanent: retrying will not register the contract
+            raise ContractNotRegistered(f"event type {spec.event_type!r}: {exc}") from exc
         if spec.event_type not in self._compiled:
             self._compiled[spec.event_type] = _compile(spec, value[:HEADER_SIZE], record, value)
         return value
@@ -144,6 +156,15 @@ def build_components(
             return False
         return True
 
+    encoder = RegistryEncoder(registry, schemas)
+
+    def contracts_registered() -> bool:
+        """Every event type's contract is registered (an unregistered one is permanent)."""
+        try:
+            return not encoder.missing_contracts(catalog)
+        except EventFlowError:  # the registry is away: the "registry" probe says so
+            return False
+
     def close() -> None:
         producer.close(timeout_s=api.delivery_timeout_ms / 1000)
         registry.close()
@@ -151,8 +172,12 @@ def build_components(
 
     return ApiComponents(
         catalog=catalog,
-        encoder=RegistryEncoder(registry, schemas),
+        encoder=encoder,
         sink=producer,
-        probes=[("kafka", lambda: producer.healthy(2.0)), ("registry", registry_answers)],
+        probes=[
+            ("kafka", lambda: producer.healthy(2.0)),
+            ("registry", registry_answers),
+            ("contracts", contracts_registered),
+        ],
         close=close,
     )

@@ -77,6 +77,17 @@ class IdempotencyConflict(ApiProblem):
     code = ErrorCode.API_IDEMPOTENCY_CONFLICT
 
 
+class ContractNotRegistered(ApiProblem):
+    """This API's contract for the event type is in no version of its subject (500).
+
+    Permanent until an operator registers it (``eventflow schema register``): not the
+    client's fault and not "retry later"; ``/readyz`` reports it as not ready meanwhile.
+    """
+
+    status = 500
+    code = ErrorCode.API_CONTRACT_NOT_REGISTERED
+
+
 class Unavailable(ApiProblem, BrokerError):
     """Kafka did not acknowledge the write in time: nothing was accepted (503)."""
 

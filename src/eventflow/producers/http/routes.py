@@ -131,7 +131,9 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="Kafka and the schema registry answer.")
+@router.get(
+    "/readyz", summary="Kafka and the schema registry answer; every contract is registered."
+)
 async def readyz(request: Request) -> Response:
     checks: dict[str, str] = {}
     for name, probe in _state(request).probes:

@@ -1,0 +1,80 @@
+"""The API's encoder finds each contract among ALL versions of its subject; a contract in no
+version is a permanent 500 ``api.contract_not_registered``, never a 503 "retry later"."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from eventflow.errors import ErrorCode
+from eventflow.producers.http.adapters import RegistryEncoder
+from eventflow.producers.http.problems import ContractNotRegistered
+from eventflow.serde.avro_json import inline_references
+from eventflow.workspace import load_workspace
+from tests.unit.producers.fakes import REPO, real_catalog
+from tests.unit.serde.fakes import FakeRegistry
+
+CATALOG = real_catalog()
+SPECS = {spec.event_type: spec for spec in CATALOG}
+SCHEMAS = {
+    spec.event_type: load_workspace(REPO / "schemas" / "avro").schema_for_event_type(
+        spec.event_type
+    )
+    for spec in CATALOG
+}
+
+
+def inlined(event_type: str) -> dict[str, Any]:
+    spec = SPECS[event_type]
+    return inline_references(dict(spec.record_schema), spec.named)  # type: ignore[no-any-return]
+
+
+def with_extra_field(schema: dict[str, Any]) -> dict[str, Any]:
+    extra = {"name": "extra", "type": ["null", "string"], "default": None}
+    return {**schema, "fields": [*schema["fields"], extra]}
+
+
+def test_a_contract_older_than_the_latest_version_is_found() -> None:
+    registry = FakeRegistry()
+    for spec in CATALOG:
+        registry.register(spec.subject, json.dumps(inlined(spec.event_type)))
+    newer = registry.register(
+        SPECS["order.placed"].subject, json.dumps(with_extra_field(inlined("order.placed")))
+    )
+    encoder = RegistryEncoder(registry, SCHEMAS)
+    assert encoder.missing_contracts(CATALOG) == []
+    order = SPECS["order.placed"]
+    first = registry.get_version(order.subject, 1).schema_id
+    assert first != newer
+    payload, problems = order.converter(order.example()["data"], "data")
+    assert problems == []
+    envelope = {
+        "event_id": "3f2b8c1e-9a4d-4e5f-8b6a-1c2d3e4f5a6b",
+        "event_type": "order.placed",
+        "source": "shop",
+        "occurred_at": 1_772_362_800_000,
+        "received_at": 1_772_362_800_123,
+        "correlation_id": "flow-1",
+        "causation_id": None,
+    }
+    record = {"envelope": envelope, "payload": payload, "validation": None, "enrichment": None}
+    assert encoder.encode(order, record)[:5] == b"\x00" + first.to_bytes(4, "big")
+
+
+def test_an_unregistered_contract_is_a_permanent_500_naming_the_subject() -> None:
+    registry = FakeRegistry()
+    first = SPECS["user.registered"]
+    for spec in CATALOG:
+        schema = inlined(spec.event_type)
+        registry.register(
+            spec.subject, json.dumps(with_extra_field(schema) if spec is first else schema)
+        )
+    encoder = RegistryEncoder(registry, SCHEMAS)
+    assert encoder.missing_contracts(CATALOG) == [first.event_type]
+    with pytest.raises(ContractNotRegistered) as caught:
+        encoder.encode(first, {})
+    assert caught.value.status == 500 and caught.value.retry_after_s is None
+    assert caught.value.code == ErrorCode.API_CONTRACT_NOT_REGISTERED
+    assert first.subject in str(caught.value) and "eventflow schema register" in str(caught.value)
