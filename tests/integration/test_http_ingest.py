@@ -240,10 +240,10 @@ def test_error_paths_against_the_real_stack(client):
 def test_readiness_sees_kafka_and_registry(client):
     ready = client.get("/readyz")
     assert ready.status_code == 200, ready.text
-    assert ready.json()["checks"] == {"kafka": "ok", "registry": "ok"}
+    assert ready.json()["checks"] == {"kafka": "ok", "registry": "ok", "contracts": "ok"}
 
 
-def test_unregistered_subject_is_503_not_a_false_acceptance(
+def test_unregistered_subject_is_a_permanent_500_not_a_false_acceptance(
     kafka_bootstrap, registry_url, registered_registry, tmp_path
 ):
     # A contracts folder with an event type whose subjects were never registered.
@@ -268,9 +268,12 @@ def test_unregistered_subject_is_503_not_a_false_acceptance(
         response = test_client.post(
             "/v1/events", json=order_body("u-1"), headers={"X-API-Key": SHOP_KEY}
         )
-    assert response.status_code == 503
-    assert "register" in response.json()["message"]
-    assert response.headers["Retry-After"]
+        ready = test_client.get("/readyz")
+    assert response.status_code == 500, response.text
+    assert response.json()["error"] == "api.contract_not_registered"
+    assert "eventflow schema register" in response.json()["message"]
+    assert "Retry-After" not in response.headers  # permanent until an operator registers it
+    assert ready.status_code == 503 and ready.json()["checks"]["contracts"] == "unreachable"
 
 
 def test_limits_and_conflicts_against_the_real_stack(kafka_bootstrap, registered_registry):
@@ -318,7 +321,11 @@ def test_readiness_reports_an_unreachable_registry(kafka_bootstrap, registered_r
     with TestClient(create_app(settings, components=components)) as test_client:
         response = test_client.get("/readyz")
         assert response.status_code == 503
-        assert response.json()["checks"] == {"kafka": "ok", "registry": "unreachable"}
+        assert response.json()["checks"] == {
+            "kafka": "ok",
+            "registry": "unreachable",
+            "contracts": "unreachable",
+        }
         posted = test_client.post(
             "/v1/events", json=order_body("nr"), headers={"X-API-Key": SHOP_KEY}
         )
