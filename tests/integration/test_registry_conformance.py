@@ -11,7 +11,21 @@ import uuid
 
 import httpx
 import pytest
-from confluent_kafka.schema_registry import Schema, SchemaReference, SchemaRegistryClient
+from confluent_kafka.schema_registry import (
+    ConfigCompatibilityLevel,
+    Metadata,
+    MetadataProperties,
+    MetadataTags,
+    Rule,
+    RuleKind,
+    RuleMode,
+    RuleParams,
+    RuleSet,
+    Schema,
+    SchemaReference,
+    SchemaRegistryClient,
+    ServerConfig,
+)
 from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
 from confluent_kafka.schema_registry.error import SchemaRegistryError
 from confluent_kafka.serialization import MessageField, SerializationContext
@@ -295,3 +309,124 @@ def test_raw_http_content_type_and_error_bodies(registry_url, subject):
     assert httpx.get(f"{registry_url}/schemas/ids/{ok.json()['id']}/schema").json() == json.loads(
         V1
     )
+
+
+# -- data contracts: metadata, rule sets, config keys, compatibility groups -------------------
+
+
+def contract_rule(name: str, expr: str, *, mode: RuleMode = RuleMode.WRITE) -> Rule:
+    return Rule(
+        name=name,
+        doc=f"{name} must hold",
+        kind=RuleKind.CONDITION,
+        mode=mode,
+        type="CEL",
+        tags=None,
+        params=RuleParams({"dlq.topic": "dead-letters"}),
+        expr=expr,
+        on_success=None,
+        on_failure="DLQ",
+        disabled=False,
+    )
+
+
+def contract_metadata(major: str) -> Metadata:
+    return Metadata(
+        tags=MetadataTags({"Pay.amount": ["FINANCE"]}),
+        properties=MetadataProperties({"owner": "payments", "major_version": major}),
+        sensitive=["card"],
+    )
+
+
+def test_metadata_and_rule_set_round_trip_through_every_read(sr, subject):
+    metadata = contract_metadata("1")
+    rules = RuleSet(
+        migration_rules=[contract_rule("up", "$", mode=RuleMode.UPGRADE)],
+        domain_rules=[contract_rule("amountPositive", "message.amount > 0")],
+        encoding_rules=[],  # the client reads an absent list as empty
+    )
+    text = record("Pay", ("amount", "int"))
+    registered = sr.register_schema_full_response(
+        subject, Schema(text, "AVRO", metadata=metadata, rule_set=rules)
+    )
+    fresh = SchemaRegistryClient({"url": sr._rest_client.base_urls[0]})  # no client cache
+    reads = [
+        fresh.get_latest_version(subject).schema,
+        fresh.get_version(subject, 1).schema,
+        fresh.get_schema(registered.schema_id),
+        fresh.get_latest_with_metadata(subject, {"owner": "payments"}).schema,
+    ]
+    for got in reads:
+        assert got.metadata == metadata
+        assert got.rule_set == rules
+    # a lookup without the contract finds the version holding it (the client echoes its input)
+    found = fresh.lookup_schema(subject, Schema(text, "AVRO"))
+    assert (found.schema_id, found.version) == (registered.schema_id, 1)
+    with pytest.raises(SchemaRegistryError) as exc:
+        fresh.get_latest_with_metadata(subject, {"owner": "someone-else"})
+    assert exc.value.error_code == 40403
+
+
+def test_rules_and_metadata_carry_over_and_config_defaults_apply(sr, subject):
+    sr.set_config(
+        subject,
+        ServerConfig(
+            compatibility=ConfigCompatibilityLevel.BACKWARD,
+            default_metadata=Metadata(None, MetadataProperties({"tier": "gold"}), None),
+            override_rule_set=RuleSet(None, [contract_rule("always", "true")]),
+        ),
+    )
+    config = sr.get_config(subject)
+    assert config.override_rule_set == RuleSet([], [contract_rule("always", "true")], [])
+    assert config.default_metadata is not None
+    assert config.default_metadata.properties == MetadataProperties({"tier": "gold"})
+    first = Schema(
+        record("Pay", ("amount", "int")),
+        "AVRO",
+        metadata=contract_metadata("1"),
+        rule_set=RuleSet(None, [contract_rule("amountPositive", "message.amount > 0")]),
+    )
+    sr.register_schema(subject, first)
+    grown = record("Pay", ("amount", "int"), ("note", "string"), extra={"note": {"default": ""}})
+    sr.register_schema(subject, Schema(grown, "AVRO"))
+    second = sr.get_latest_version(subject)
+    assert second.version == 2
+    assert second.schema.metadata is not None
+    assert second.schema.metadata.properties.properties == {
+        "major_version": "1",
+        "owner": "payments",
+        "tier": "gold",
+    }
+    assert second.schema.rule_set is not None
+    assert [r.name for r in second.schema.rule_set.domain_rules or []] == [
+        "amountPositive",
+        "always",
+    ]
+
+
+def test_compatibility_is_checked_only_within_the_group(sr, subject):
+    sr.set_config(subject, ServerConfig(compatibility_group="major_version"))
+    assert sr.get_config(subject).compatibility_group == "major_version"
+    sr.register_schema(
+        subject,
+        Schema(record("Pay", ("amount", "int")), "AVRO", metadata=contract_metadata("1")),
+    )
+    breaking = record("Pay", ("amount", "string"))
+    with pytest.raises(SchemaRegistryError) as exc:
+        sr.register_schema(subject, Schema(breaking, "AVRO", metadata=contract_metadata("1")))
+    assert exc.value.error_code == 409
+    new_major = sr.register_schema_full_response(
+        subject, Schema(breaking, "AVRO", metadata=contract_metadata("2"))
+    )
+    assert sr.get_latest_version(subject).version == 2
+    assert sr.get_latest_with_metadata(subject, {"major_version": "1"}).version == 1
+    assert sr.get_latest_with_metadata(subject, {"major_version": "2"}).schema_id == (
+        new_major.schema_id
+    )
+
+
+def test_an_invalid_rule_set_is_refused_with_42210(sr, subject):
+    twice = RuleSet(None, [contract_rule("dup", "true"), contract_rule("dup", "false")])
+    with pytest.raises(SchemaRegistryError) as exc:
+        sr.register_schema(subject, Schema(record("Pay", ("a", "int")), "AVRO", rule_set=twice))
+    assert (exc.value.http_status_code, exc.value.error_code) == (422, 42210)

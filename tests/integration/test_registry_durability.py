@@ -62,14 +62,29 @@ def test_kill_9_then_restart_on_the_same_topic_gives_identical_state(kafka_boots
         register(first.url, "users-value", schema("User", "id"))
         httpx.put(f"{first.url}/config/users-value", json={"compatibility": "FULL"})
         httpx.delete(f"{first.url}/subjects/orders-value/versions/2")
+        contract = {
+            "compatibilityGroup": "major_version",
+            "defaultMetadata": {"properties": {"owner": "payments"}},
+            "defaultRuleSet": {"domainRules": [{"name": "r", "type": "CEL", "expr": "true"}]},
+        }
+        httpx.put(f"{first.url}/config/pay-value", json=contract)
+        r = httpx.post(
+            f"{first.url}/subjects/pay-value/versions",
+            json={
+                "schema": schema("Pay", "id"),
+                "metadata": {"properties": {"major_version": "1"}},
+            },
+        )
+        assert r.json()["metadata"]["properties"] == {"major_version": "1", "owner": "payments"}
         before = snapshot(first.url)
+        assert before["pay-value"][0]["ruleSet"]["domainRules"][0]["name"] == "r"  # type: ignore[index]
     finally:
         first.kill()
     second = RegistryProcess(tmp_path, bootstrap=kafka_bootstrap, topic=topic)
     try:
         assert snapshot(second.url) == before
         new_id = register(second.url, "users-value", schema("User", "id", "email"))
-        assert new_id == 7  # ids continue after the last one, none reused
+        assert new_id == 8  # ids continue after the last one, none reused
     finally:
         second.stop()
 

@@ -20,6 +20,7 @@ import orjson
 from eventflow.errors import EventFlowError
 from eventflow.registry.controller import RegistryController
 from eventflow.registry.errors import Code, RegistryError
+from eventflow.registry.requests import Query
 from eventflow.registry.routes import match
 
 CONTENT_TYPE = b"application/vnd.schemaregistry.v1+json"
@@ -71,7 +72,7 @@ class RegistryApp:
             if known:
                 raise RegistryError(405, "HTTP 405 Method Not Allowed")
             raise RegistryError(Code.NOT_FOUND, "HTTP 404 Not Found")
-        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+        query = Query(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
         body = await self._body(scope, receive) if scope["method"] in ("POST", "PUT") else None
         if route.in_thread:
             return 200, await anyio.to_thread.run_sync(

@@ -18,12 +18,16 @@ from eventflow.registry.errors import Code, RegistryError
 from eventflow.registry.records import config_key, mode_key
 from eventflow.registry.state import RegistryState, Version
 from eventflow.registry.store import RegistryStore
+from eventflow.registry.subject_config import SubjectConfig, config_changes
 from eventflow.registry.subjects import (
     Append,
     SchemaResolver,
     SubjectWrites,
     find_version,
+    same_group,
+    schema_extras,
     version_json,
+    with_contract,
 )
 
 
@@ -69,11 +73,18 @@ class RegistryController:
             return state.referenced_by(subject, found.claim.version)
 
     def register(self, subject: str, body: Any, query: dict[str, str]) -> dict[str, Any]:
-        request = rq.schema_request(body)
-        schema_id = self.writes.register(subject, request, normalize=rq.flag(query, "normalize"))
-        return {"id": schema_id}
+        request = rq.schema_request(body, empty_allowed=True)
+        claim = self.writes.register(subject, request, normalize=rq.flag(query, "normalize"))
+        as_asked = (claim.metadata, claim.rule_set) == (request.metadata, request.rule_set)
+        if as_asked and request.schema:
+            return {"id": claim.schema_id}
+        # the registry filled in the schema or the contract: answer with what it stored
+        stored = {"id": claim.schema_id, "version": claim.version, "schema": claim.schema}
+        return {**stored, **schema_extras(claim)}
 
     def lookup(self, subject: str, body: Any, query: dict[str, str]) -> dict[str, Any]:
+        """The version holding this schema; its metadata and rules count, as in Confluent, and
+        when the request has none the latest version's (and the config's) are tried too."""
         request = rq.schema_request(body)
         deleted = rq.flag(query, "deleted")
         with self.store.view() as state:
@@ -82,10 +93,36 @@ class RegistryController:
             parsed = self.resolver.incoming(
                 state, request, normalize=rq.flag(query, "normalize"), subject=subject
             )
-            for v in reversed(state.versions(subject, deleted=deleted)):
-                same_refs = v.claim.references == request.references
-                if v.claim.schema == parsed.text and same_refs:
+            candidates = state.versions(subject, deleted=deleted)
+            tries = [request]
+            live = state.versions(subject)
+            if live:
+                filled = with_contract(state.config_in_scope(subject), request, live[-1].claim)
+                if filled != request:
+                    tries.append(filled)
+            for attempt in tries:
+                wanted = (parsed.text, attempt.references, attempt.metadata, attempt.rule_set)
+                for v in reversed(candidates):
+                    claim = v.claim
+                    if (claim.schema, claim.references, claim.metadata, claim.rule_set) == wanted:
+                        return version_json(v)
+        raise e.schema_not_found()
+
+    def latest_with_metadata(self, subject: str, query: dict[str, str]) -> dict[str, Any]:
+        """``GET /subjects/{s}/metadata?key=k&value=v...``: the newest version whose metadata
+        properties include every given pair."""
+        wanted = dict(zip(rq.every(query, "key"), rq.every(query, "value"), strict=False))
+        deleted = rq.flag(query, "deleted")
+        with self.store.view() as state:
+            versions = state.versions(subject, deleted=deleted)
+            for v in reversed(versions):
+                properties = (v.claim.metadata or {}).get("properties", {})
+                if v.claim.metadata is not None and all(
+                    properties.get(k) == value for k, value in wanted.items()
+                ):
                     return version_json(v)
+            if not versions:
+                raise e.subject_not_found(subject)
         raise e.schema_not_found()
 
     def delete_subject(self, subject: str, query: dict[str, str]) -> list[int]:
@@ -103,12 +140,7 @@ class RegistryController:
             claim = state.schemas.get(schema_id)
             if claim is None:
                 raise e.schema_not_found()
-            out: dict[str, Any] = {"schema": claim.schema}
-            if claim.references:
-                out["references"] = [r.to_json() for r in claim.references]
-            if claim.schema_type != "AVRO":
-                out["schemaType"] = claim.schema_type
-            return out
+            return {"schema": claim.schema, **schema_extras(claim)}
 
     def schema_text_by_id(self, raw: str) -> Any:
         return orjson.loads(self.schema_by_id(raw)["schema"])
@@ -137,7 +169,9 @@ class RegistryController:
             new = self.resolver.incoming(state, request, normalize=rq.flag(query, "normalize"),
                                          subject=subject)  # fmt: skip
             level = state.effective_compatibility(subject)
+            group = state.config_in_scope(subject).compatibility_group
             chosen = self._against(state, subject, number, level)
+            chosen = same_group(chosen, group, request.metadata)
             against = [self.resolver.stored(state, v.claim) for v in chosen]
             numbers = [v.claim.version for v in chosen]
             ok, messages = (True, []) if not against or level == "NONE" else (
@@ -165,40 +199,45 @@ class RegistryController:
 
     def get_config(self, subject: str | None, query: dict[str, str]) -> dict[str, Any]:
         with self.store.view() as state:
-            level = state.compatibility(subject)
-            if level is None:
-                if subject is not None and not rq.flag(query, "defaultToGlobal"):
-                    raise RegistryError(Code.SUBJECT_LEVEL_COMPATIBILITY_NOT_CONFIGURED,
-                                        f"Subject '{subject}' does not have subject-level "
-                                        "compatibility configured")  # fmt: skip
-                level = state.compatibility(None) or "BACKWARD"
-        return {"compatibilityLevel": level}
+            own = state.config(subject)
+            if subject is None or rq.flag(query, "defaultToGlobal"):
+                return state.config_in_scope(subject).to_json()
+            if own is None:
+                raise RegistryError(
+                    Code.SUBJECT_LEVEL_COMPATIBILITY_NOT_CONFIGURED,
+                    f"Subject '{subject}' does not have subject-level compatibility configured",
+                )
+            return own.to_json()
 
     def put_config(self, subject: str | None, body: Any) -> dict[str, Any]:
-        level = rq.compatibility_level(body)
+        changes = config_changes(body)
+        written: list[SubjectConfig] = []
 
         def decide(state: RegistryState) -> Append | None:
             if subject is not None and state.effective_mode(subject) == "READONLY":
                 raise e.read_only(subject)
-            if state.compatibility(subject) == level:
+            current = state.config(subject)
+            wanted = (current or SubjectConfig()).updated(changes)
+            written.append(wanted)
+            if current == wanted:
                 return None
-            return config_key(subject), orjson.dumps({"compatibilityLevel": level})
+            return config_key(subject), orjson.dumps(wanted.to_json())
 
         self._write_if(decide)
-        return {"compatibility": level}
+        return written[0].update_answer()
 
     def delete_config(self, subject: str | None) -> dict[str, Any]:
-        previous: list[str] = []
+        previous: list[SubjectConfig] = []
 
         def decide(state: RegistryState) -> Append | None:
             if subject is not None and subject not in state.subjects:
                 raise e.subject_not_found(subject)
-            current = state.compatibility(subject)
-            previous.append(current or "BACKWARD")
+            current = state.config(subject)
+            previous.append(current or SubjectConfig(compatibility_level="BACKWARD"))
             return None if current is None else (config_key(subject), None)
 
         self._write_if(decide)
-        return {"compatibilityLevel": previous[0]}
+        return previous[0].to_json()
 
     def _write_if(self, decide: Callable[[RegistryState], Append | None]) -> None:
         """Decide under the view, then append (if anything) outside it, holding the write lock."""

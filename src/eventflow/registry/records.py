@@ -42,12 +42,23 @@ class SchemaClaim:
     references: tuple[Ref, ...]
     deleted: bool = False
     imported: bool = False
+    metadata: dict[str, Any] | None = None  # canonical (registry.data_contracts)
+    rule_set: dict[str, Any] | None = None
 
     @cached_property
     def identity(self) -> str:
-        """What makes two registrations 'the same schema' (and thus the same id)."""
+        """What makes two registrations 'the same schema' (and thus the same id).
+
+        As in Confluent, the data contract is part of it: the same text with other metadata
+        or rules is another schema, with its own id.
+        """
         refs = ",".join(f"{r.name}|{r.subject}|{r.version}" for r in self.references)
-        return f"{self.schema_type}\x00{self.schema}\x00{refs}"
+        contract = (
+            b""
+            if self.metadata is None and self.rule_set is None
+            else orjson.dumps([self.metadata, self.rule_set], option=orjson.OPT_SORT_KEYS)
+        )
+        return f"{self.schema_type}\x00{self.schema}\x00{refs}\x00{contract.decode()}"
 
 
 @dataclass(frozen=True)
@@ -87,6 +98,8 @@ def encode_claim(claim: SchemaClaim) -> bytes:
             "references": [r.to_json() for r in claim.references],
             "deleted": claim.deleted,
             "imported": claim.imported,
+            **({} if claim.metadata is None else {"metadata": claim.metadata}),
+            **({} if claim.rule_set is None else {"ruleSet": claim.rule_set}),
         }
     )
 
@@ -104,7 +117,13 @@ def decode_claim(value: dict[str, Any]) -> SchemaClaim:
         ),
         deleted=bool(value.get("deleted", False)),
         imported=bool(value.get("imported", False)),
+        metadata=_object_or_none(value.get("metadata")),
+        rule_set=_object_or_none(value.get("ruleSet")),
     )
+
+
+def _object_or_none(value: object) -> dict[str, Any] | None:
+    return value if isinstance(value, dict) else None
 
 
 def decode(key: bytes, value: bytes | None) -> LogRecord | None:

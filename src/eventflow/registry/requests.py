@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from eventflow.registry.engine import LEVELS
+from eventflow.registry.data_contracts import Json, canonical_metadata, canonical_rule_set
 from eventflow.registry.errors import Code, RegistryError, invalid_version
 from eventflow.registry.records import Ref
 
@@ -21,17 +21,24 @@ class SchemaRequest:
     references: tuple[Ref, ...]
     schema_id: int | None = None
     version: int | None = None
+    metadata: Json | None = None  # canonical; None: not given (the registry may fill it)
+    rule_set: Json | None = None
 
 
 def _unprocessable(message: str) -> RegistryError:
     return RegistryError(422, message)
 
 
-def schema_request(body: Any) -> SchemaRequest:
+def schema_request(body: Any, *, empty_allowed: bool = False) -> SchemaRequest:
+    """``empty_allowed``: a registration may omit the schema to re-register the latest one
+    with other metadata or rules (Confluent fills it from the previous version); ``schema``
+    is then ``""``."""
     if not isinstance(body, dict):
         raise _unprocessable("Unrecognized request body: expected a JSON object")
     schema = body.get("schema")
-    if not isinstance(schema, str) or not schema.strip():
+    if empty_allowed and (schema is None or (isinstance(schema, str) and not schema.strip())):
+        schema = ""
+    elif not isinstance(schema, str) or not schema.strip():
         raise RegistryError(Code.INVALID_SCHEMA, "Empty schema")
     schema_type = body.get("schemaType") or "AVRO"
     if schema_type != "AVRO":
@@ -55,7 +62,9 @@ def schema_request(body: Any) -> SchemaRequest:
         raise _unprocessable(f"id must be a positive integer, got {schema_id!r}")
     if version is not None and (not isinstance(version, int) or not 1 <= version <= MAX_VERSION):
         raise invalid_version(version)
-    return SchemaRequest(schema, schema_type, tuple(refs), schema_id, version)
+    metadata = canonical_metadata(body.get("metadata"))
+    rule_set = canonical_rule_set(body.get("ruleSet"))
+    return SchemaRequest(schema, schema_type, tuple(refs), schema_id, version, metadata, rule_set)
 
 
 def version_number(raw: str) -> int:
@@ -73,17 +82,6 @@ def version_number(raw: str) -> int:
     return number
 
 
-def compatibility_level(body: Any) -> str:
-    level = body.get("compatibility") if isinstance(body, dict) else None
-    if not isinstance(level, str) or level.upper() not in LEVELS:
-        raise RegistryError(
-            Code.INVALID_COMPATIBILITY_LEVEL,
-            "Invalid compatibility level. Valid values are none, backward, forward, full, "
-            "backward_transitive, forward_transitive, and full_transitive",
-        )
-    return level.upper()
-
-
 def mode_value(body: Any) -> str:
     mode = body.get("mode") if isinstance(body, dict) else None
     if not isinstance(mode, str) or mode.upper() not in MODES:
@@ -92,6 +90,24 @@ def mode_value(body: Any) -> str:
             "Invalid mode. Valid values are READWRITE, READONLY, READONLY_OVERRIDE, IMPORT.",
         )
     return mode.upper()
+
+
+class Query(dict[str, str]):
+    """Query parameters: the last value of each name, and :meth:`every` value of a repeated one
+    (``/subjects/{s}/metadata?key=a&value=1&key=b&value=2``)."""
+
+    def __init__(self, pairs: list[tuple[str, str]]) -> None:
+        super().__init__(pairs)
+        self._pairs = list(pairs)
+
+    def every(self, name: str) -> list[str]:
+        return [value for key, value in self._pairs if key == name]
+
+
+def every(query: dict[str, str], name: str) -> list[str]:
+    if isinstance(query, Query):
+        return query.every(name)
+    return [query[name]] if name in query else []
 
 
 def flag(query: dict[str, str], name: str) -> bool:

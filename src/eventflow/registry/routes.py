@@ -31,6 +31,7 @@ ROUTES: tuple[Route, ...] = (
     _r("POST", "/subjects/*", lambda c, p, q, b: c.lookup(p[0], b, q), in_thread=True),
     _r("DELETE", "/subjects/*", lambda c, p, q, b: c.delete_subject(p[0], q), in_thread=True),
     _r("GET", "/subjects/*/versions", lambda c, p, q, b: c.list_versions(p[0], q)),
+    _r("GET", "/subjects/*/metadata", lambda c, p, q, b: c.latest_with_metadata(p[0], q)),
     _r("POST", "/subjects/*/versions", lambda c, p, q, b: c.register(p[0], b, q), in_thread=True),
     _r("GET", "/subjects/*/versions/*", lambda c, p, q, b: c.get_version(p[0], p[1], q)),
     _r(

@@ -16,8 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from eventflow.registry.records import CONFIG, MODE, SCHEMA, LogRecord, SchemaClaim, decode_claim
+from eventflow.registry.subject_config import SubjectConfig, in_scope
 
-DEFAULT_COMPATIBILITY = "BACKWARD"
 DEFAULT_MODE = "READWRITE"
 
 
@@ -38,7 +38,7 @@ class RegistryState:
     subjects: dict[str, dict[int, Version]] = field(default_factory=dict)
     schemas: dict[int, SchemaClaim] = field(default_factory=dict)
     ids_by_identity: dict[str, int] = field(default_factory=dict)
-    configs: dict[str | None, str] = field(default_factory=dict)
+    configs: dict[str | None, SubjectConfig] = field(default_factory=dict)
     modes: dict[str | None, str] = field(default_factory=dict)
     max_id: int = 0
     losing_keys: dict[tuple[str, int], set[bytes]] = field(default_factory=dict)
@@ -53,7 +53,11 @@ class RegistryState:
     def apply(self, record: LogRecord) -> None:
         self.applied += 1
         if record.keytype == CONFIG:
-            self._set_or_clear(self.configs, record.subject, record.value, "compatibilityLevel")
+            config = SubjectConfig.from_record(record.value)
+            if config is None:
+                self.configs.pop(record.subject, None)
+            else:
+                self.configs[record.subject] = config
         elif record.keytype == MODE:
             self._set_or_clear(self.modes, record.subject, record.value, "mode")
         elif record.keytype == SCHEMA:
@@ -147,11 +151,20 @@ class RegistryState:
     def next_id(self) -> int:
         return self.max_id + 1
 
-    def compatibility(self, subject: str | None) -> str | None:
+    def config(self, subject: str | None) -> SubjectConfig | None:
+        """The config set at this level (``None``: global), if any."""
         return self.configs.get(subject)
 
+    def compatibility(self, subject: str | None) -> str | None:
+        own = self.configs.get(subject)
+        return None if own is None else own.compatibility_level
+
+    def config_in_scope(self, subject: str | None) -> SubjectConfig:
+        own = None if subject is None else self.configs.get(subject)
+        return in_scope(self.configs.get(None), own)
+
     def effective_compatibility(self, subject: str) -> str:
-        return self.configs.get(subject) or self.configs.get(None) or DEFAULT_COMPATIBILITY
+        return self.config_in_scope(subject).compatibility_level or "BACKWARD"
 
     def mode(self, subject: str | None) -> str | None:
         return self.modes.get(subject)

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Container
+from collections.abc import Container, Sequence
+from dataclasses import replace
 from typing import Any
 
 from eventflow.registry import errors as e
+from eventflow.registry.data_contracts import (
+    CONFLUENT_VERSION,
+    Json,
+    merge_metadata,
+    merge_rule_sets,
+    property_of,
+    with_confluent_version,
+)
 from eventflow.registry.engine import EngineSchema, SchemaEngine
 from eventflow.registry.errors import Code, RegistryError
 from eventflow.registry.records import SchemaClaim, encode_claim, schema_key
 from eventflow.registry.requests import LATEST, SchemaRequest
 from eventflow.registry.state import RegistryState, Version
 from eventflow.registry.store import RegistryStore
+from eventflow.registry.subject_config import SubjectConfig
 
 CLAIM_ATTEMPTS = 20
 Append = tuple[bytes, bytes | None]
@@ -75,11 +85,51 @@ def version_json(v: Version) -> dict[str, Any]:
         "id": v.claim.schema_id,
         "schema": v.claim.schema,
     }
-    if v.claim.references:
-        out["references"] = [r.to_json() for r in v.claim.references]
-    if v.claim.schema_type != "AVRO":
-        out["schemaType"] = v.claim.schema_type
+    return {**out, **schema_extras(v.claim)}
+
+
+def schema_extras(claim: SchemaClaim) -> dict[str, Any]:
+    """The optional parts of a schema answer: references, type, metadata and rule set."""
+    out: dict[str, Any] = {}
+    if claim.references:
+        out["references"] = [r.to_json() for r in claim.references]
+    if claim.schema_type != "AVRO":
+        out["schemaType"] = claim.schema_type
+    if claim.metadata is not None:
+        out["metadata"] = claim.metadata
+    if claim.rule_set is not None:
+        out["ruleSet"] = claim.rule_set
     return out
+
+
+def with_contract(
+    config: SubjectConfig, request: SchemaRequest, previous: SchemaClaim | None
+) -> SchemaRequest:
+    """Confluent's ``maybeSetMetadataRuleSet``: what the request gives, else the previous
+    version's; then merged over the config's defaults and under its overrides."""
+    metadata, rule_set = request.metadata, request.rule_set
+    if metadata is None and previous is not None:
+        metadata = previous.metadata
+    if rule_set is None and previous is not None:
+        rule_set = previous.rule_set
+    merged_metadata = merge_metadata(
+        merge_metadata(config.default_metadata, metadata), config.override_metadata
+    )
+    merged_rules = merge_rule_sets(
+        merge_rule_sets(config.default_rule_set, rule_set), config.override_rule_set
+    )
+    return replace(request, metadata=merged_metadata, rule_set=merged_rules)
+
+
+def same_group(
+    previous: Sequence[Version], group: str | None, metadata: Json | None
+) -> list[Version]:
+    """Only versions in the new schema's compatibility group (Confluent's
+    ``compatibilityGroup``: the versions whose metadata property of that name is equal)."""
+    if group is None:
+        return list(previous)
+    wanted = property_of(metadata, group)
+    return [v for v in previous if property_of(v.claim.metadata, group) == wanted]
 
 
 class SubjectWrites:
@@ -89,38 +139,42 @@ class SubjectWrites:
         self._store = store
         self._resolver = resolver
 
-    def register(self, subject: str, request: SchemaRequest, *, normalize: bool) -> int:
+    def register(self, subject: str, request: SchemaRequest, *, normalize: bool) -> SchemaClaim:
+        """The version now holding the schema (registered now or before)."""
         for _ in range(CLAIM_ATTEMPTS):
             with self._store.writing():
                 with self._store.view() as state:
                     outcome = self._attempt(state, subject, request, normalize=normalize)
-                if isinstance(outcome, int):
+                if isinstance(outcome, SchemaClaim):
                     return outcome
                 key, value, version = outcome
                 self._store.append(key, value)  # readers are not blocked while it is written
                 with self._store.view() as state:
                     if state.holder_key(subject, version) == key:
-                        return state.subjects[subject][version].claim.schema_id
+                        return state.subjects[subject][version].claim
                 self._store.append(key, None)  # tidy our losing claim; then try again
         raise RegistryError(Code.STORE_ERROR, f"could not register under {subject}: too many "
                             "concurrent registrations, try again")  # fmt: skip
 
     def _attempt(
         self, state: RegistryState, subject: str, request: SchemaRequest, *, normalize: bool
-    ) -> int | tuple[bytes, bytes, int]:
+    ) -> SchemaClaim | tuple[bytes, bytes, int]:
         mode = state.effective_mode(subject)
         if mode in ("READONLY", "READONLY_OVERRIDE"):
             raise e.read_only(subject)
-        parsed = self._resolver.incoming(state, request, normalize=normalize, subject=subject)
-        candidate = SchemaClaim(subject, 0, 0, parsed.text, request.schema_type,
-                                request.references)  # fmt: skip
-        identity = candidate.identity
         live = state.versions(subject)
+        if mode != "IMPORT":
+            request = self._contract_filled(state, subject, request, live)
+        elif not request.schema:
+            raise e.invalid_schema("Empty schema")
+        parsed = self._resolver.incoming(state, request, normalize=normalize, subject=subject)
+        candidate = self._claim(subject, 0, 0, parsed.text, request)
+        identity = candidate.identity
         for v in live:
             if v.claim.identity == identity:
                 if request.schema_id is not None and request.schema_id != v.claim.schema_id:
                     raise _id_mismatch(request.schema_id, v.claim.schema_id)
-                return v.claim.schema_id
+                return v.claim
         known_id = state.ids_by_identity.get(identity)
         imported = mode == "IMPORT"
         if imported:
@@ -142,15 +196,62 @@ class SubjectWrites:
             schema_id = known_id if known_id is not None else state.next_id()
             if request.schema_id is not None and request.schema_id != schema_id:
                 raise _id_mismatch(request.schema_id, schema_id)
-            self._check_compatible(state, subject, parsed)
+            self._check_compatible(state, subject, parsed, request.metadata)
             version = state.next_version(subject)
-        claim = SchemaClaim(subject, version, schema_id, parsed.text, request.schema_type,
-                            request.references, imported=imported)  # fmt: skip
+        claim = self._claim(subject, version, schema_id, parsed.text, request, imported=imported)
         return schema_key(subject, version), encode_claim(claim), version
 
-    def _check_compatible(self, state: RegistryState, subject: str, new: EngineSchema) -> None:
+    @staticmethod
+    def _claim(
+        subject: str,
+        version: int,
+        schema_id: int,
+        text: str,
+        request: SchemaRequest,
+        *,
+        imported: bool = False,
+    ) -> SchemaClaim:
+        return SchemaClaim(
+            subject,
+            version,
+            schema_id,
+            text,
+            request.schema_type,
+            request.references,
+            imported=imported,
+            metadata=request.metadata,
+            rule_set=request.rule_set,
+        )
+
+    @staticmethod
+    def _contract_filled(
+        state: RegistryState, subject: str, request: SchemaRequest, live: list[Version]
+    ) -> SchemaRequest:
+        """Confluent's ``maybePopulateFromPrevious``: an omitted schema is the latest one; the
+        metadata and rules come from the request, else the latest version, and the config."""
+        previous = live[-1].claim if live else None
+        if not request.schema:
+            if previous is None:
+                raise e.invalid_schema("Empty schema")
+            request = replace(
+                request,
+                schema=previous.schema,
+                schema_type=previous.schema_type,
+                references=previous.references,
+            )
+        asked_version = property_of(request.metadata, CONFLUENT_VERSION) is not None
+        filled = with_contract(state.config_in_scope(subject), request, previous)
+        if request.version is not None or asked_version:
+            stamped = with_confluent_version(filled.metadata, state.next_version(subject))
+            filled = replace(filled, metadata=stamped)
+        return filled
+
+    def _check_compatible(
+        self, state: RegistryState, subject: str, new: EngineSchema, metadata: Json | None
+    ) -> None:
         level = state.effective_compatibility(subject)
-        previous = state.versions(subject)
+        group = state.config_in_scope(subject).compatibility_group
+        previous = same_group(state.versions(subject), group, metadata)
         if level == "NONE" or not previous:
             return
         old = [self._resolver.stored(state, v.claim) for v in previous]
@@ -224,10 +325,7 @@ class SubjectWrites:
 
     def _soft_delete(self, target: Version) -> Append:
         claim = target.claim
-        deleted = SchemaClaim(claim.subject, claim.version, claim.schema_id, claim.schema,
-                              claim.schema_type, claim.references, deleted=True,
-                              imported=claim.imported)  # fmt: skip
-        return target.key, encode_claim(deleted)
+        return target.key, encode_claim(replace(claim, deleted=True))
 
     def _hard_delete(self, state: RegistryState, subject: str, version: int) -> list[Append]:
         held = state.subjects[subject][version]
