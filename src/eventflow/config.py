@@ -93,6 +93,7 @@ class PipelineSettings(BaseModel):
     poll_timeout_ms: int = Field(default=200, ge=1, le=60_000)
     backoff_initial_ms: int = Field(default=200, ge=1)
     backoff_max_ms: int = Field(default=10_000, ge=1)
+    max_record_attempts: int = Field(default=5, ge=1, le=1000)
     enricher_timeout_ms: int = Field(default=500, ge=1)
     enricher_on_failure: Literal["degrade", "dead_letter"] = "degrade"
     enricher_workers: int = Field(default=4, ge=1, le=64)

@@ -3,14 +3,8 @@ validator, the AI enricher, the persistence writer and the operator tools (docs/
 
 from eventflow.consumers.dead_letter import DLQ_SUBJECT, DLQ_TOPIC, DeadLetter
 from eventflow.consumers.outcome import Forward, InputEvent, Outcome, Reject, RetriableFailure, Skip
-from eventflow.consumers.runtime import (
-    Codec,
-    EventStore,
-    Handler,
-    RecordSource,
-    ServiceRuntime,
-    ServiceSpec,
-)
+from eventflow.consumers.ports import Codec, EventStore, Handler, RecordSource
+from eventflow.consumers.runtime import ServiceRuntime, ServiceSpec
 
 __all__ = [
     "DLQ_SUBJECT",

@@ -9,11 +9,17 @@ Offsets are committed only after the outputs are in Kafka (or the store), so a c
 point replays at most the uncommitted batch: at-least-once, made effectively-once downstream by
 idempotent writes keyed by event id (docs/adr/0006-delivery-semantics.md).
 
-A :class:`RetriableFailure` (store down, broker away) rewinds every partition of the batch to
-its first offset, pauses consumption, waits with exponential backoff and starts again: the
-partition order is kept and nothing is dead-lettered for a transient failure. Any other handler
-exception dead-letters that one record with its stack trace. Undecodable input is
-dead-lettered before the handler sees it.
+Permanent and transient failures (docs/adr/0006-delivery-semantics.md): an output the broker
+refuses for good (too large, invalid, not authorized, unknown topic) dead-letters its input
+record and the batch goes on; a dead letter always fits (by reference when the original would
+not, ``dead_letter.fit_letter``). A :class:`RetriableFailure` (store down, broker away, an
+output refused with a retriable error) commits what was delivered before the failure, rewinds
+the rest, pauses consumption, waits with exponential backoff and starts again with a smaller
+batch (``retry.Narrowing``): the partition order is kept, an outage never dead-letters, and a
+record whose own output keeps failing alone is dead-lettered after ``max_record_attempts``.
+While retrying, the stage says so (:attr:`ServiceRuntime.retry_state`, a metric, ``/health``).
+Any other handler exception dead-letters that one record with its stack trace. Undecodable
+input is dead-lettered before the handler sees it.
 """
 
 from __future__ import annotations
@@ -21,11 +27,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
 
-from eventflow.consumers.dead_letter import DLQ_TOPIC, DeadLetter, format_exception
+from eventflow.consumers.dead_letter import DLQ_TOPIC, DeadLetter, fit_letter, format_exception
 from eventflow.consumers.metrics import ServiceMetrics
 from eventflow.consumers.outcome import (
     Forward,
@@ -35,60 +40,20 @@ from eventflow.consumers.outcome import (
     RetriableFailure,
     Skip,
 )
+from eventflow.consumers.output_failures import (
+    OutputsNotDelivered,
+    RefusedForGood,
+    commit_offsets,
+    refused_reason,
+    split_failures,
+)
+from eventflow.consumers.ports import Codec, EventStore, Handler, LoopSender, RecordSource
+from eventflow.consumers.retry import Narrowing, RetryState
 from eventflow.kafka.consumer import ConsumedRecord, Partition
-from eventflow.kafka.producer import DeliveryGroup, GroupSender
+from eventflow.kafka.delivery_errors import DEFAULT_MESSAGE_MAX_BYTES
+from eventflow.kafka.producer import DeliveryFailed, DeliveryGroup
 
 log = logging.getLogger("eventflow.consumers.runtime")
-
-
-class RecordSource(Protocol):
-    def poll_batch(self, max_records: int, timeout_s: float) -> list[ConsumedRecord]: ...
-    def commit(self, offsets: Mapping[Partition, int]) -> None: ...
-    def assignment(self) -> list[Partition]: ...
-    def pause(self, partitions: Sequence[Partition]) -> None: ...
-    def resume(self, partitions: Sequence[Partition]) -> None: ...
-    def seek(self, partition: Partition, offset: int) -> bool: ...
-    def lag(self) -> dict[Partition, int]: ...
-    def close(self) -> None: ...
-
-
-class LoopSender(GroupSender, Protocol):
-    """What the loop needs of a producer (:class:`~eventflow.kafka.producer.DurableProducer`
-    built with ``background_poll=False``; unit tests use a fake)."""
-
-    def wait_for(self, group: DeliveryGroup, timeout_s: float) -> bool: ...
-
-
-class Codec(Protocol):
-    """Confluent-framed Avro: decode any event, re-encode under its writer id, encode DLQ.
-
-    ``decode_split`` also tells where the fields a service never changes end (or None);
-    ``encode`` may then copy those bytes from ``source`` instead of re-encoding them.
-    """
-
-    def decode_split(self, data: bytes) -> tuple[int, dict[str, Any], int | None]: ...
-    def encode(
-        self,
-        schema_id: int,
-        value: dict[str, Any],
-        *,
-        source: bytes | None = None,
-        head_end: int | None = None,
-        changed: Collection[str] | None = None,
-    ) -> bytes: ...
-    def encode_dead_letter(self, value: dict[str, Any]) -> bytes: ...
-
-
-class Handler(Protocol):
-    def handle(self, event: InputEvent) -> Outcome: ...
-
-
-class EventStore(Protocol):
-    """A terminal output: writes a batch atomically and idempotently (by event id)."""
-
-    name: str
-
-    def write(self, events: Sequence[InputEvent]) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -104,6 +69,8 @@ class ServiceSpec:
     backoff_initial_s: float = 0.2
     backoff_max_s: float = 10.0
     lag_interval_s: float = 1.0
+    max_record_bytes: int = DEFAULT_MESSAGE_MAX_BYTES  # dead letters are built to fit under it
+    max_record_attempts: int = 5  # a record whose own output fails alone this often: DLQ
 
 
 @dataclass
@@ -139,6 +106,7 @@ class ServiceRuntime:
         self._store = store
         self._sleep = sleep
         self._failures = 0  # consecutive retriable failures
+        self._narrowing = Narrowing(spec.batch_size, spec.max_record_attempts)
         self._attempts: dict[Partition, tuple[int, int]] = {}  # partition -> (offset, attempt)
         self._last_lag = 0.0
 
@@ -151,17 +119,48 @@ class ServiceRuntime:
         finally:
             self._source.close()
 
+    @property
+    def retry_state(self) -> RetryState | None:
+        """Since when and why the stage is retrying (None: it is not)."""
+        return self._narrowing.state
+
     def run_once(self, stop: threading.Event | None = None) -> int:
         """Poll and fully process one batch; return how many records it held."""
-        records = self._source.poll_batch(self.spec.batch_size, self.spec.poll_timeout_s)
+        records = self._source.poll_batch(self._narrowing.limit, self.spec.poll_timeout_s)
         self._update_lag()
         if not records:
             return 0
         try:
             self.process(records)
         except RetriableFailure as exc:
-            self._rewind_and_wait(records, exc, stop)
+            attributed = isinstance(exc, OutputsNotDelivered) and exc.attributed
+            give_up = self._narrowing.failed(list(records), str(exc), attributed=attributed)
+            self.metrics.set_retrying(self._narrowing.state)
+            if give_up is None or not self._dead_letter_alone(give_up, exc):
+                failed = exc.failed if isinstance(exc, OutputsNotDelivered) else records
+                self._rewind_and_wait(failed, exc, stop)
         return len(records)
+
+    def _dead_letter_alone(self, record: ConsumedRecord, exc: RetriableFailure) -> bool:
+        """Give up on one record whose own output kept failing: dead-letter it, commit it."""
+        reject = Reject(
+            "output.retries_exhausted",
+            f"its output failed alone {self.spec.max_record_attempts} times; last: {exc}",
+        )
+        letter = self._dead_letter(record, reject)
+        group = DeliveryGroup()
+        try:
+            self._send_dead_letter(group, record, letter)
+            self._await(group)
+            split_failures(group, {})
+        except RetriableFailure as failure:
+            log.warning("%s: could not dead-letter %s: %s", self.spec.service, _at(record), failure)
+            return False
+        self._commit([record])
+        self.metrics.dead_lettered(letter.error_type)
+        self._narrowing.succeeded()
+        self.metrics.set_retrying(None)
+        return True
 
     def process(self, records: Sequence[ConsumedRecord]) -> _BatchResult:
         """Handle, output, wait for delivery, commit. Raises RetriableFailure untouched."""
@@ -169,6 +168,7 @@ class ServiceRuntime:
         deliveries = DeliveryGroup()
         stored: list[InputEvent] = []
         dead: list[tuple[ConsumedRecord, DeadLetter]] = []
+        outputs: dict[int, ConsumedRecord] = {}  # index in deliveries -> its input record
         self.metrics.consumed.inc(len(records))
         for record in records:
             event, outcome = self._decode_and_handle(record)
@@ -185,9 +185,12 @@ class ServiceRuntime:
                 except Exception as exc:  # a value the handler broke
                     outcome = Reject(type(exc).__name__, str(exc), format_exception(exc))
                 else:
-                    self._forward(deliveries, record, data)
-                    result.forwarded += 1
-                    continue
+                    sent = self._forward(deliveries, record, data)
+                    if isinstance(sent, int):
+                        outputs[sent] = record
+                        result.forwarded += 1
+                        continue
+                    outcome = refused_reason(sent)
             if isinstance(outcome, Reject):
                 dead.append((record, self._dead_letter(record, outcome)))
             elif isinstance(outcome, Skip):
@@ -199,6 +202,19 @@ class ServiceRuntime:
         for record, letter in dead:
             self._send_dead_letter(deliveries, record, letter)
         self._await(deliveries)
+        refused_outputs, retry = split_failures(deliveries, outputs)
+        if refused_outputs:  # outputs refused for good: their inputs are dead-lettered
+            result.forwarded -= len(refused_outputs)
+            letters = DeliveryGroup()
+            for record, reject in refused_outputs:
+                letter = self._dead_letter(record, reject)
+                dead.append((record, letter))
+                self._send_dead_letter(letters, record, letter)
+            self._await(letters)
+            split_failures(letters, {})
+        if retry is not None:
+            self._commit(records, before=retry.failed)
+            raise retry
         self._commit(records)
         for _record, letter in dead:
             self.metrics.dead_lettered(letter.error_type)
@@ -208,6 +224,8 @@ class ServiceRuntime:
         self._failures = 0
         for record in records:
             self._attempts.pop((record.topic, record.partition), None)
+        self._narrowing.succeeded()
+        self.metrics.set_retrying(None)
         return result
 
     # ---- steps ----------------------------------------------------------------------------
@@ -235,10 +253,16 @@ class ServiceRuntime:
             self.metrics.latency.observe(time.perf_counter() - started)
         return event, outcome
 
-    def _forward(self, group: DeliveryGroup, record: ConsumedRecord, data: bytes) -> None:
+    def _forward(
+        self, group: DeliveryGroup, record: ConsumedRecord, data: bytes
+    ) -> int | DeliveryFailed:
+        """Queue the output; its index in ``group``, or the client's refusal for good."""
         assert self.spec.output_topic is not None
         headers = [(k, v) for k, v in record.headers if v is not None] if record.headers else []
-        self._send(group, self.spec.output_topic, data, record.key, headers)
+        try:
+            return self._send(group, self.spec.output_topic, data, record.key, headers)
+        except RefusedForGood as refused:
+            return refused.failure
 
     def _send(
         self,
@@ -247,9 +271,13 @@ class ServiceRuntime:
         value: bytes,
         key: bytes | None,
         headers: list[tuple[str, bytes]],
-    ) -> None:
+    ) -> int:
         try:
-            self._producer.send_in(group, topic, value, key=key, headers=headers or None)
+            return self._producer.send_in(group, topic, value, key=key, headers=headers or None)
+        except DeliveryFailed as exc:
+            if not exc.retriable:  # e.g. larger than message.max.bytes: never retried
+                raise RefusedForGood(exc) from exc
+            raise RetriableFailure(f"could not queue a record for {topic}: {exc}") from exc
         except Exception as exc:  # queue full, broker away: retry the batch later
             raise RetriableFailure(f"could not queue a record for {topic}: {exc}") from exc
 
@@ -266,8 +294,19 @@ class ServiceRuntime:
         log.warning("%s: dead-lettering %s/%d/%d: %s: %s", self.spec.service, record.topic,
                     record.partition, record.offset, letter.error_type,
                     letter.error_message)  # fmt: skip
-        data = self._codec.encode_dead_letter(letter.to_avro())
-        self._send(group, self.spec.dlq_topic, data, record.key, [])
+        encode = self._codec.encode_dead_letter
+        limit = self.spec.max_record_bytes
+        sent, key, data = fit_letter(letter, record.key, lambda c: encode(c.to_avro()), limit)
+        if sent is not letter:
+            size, digest = letter.original_value_size, letter.original_value_sha256
+            where = f"{self.spec.service}: the letter of {_at(record)}"
+            log.warning("%s refers to its %s-byte value (sha256 %s)", where, size, digest)
+        try:
+            self._send(group, self.spec.dlq_topic, data, key, [])
+        except RefusedForGood as refused:  # the dead-letter topic itself refuses: operator
+            raise RetriableFailure(
+                f"the dead-letter topic {self.spec.dlq_topic} refuses letters: {refused.failure}"
+            ) from refused
 
     def _write_store(self, events: list[InputEvent]) -> list[tuple[ConsumedRecord, DeadLetter]]:
         assert self._store is not None
@@ -285,7 +324,11 @@ class ServiceRuntime:
             except RetriableFailure:
                 raise
             except Exception as exc:
-                reject = Reject(type(exc).__name__, str(exc), format_exception(exc))
+                reject = Reject(
+                    "store.refused",
+                    f"{self._store_name()} refused the row ({type(exc).__name__}): {exc}",
+                    format_exception(exc),
+                )
                 dead.append((event.record, self._dead_letter(event.record, reject)))
         return dead
 
@@ -295,16 +338,13 @@ class ServiceRuntime:
         if not self._producer.wait_for(group, self.spec.delivery_timeout_s):
             raise RetriableFailure(f"{group.pending} output record(s) not acknowledged within "
                                    f"{self.spec.delivery_timeout_s:.0f}s")  # fmt: skip
-        error = group.first_error()
-        if error is not None:
-            raise RetriableFailure(f"{group.failed} output record(s) not delivered: "
-                                   f"{error}") from error  # fmt: skip
 
-    def _commit(self, records: Sequence[ConsumedRecord]) -> None:
-        offsets: dict[Partition, int] = {}
-        for record in records:
-            key = (record.topic, record.partition)
-            offsets[key] = max(offsets.get(key, 0), record.offset + 1)
+    def _commit(
+        self, records: Sequence[ConsumedRecord], *, before: Sequence[ConsumedRecord] = ()
+    ) -> None:
+        offsets = commit_offsets(records, before=before)
+        if not offsets:
+            return
         try:
             self._source.commit(offsets)
         except Exception as exc:  # partitions moved: the new owner redoes them
@@ -357,3 +397,7 @@ class ServiceRuntime:
 
     def _store_name(self) -> str:
         return self._store.name if self._store is not None else "store"
+
+
+def _at(record: ConsumedRecord) -> str:
+    return f"{record.topic}/{record.partition}/{record.offset}"

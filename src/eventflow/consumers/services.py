@@ -28,8 +28,10 @@ from eventflow.consumers.enrichment.plugin import load_enrichers
 from eventflow.consumers.metrics import ServiceMetrics, serve_metrics
 from eventflow.consumers.outcome import Forward, InputEvent, Outcome
 from eventflow.consumers.persistence import WRITER_GROUP, open_store
-from eventflow.consumers.runtime import EventStore, Handler, ServiceRuntime, ServiceSpec
+from eventflow.consumers.ports import EventStore, Handler
+from eventflow.consumers.runtime import ServiceRuntime, ServiceSpec
 from eventflow.consumers.validator import VALIDATOR_GROUP, Validator, load_rulesets
+from eventflow.kafka.admin import TopicAdmin
 from eventflow.kafka.consumer import GroupConsumer
 from eventflow.kafka.producer import DurableProducer
 from eventflow.registry.client import RegistryClient
@@ -93,11 +95,6 @@ def build_service(kind: ServiceKind, settings: Settings, *, bootstrap: str) -> B
         port = p.writer_metrics_port
     group = {"validator": p.validator_group, "enricher": p.enricher_group,
              "writer": p.writer_group}[kind]  # fmt: skip
-    spec = ServiceSpec(
-        service=GROUPS[kind], group=group, input_topic=input_topic, output_topic=output_topic,
-        dlq_topic=p.dlq_topic, batch_size=p.batch_size, poll_timeout_s=p.poll_timeout_ms / 1000,
-        backoff_initial_s=p.backoff_initial_ms / 1000, backoff_max_s=p.backoff_max_ms / 1000,
-    )  # fmt: skip
     registry = RegistryClient(registry_url_of(settings),
                               basic_auth=settings.registry.basic_auth_user_info)  # fmt: skip
     closers.append(registry.close)
@@ -105,6 +102,14 @@ def build_service(kind: ServiceKind, settings: Settings, *, bootstrap: str) -> B
     producer = DurableProducer(bootstrap, client_id=f"{settings.kafka.client_id}-{kind}",
                                linger_ms=5, background_poll=False)  # fmt: skip
     closers.append(producer.close)
+    # dead letters are built to fit the smallest limit on their way (read once at start)
+    limit = TopicAdmin(bootstrap).record_limit([p.dlq_topic], producer.max_message_bytes)
+    spec = ServiceSpec(
+        service=GROUPS[kind], group=group, input_topic=input_topic, output_topic=output_topic,
+        dlq_topic=p.dlq_topic, batch_size=p.batch_size, poll_timeout_s=p.poll_timeout_ms / 1000,
+        backoff_initial_s=p.backoff_initial_ms / 1000, backoff_max_s=p.backoff_max_ms / 1000,
+        max_record_bytes=limit, max_record_attempts=p.max_record_attempts,
+    )  # fmt: skip
     consumer = GroupConsumer(bootstrap, group, [spec.input_topic],
                              client_id=f"{settings.kafka.client_id}-{kind}")  # fmt: skip
     runtime = ServiceRuntime(spec, source=consumer, producer=producer,

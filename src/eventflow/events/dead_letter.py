@@ -54,7 +54,7 @@ class DeadLetter:
     """A record a service could not process, with everything needed to understand and replay it."""
 
     AVRO_NAME: _t.ClassVar[str] = "com.eventflow.dlq.DeadLetter"
-    AVRO_FINGERPRINT: _t.ClassVar[int] = -3804792587014316396
+    AVRO_FINGERPRINT: _t.ClassVar[int] = -5771393299908673099
     AVRO_SCHEMA: _t.ClassVar[str] = (
         '{"name":"com.eventflow.dlq.DeadLetter","type":"record","fields":[{"name":"original_key","t'
         'ype":["null","bytes"]},{"name":"original_value","type":["null","bytes"]},{"name":"original'
@@ -64,8 +64,10 @@ class DeadLetter:
         '"name":"origin_offset","type":"long"},{"name":"error_type","type":"string"},{"name":"error'
         '_message","type":"string"},{"name":"stack_trace","type":["null","string"]},{"name":"failin'
         'g_service","type":"string"},{"name":"consumer_group","type":"string"},{"name":"failed_at",'
-        '"type":"long"},{"name":"attempt","type":"int"},{"name":"schema_id","type":["null","int"]}]'
-        "}"
+        '"type":"long"},{"name":"attempt","type":"int"},{"name":"schema_id","type":["null","int"]},'
+        '{"name":"original_value_size","type":["null","long"]},{"name":"original_value_sha256","typ'
+        'e":["null","string"]},{"name":"original_value_by_reference","type":"boolean"},{"name":"ori'
+        'ginal_value_prefix","type":["null","bytes"]}]}'
     )
     AVRO_SCHEMA_JSON: _t.ClassVar[str] = (
         '{"type":"record","name":"com.eventflow.dlq.DeadLetter","doc":"A record a service could not'
@@ -91,7 +93,18 @@ class DeadLetter:
         '":"When the record was dead-lettered (UTC, milliseconds)."},{"name":"attempt","type":"int"'
         ',"doc":"How many times processing was attempted (1 = first try)."},{"name":"schema_id","ty'
         'pe":["null","int"],"default":null,"doc":"Registry schema id of the original value when it '
-        'could be read from its framing."}]}'
+        'could be read from its framing."},{"name":"original_value_size","type":["null","long"],"de'
+        'fault":null,"doc":"Size in bytes of the original value; null for a record without a value '
+        'or a letter written before this field existed."},{"name":"original_value_sha256","type":["'
+        'null","string"],"default":null,"doc":"Lowercase hex SHA-256 of the original value; null wh'
+        'en there was no value or a letter written before this field existed."},{"name":"original_v'
+        'alue_by_reference","type":"boolean","default":false,"doc":"True when the letter carries a '
+        "reference instead of the original value because the whole letter would exceed the record s"
+        "ize limit: original_value is null, original_value_prefix holds its first bytes, and the va"
+        "lue itself stays at origin_topic/origin_partition/origin_offset while that topic retains i"
+        't (check it against original_value_sha256)."},{"name":"original_value_prefix","type":["nul'
+        'l","bytes"],"default":null,"doc":"The first bytes (at most 1024) of the original value whe'
+        'n original_value_by_reference is true; null otherwise."}]}'
     )
 
     original_key: bytes | None = None
@@ -138,6 +151,32 @@ class DeadLetter:
     schema_id: int | None = None
     """Registry schema id of the original value when it could be read from its framing."""
 
+    original_value_size: int | None = None
+    """
+    Size in bytes of the original value; null for a record without a value or a letter written
+    before this field existed.
+    """
+
+    original_value_sha256: str | None = None
+    """
+    Lowercase hex SHA-256 of the original value; null when there was no value or a letter written
+    before this field existed.
+    """
+
+    original_value_by_reference: bool = False
+    """
+    True when the letter carries a reference instead of the original value because the whole letter
+    would exceed the record size limit: original_value is null, original_value_prefix holds its
+    first bytes, and the value itself stays at origin_topic/origin_partition/origin_offset while
+    that topic retains it (check it against original_value_sha256).
+    """
+
+    original_value_prefix: bytes | None = None
+    """
+    The first bytes (at most 1024) of the original value when original_value_by_reference is true;
+    null otherwise.
+    """
+
     def to_avro_dict(self) -> dict[str, _t.Any]:
         """This record as the dict fastavro writes."""
         return {
@@ -155,6 +194,10 @@ class DeadLetter:
             "failed_at": self.failed_at,
             "attempt": self.attempt,
             "schema_id": self.schema_id,
+            "original_value_size": self.original_value_size,
+            "original_value_sha256": self.original_value_sha256,
+            "original_value_by_reference": self.original_value_by_reference,
+            "original_value_prefix": self.original_value_prefix,
         }
 
     @classmethod
@@ -177,4 +220,8 @@ class DeadLetter:
         record.failed_at = data["failed_at"]
         record.attempt = data["attempt"]
         record.schema_id = data["schema_id"]
+        record.original_value_size = data["original_value_size"]
+        record.original_value_sha256 = data["original_value_sha256"]
+        record.original_value_by_reference = data["original_value_by_reference"]
+        record.original_value_prefix = data["original_value_prefix"]
         return record

@@ -45,6 +45,17 @@ class TopicAdmin:
             out[name] = ExistingTopic(name, len(partitions), rf, configs.get(name, {}))
         return out
 
+    def record_limit(self, topics: Sequence[str], producer_limit: int) -> int:
+        """The largest record every one of ``topics`` takes from a producer whose
+        ``message.max.bytes`` is ``producer_limit``: the smallest of it and the topics'
+        ``max.message.bytes`` (topics that do not exist yet are not counted)."""
+        limits = [producer_limit]
+        for topic in self.existing(topics).values():
+            value = topic.config.get("max.message.bytes")
+            if value is not None and value.isdigit():
+                limits.append(int(value))
+        return min(limits)
+
     def apply(self, declared: Sequence[TopicSpec]) -> ApplyResult:
         plan = plan_topics(declared, self.existing([t.name for t in declared]))
         created: list[str] = []

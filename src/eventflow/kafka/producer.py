@@ -22,7 +22,8 @@ from typing import Any, NamedTuple, Protocol, cast
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
 from eventflow.errors import BrokerError, ErrorCode
-from eventflow.kafka.probe import QUIET_LOGGER
+from eventflow.kafka.client_log import CLIENT_LOG, log_client_error
+from eventflow.kafka.delivery_errors import DEFAULT_MESSAGE_MAX_BYTES, TOO_LARGE_CODES, classify
 
 Headers = Sequence[tuple[str, bytes]]
 
@@ -69,14 +70,31 @@ class GroupSender(Protocol):
 
 
 class DeliveryFailed(BrokerError):
-    """The broker did not acknowledge the write; ``retriable`` tells whether a retry may work."""
+    """The broker did not acknowledge the write.
+
+    ``retriable`` False: the same record fails the same way every time (too large, invalid,
+    not authorized, no such topic); the caller must not retry it. ``unavailable``: the failure
+    says nothing about the record (broker away, timed out); retrying later is right.
+    """
 
     code = ErrorCode.BROKER_UNREACHABLE
 
-    def __init__(self, message: str, *, retriable: bool, kafka_code: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        retriable: bool,
+        kafka_code: int | None = None,
+        unavailable: bool = False,
+    ) -> None:
         super().__init__(message)
         self.retriable = retriable
         self.kafka_code = kafka_code
+        self.unavailable = unavailable and retriable
+
+    @property
+    def too_large(self) -> bool:
+        return self.kafka_code in TOO_LARGE_CODES
 
 
 class ProducerQueueFull(BrokerError):
@@ -186,9 +204,11 @@ class DurableProducer:
             "max.in.flight.requests.per.connection": 5,
             "linger.ms": linger_ms,
             "delivery.timeout.ms": delivery_timeout_ms,
-            "logger": QUIET_LOGGER,
+            "logger": CLIENT_LOG,
+            "error_cb": log_client_error,
         }
         config.update(extra or {})
+        self._max_message_bytes = int(config.get("message.max.bytes", DEFAULT_MESSAGE_MAX_BYTES))
         self._producer = Producer(config)
         self._closed = threading.Event()
         self._poller: threading.Thread | None = None
@@ -307,6 +327,11 @@ class DurableProducer:
             return False
         return bool(metadata.brokers)
 
+    @property
+    def max_message_bytes(self) -> int:
+        """The largest record this producer sends (librdkafka's ``message.max.bytes``)."""
+        return self._max_message_bytes
+
     def close(self, timeout_s: float = 30.0) -> int:
         """Flush, stop the poll thread; return how many records stayed undelivered."""
         remaining = self.flush(timeout_s)
@@ -330,10 +355,11 @@ def _settle(future: Future[DeliveryReport], group: DeliveryGroup) -> None:
 
 
 def _delivery_failed(err: KafkaError, topic: str) -> DeliveryFailed:
-    retriable = bool(err.retriable()) or err.code() in {
-        KafkaError._MSG_TIMED_OUT,  # noqa: SLF001 - librdkafka's public local error codes
-        KafkaError._TRANSPORT,  # noqa: SLF001
-        KafkaError._ALL_BROKERS_DOWN,  # noqa: SLF001
-    }
-    return DeliveryFailed(f"write to {topic} failed: {err.str()}", retriable=retriable,
-                          kafka_code=int(err.code()))  # fmt: skip
+    code = int(err.code())
+    retriable, unavailable = classify(code)
+    return DeliveryFailed(
+        f"write to {topic} failed: {err.str()}",
+        retriable=retriable,
+        kafka_code=code,
+        unavailable=unavailable,
+    )

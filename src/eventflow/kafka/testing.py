@@ -9,7 +9,10 @@ Delivery follows the real producer: ``send_in`` records are acknowledged when th
 polls (``poll``, ``wait_for``, ``flush``), as with ``background_poll=False``; ``send``
 futures resolve at once, as the background poll thread would. Knobs: ``down`` (every write
 fails, retriably, and nothing is kept), ``fail_next`` (refuse the next N writes), ``hold``
-(keep acknowledgements pending: waits time out), ``answers`` (what ``healthy`` says).
+(keep acknowledgements pending: waits time out), ``answers`` (what ``healthy`` says),
+``refuse`` ((topic, key) -> librdkafka error code: that record's delivery fails with it,
+classified as the real producer does) and ``refuse_on_queue`` (the same, raised by
+``send_in`` as librdkafka does for a record over ``message.max.bytes``).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from concurrent.futures import Future
 from functools import partial
 from typing import NamedTuple
 
+from eventflow.kafka.delivery_errors import classify
 from eventflow.kafka.producer import (
     DeliveryFailed,
     DeliveryGroup,
@@ -64,6 +68,8 @@ class FakeProducer:
         self.fail_next = 0
         self.hold = False
         self.answers = True
+        self.refuse: dict[tuple[str, bytes | None], int] = {}
+        self.refuse_on_queue: dict[tuple[str, bytes | None], int] = {}
         self.polls = 0
         self.waits = 0
         self.closed = False
@@ -165,6 +171,9 @@ class FakeProducer:
         headers: Headers | None,
         partition: int | None,
     ) -> int:
+        code = self.refuse_on_queue.get((topic, key))
+        if code is not None:
+            raise _failed(topic, code)
         with self._lock:
             if self.queue_limit is not None and len(self._queued) >= self.queue_limit:
                 raise ProducerQueueFull(
@@ -186,11 +195,10 @@ class FakeProducer:
         partition: int | None,
     ) -> DeliveryReport | DeliveryFailed:
         if self.down:
-            return DeliveryFailed(
-                f"write to {topic} failed: Local: Message timed out",
-                retriable=True,
-                kafka_code=TIMED_OUT,
-            )
+            return _failed(topic, TIMED_OUT, "Local: Message timed out")
+        code = self.refuse.get((topic, key))
+        if code is not None:
+            return _failed(topic, code)
         if self.fail_next > 0:
             self.fail_next -= 1
             return DeliveryFailed(f"write to {topic} failed: refused", retriable=True)
@@ -211,3 +219,9 @@ class FakeProducer:
         for group, position, outcome in queued:
             group._record_outcome(position, outcome)  # noqa: SLF001
         return len(queued)
+
+
+def _failed(topic: str, code: int, reason: str = "refused") -> DeliveryFailed:
+    retriable, unavailable = classify(code)
+    return DeliveryFailed(f"write to {topic} failed: {reason} ({code})", retriable=retriable,
+                          kafka_code=code, unavailable=unavailable)

@@ -72,7 +72,9 @@ def test_commit_happens_only_after_outputs_are_acknowledged():
     rt.run_once()
     assert src.committed == {}, "nothing may be committed while an output is undelivered"
     assert src.seeks == [(("events.raw.v1", 0), 0)]
-    rt.run_once()  # redelivered from the rewound position, delivered this time
+    rt.run_once()  # redelivered from the rewound position in a narrowed batch of one
+    assert src.committed == {("events.raw.v1", 0): 1}
+    rt.run_once()
     assert src.committed == {("events.raw.v1", 0): 2}
     assert [s[1] for s in prod.on("events.validated.v1")] == [b"k1", b"k0", b"k1"]
 
@@ -251,7 +253,11 @@ def test_store_refusing_one_row_dead_letters_it_and_keeps_the_rest():
     rt.run_once()
     assert sorted(store.rows.values()) == [0, 2]
     [dlq] = prod.on("events.dlq.v1")
-    assert letter_of(dlq)["error_type"] == "ValueError"
+    assert letter_of(dlq)["error_type"] == "store.refused"
+    assert (
+        "(ValueError): row 00000000-0000-0000-0000-000000000001 refused"
+        in (letter_of(dlq)["error_message"])
+    )
     assert src.committed == {("events.enriched.v1", 0): 3}
 
 
