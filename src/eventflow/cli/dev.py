@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass
 
 import click
+from rich.markup import escape
 
 from eventflow.cli.context import CliContext, EnvironmentFailure, run_guarded
 from eventflow.cli.render import console
@@ -136,6 +137,8 @@ def status(obj: CliContext) -> None:
         ps = proc.status()
         if ps.running:
             ready = "[green]ready[/]" if ps.ready else "[yellow]not ready[/]"
+            if ps.detail:  # a stage that is retrying is not simply "ready"
+                ready = f"[yellow]{escape(ps.detail)}[/]"
             console.print(f"{ps.name}: running pid {ps.pid}, {ready}; log {ps.log_file}")
         else:
             console.print(f"{ps.name}: [dim]stopped[/]")

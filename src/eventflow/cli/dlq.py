@@ -173,7 +173,7 @@ def replay_(
     The original key, value and headers go back unchanged, plus an attempt counter; events
     that are still wrong are dead-lettered again with a higher attempt count.
     """
-    from eventflow.consumers.operations import replay_dead_letters
+    from eventflow.consumers.operations import fetch_from_origin, replay_dead_letters
     from eventflow.kafka.producer import DurableProducer
 
     settings = obj.settings
@@ -195,7 +195,10 @@ def replay_(
         with progress_bar("replaying", len(found)) as bar:
             sent = run_guarded(
                 lambda: replay_dead_letters(
-                    found, producer, progress=lambda n: bar.advance(bar.task_ids[0], n)
+                    found,
+                    producer,
+                    fetch_original=fetch_from_origin(target),
+                    progress=lambda n: bar.advance(bar.task_ids[0], n),
                 )
             )
     finally:

@@ -3,6 +3,7 @@ trace one event. Kafka I/O goes through ``eventflow.kafka``; rendering is the CL
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -121,16 +122,22 @@ def replay_dead_letters(
     letters: Sequence[StoredDeadLetter],
     producer: RecordSender,
     *,
+    fetch_original: Callable[[DeadLetter], bytes | None] | None = None,
     timeout_s: float = 60.0,
     progress: Progress | None = None,
 ) -> int:
     """Put each original record back on its origin topic (key, value, headers + attempt count);
-    return how many the broker acknowledged (raises on the first failure)."""
+    return how many the broker acknowledged (raises on the first failure). A letter that
+    carries a reference instead of its value is replayed from the origin record, read back
+    with ``fetch_original`` and checked against the letter's SHA-256."""
     futures: list[Future[Any]] = []
     for stored in letters:
         letter = stored.letter
+        value = letter.original_value
+        if letter.original_value_by_reference:
+            value = _original_of(letter, fetch_original)
         headers = [(k, v) for k, v in letter.replay_headers() if v is not None]
-        futures.append(producer.send(letter.origin_topic, letter.original_value,
+        futures.append(producer.send(letter.origin_topic, value,
                                      key=letter.original_key, headers=headers))  # fmt: skip
     done = 0
     for future in futures:
@@ -139,6 +146,34 @@ def replay_dead_letters(
         if progress is not None:
             progress(1)
     return done
+
+
+def fetch_from_origin(bootstrap: str) -> Callable[[DeadLetter], bytes | None]:
+    """Read a letter's original value back from its origin topic/partition/offset."""
+
+    def fetch(letter: DeadLetter) -> bytes | None:
+        record = read_one(
+            bootstrap, letter.origin_topic, letter.origin_partition, letter.origin_offset
+        )
+        return None if record is None else record.value
+
+    return fetch
+
+
+def _original_of(letter: DeadLetter, fetch: Callable[[DeadLetter], bytes | None] | None) -> bytes:
+    where = f"{letter.origin_topic}/{letter.origin_partition}/{letter.origin_offset}"
+    value = fetch(letter) if fetch is not None else None
+    if value is None:
+        raise ConfigError(
+            f"the dead letter of {where} carries a reference and the origin "
+            "record is gone (retention); it cannot be replayed"
+        )
+    if hashlib.sha256(value).hexdigest() != letter.original_value_sha256:
+        raise ConfigError(
+            f"the record now at {where} is not the one dead-lettered "
+            "(SHA-256 differs); it cannot be replayed"
+        )
+    return value
 
 
 # ---- trace ---------------------------------------------------------------------------------
@@ -205,7 +240,7 @@ def trace_event(
     needle = event_id.encode()
     letters = tuple(
         d for d in list_dead_letters(bootstrap, dlq_topic, decoder, progress=progress)
-        if d.letter.original_value is not None and needle in d.letter.original_value
+        if needle in (d.letter.original_value or d.letter.original_value_prefix or b"")
     )  # fmt: skip
     row = row_lookup(event_id) if row_lookup is not None else None
     return TraceReport(event_id, tuple(sightings), letters, row)

@@ -4,6 +4,11 @@ An output refused for good (``DeliveryFailed.retriable`` False: too large, inval
 authorized, unknown topic) dead-letters its input record; the rest of the batch goes on. An
 output refused with a retriable error makes the batch retry from that record: what each
 partition delivered before it is committed, so a retry does not send it again.
+
+The broker applies a topic's ``max.message.bytes`` to a whole produce batch, so "too large"
+from the broker condemns a record only when it was the batch's one output; otherwise it is
+retried in a narrowed batch. Outputs that are too large by themselves are refused before they
+are sent (:func:`oversize`, against the limit read at startup).
 """
 
 from __future__ import annotations
@@ -41,13 +46,26 @@ def refused_reason(failure: DeliveryFailed) -> Reject:
     return Reject(kind, f"the output record was refused for good: {failure}")
 
 
+BATCH_OVERHEAD = 128  # bytes a one-record batch adds around key and value (with room to spare)
+
+
+def oversize(data: bytes, key: bytes | None, limit: int | None, topic: str) -> Reject | None:
+    """A refusal when the output record alone exceeds the topic's ``max.message.bytes``."""
+    if limit is None or len(data) + len(key or b"") + BATCH_OVERHEAD <= limit:
+        return None
+    size = len(data)
+    message = f"the output record is {size} bytes; {topic} takes at most {limit} bytes"
+    return Reject("output.too_large", message + " (its max.message.bytes)")
+
+
 def split_failures(
     group: DeliveryGroup, outputs: Mapping[int, ConsumedRecord]
 ) -> tuple[list[tuple[ConsumedRecord, Reject]], OutputsNotDelivered | None]:
     """Split the failed deliveries of ``group`` (``outputs``: index -> input record) into the
     inputs to dead-letter (outputs refused for good) and the retriable rest. A failed record
     that is not an output (a dead letter) raises RetriableFailure: without its letter, its
-    input cannot be committed."""
+    input cannot be committed. "Too large" among several outputs may be the batch's size, not
+    the record's: it is retried (and narrowed down) like a retriable failure of the record."""
     refused: list[tuple[ConsumedRecord, Reject]] = []
     failed: list[ConsumedRecord] = []
     first: DeliveryFailed | None = None
@@ -58,7 +76,7 @@ def split_failures(
         record = outputs.get(index)
         if record is None:
             raise RetriableFailure(f"a dead letter was not delivered: {report}") from report
-        if not report.retriable:
+        if not report.retriable and not (report.too_large and len(outputs) > 1):
             refused.append((record, refused_reason(report)))
             continue
         first = first or report

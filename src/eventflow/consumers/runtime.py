@@ -9,17 +9,14 @@ Offsets are committed only after the outputs are in Kafka (or the store), so a c
 point replays at most the uncommitted batch: at-least-once, made effectively-once downstream by
 idempotent writes keyed by event id (docs/adr/0006-delivery-semantics.md).
 
-Permanent and transient failures (docs/adr/0006-delivery-semantics.md): an output the broker
-refuses for good (too large, invalid, not authorized, unknown topic) dead-letters its input
-record and the batch goes on; a dead letter always fits (by reference when the original would
-not, ``dead_letter.fit_letter``). A :class:`RetriableFailure` (store down, broker away, an
-output refused with a retriable error) commits what was delivered before the failure, rewinds
-the rest, pauses consumption, waits with exponential backoff and starts again with a smaller
-batch (``retry.Narrowing``): the partition order is kept, an outage never dead-letters, and a
-record whose own output keeps failing alone is dead-lettered after ``max_record_attempts``.
-While retrying, the stage says so (:attr:`ServiceRuntime.retry_state`, a metric, ``/health``).
-Any other handler exception dead-letters that one record with its stack trace. Undecodable
-input is dead-lettered before the handler sees it.
+An output refused for good (too large, invalid, not authorized) dead-letters its input and the
+batch goes on; a dead letter always fits (``dead_letter.fit_letter``). A
+:class:`RetriableFailure` (store down, broker away, an output refused with a retriable error)
+commits what was delivered before it, rewinds the rest, pauses, backs off and retries in a
+narrowed batch (``retry.Narrowing``; ``output_failures``); the stage says it is retrying
+(:attr:`ServiceRuntime.retry_state`, a metric, ``/health``). Any other handler exception
+dead-letters that one record with its stack trace; undecodable input is dead-lettered before
+the handler sees it.
 """
 
 from __future__ import annotations
@@ -44,6 +41,7 @@ from eventflow.consumers.output_failures import (
     OutputsNotDelivered,
     RefusedForGood,
     commit_offsets,
+    oversize,
     refused_reason,
     split_failures,
 )
@@ -70,6 +68,7 @@ class ServiceSpec:
     backoff_max_s: float = 10.0
     lag_interval_s: float = 1.0
     max_record_bytes: int = DEFAULT_MESSAGE_MAX_BYTES  # dead letters are built to fit under it
+    max_output_bytes: int | None = None  # the output topic's limit when below the producer's
     max_record_attempts: int = 5  # a record whose own output fails alone this often: DLQ
 
 
@@ -105,7 +104,6 @@ class ServiceRuntime:
         self._handler = handler
         self._store = store
         self._sleep = sleep
-        self._failures = 0  # consecutive retriable failures
         self._narrowing = Narrowing(spec.batch_size, spec.max_record_attempts)
         self._attempts: dict[Partition, tuple[int, int]] = {}  # partition -> (offset, attempt)
         self._last_lag = 0.0
@@ -190,7 +188,7 @@ class ServiceRuntime:
                         outputs[sent] = record
                         result.forwarded += 1
                         continue
-                    outcome = refused_reason(sent)
+                    outcome = sent
             if isinstance(outcome, Reject):
                 dead.append((record, self._dead_letter(record, outcome)))
             elif isinstance(outcome, Skip):
@@ -221,7 +219,6 @@ class ServiceRuntime:
         result.dead = len(dead)
         self.metrics.produced(self.spec.output_topic or self._store_name(), result.forwarded)
         self.metrics.skipped.inc(result.skipped)
-        self._failures = 0
         for record in records:
             self._attempts.pop((record.topic, record.partition), None)
         self._narrowing.succeeded()
@@ -253,16 +250,18 @@ class ServiceRuntime:
             self.metrics.latency.observe(time.perf_counter() - started)
         return event, outcome
 
-    def _forward(
-        self, group: DeliveryGroup, record: ConsumedRecord, data: bytes
-    ) -> int | DeliveryFailed:
-        """Queue the output; its index in ``group``, or the client's refusal for good."""
-        assert self.spec.output_topic is not None
+    def _forward(self, group: DeliveryGroup, record: ConsumedRecord, data: bytes) -> int | Reject:
+        """Queue the output; its index in ``group``, or why it is refused for good."""
+        topic = self.spec.output_topic
+        assert topic is not None
+        too_large = oversize(data, record.key, self.spec.max_output_bytes, topic)
+        if too_large is not None:
+            return too_large
         headers = [(k, v) for k, v in record.headers if v is not None] if record.headers else []
         try:
-            return self._send(group, self.spec.output_topic, data, record.key, headers)
+            return self._send(group, topic, data, record.key, headers)
         except RefusedForGood as refused:
-            return refused.failure
+            return refused_reason(refused.failure)
 
     def _send(
         self,
@@ -291,16 +290,18 @@ class ServiceRuntime:
     def _send_dead_letter(
         self, group: DeliveryGroup, record: ConsumedRecord, letter: DeadLetter
     ) -> None:
-        log.warning("%s: dead-lettering %s/%d/%d: %s: %s", self.spec.service, record.topic,
-                    record.partition, record.offset, letter.error_type,
-                    letter.error_message)  # fmt: skip
         encode = self._codec.encode_dead_letter
         limit = self.spec.max_record_bytes
         sent, key, data = fit_letter(letter, record.key, lambda c: encode(c.to_avro()), limit)
-        if sent is not letter:
-            size, digest = letter.original_value_size, letter.original_value_sha256
-            where = f"{self.spec.service}: the letter of {_at(record)}"
-            log.warning("%s refers to its %s-byte value (sha256 %s)", where, size, digest)
+        how = " (by reference: the original would not fit)" if sent is not letter else ""
+        log.warning(
+            "%s: dead-lettering %s%s: %s: %s",
+            self.spec.service,
+            _at(record),
+            how,
+            letter.error_type,
+            letter.error_message,
+        )
         try:
             self._send(group, self.spec.dlq_topic, data, key, [])
         except RefusedForGood as refused:  # the dead-letter topic itself refuses: operator
@@ -360,7 +361,6 @@ class ServiceRuntime:
     def _rewind_and_wait(
         self, records: Sequence[ConsumedRecord], exc: RetriableFailure, stop: threading.Event | None
     ) -> None:
-        self._failures += 1
         self.metrics.retries.inc()
         first: dict[Partition, int] = {}
         for record in records:
@@ -370,8 +370,8 @@ class ServiceRuntime:
             previous_offset, attempt = self._attempts.get(key, (-1, 0))
             self._attempts[key] = (offset, attempt + 1 if previous_offset == offset else 1)
             self._source.seek(key, offset)
-        delay = min(self.spec.backoff_max_s,
-                    self.spec.backoff_initial_s * 2 ** (self._failures - 1))  # fmt: skip
+        streak = self._narrowing.state.attempts if self._narrowing.state else 1
+        delay = min(self.spec.backoff_max_s, self.spec.backoff_initial_s * 2 ** (streak - 1))
         log.warning("%s: retriable failure (%s); retrying %d record(s) in %.1fs",
                     self.spec.service, exc, len(records), delay)  # fmt: skip
         paused = self._source.assignment()

@@ -102,13 +102,17 @@ def build_service(kind: ServiceKind, settings: Settings, *, bootstrap: str) -> B
     producer = DurableProducer(bootstrap, client_id=f"{settings.kafka.client_id}-{kind}",
                                linger_ms=5, background_poll=False)  # fmt: skip
     closers.append(producer.close)
-    # dead letters are built to fit the smallest limit on their way (read once at start)
-    limit = TopicAdmin(bootstrap).record_limit([p.dlq_topic], producer.max_message_bytes)
+    # dead letters are built to fit the smallest limit on their way; outputs too large for
+    # their topic are refused before they are sent (limits read once at start)
+    admin, producer_limit = TopicAdmin(bootstrap), producer.max_message_bytes
+    limit = admin.record_limit([p.dlq_topic], producer_limit)
+    output_limit = admin.record_limit([output_topic], producer_limit) if output_topic else None
     spec = ServiceSpec(
         service=GROUPS[kind], group=group, input_topic=input_topic, output_topic=output_topic,
         dlq_topic=p.dlq_topic, batch_size=p.batch_size, poll_timeout_s=p.poll_timeout_ms / 1000,
         backoff_initial_s=p.backoff_initial_ms / 1000, backoff_max_s=p.backoff_max_ms / 1000,
         max_record_bytes=limit, max_record_attempts=p.max_record_attempts,
+        max_output_bytes=output_limit if output_limit != producer_limit else None,
     )  # fmt: skip
     consumer = GroupConsumer(bootstrap, group, [spec.input_topic],
                              client_id=f"{settings.kafka.client_id}-{kind}")  # fmt: skip

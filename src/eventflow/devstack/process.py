@@ -23,6 +23,7 @@ class ProcessStatus:
     pid: int | None
     ready: bool
     log_file: Path
+    detail: str | None = None  # e.g. a stage's "retrying since T: cause"
 
 
 class ManagedProcess:
@@ -35,6 +36,7 @@ class ManagedProcess:
         env: Mapping[str, str] | None = None,
         ready: Callable[[], bool] | None = None,
         cwd: Path | None = None,
+        detail: Callable[[], str | None] | None = None,
     ) -> None:
         self.name = name
         self._argv = list(argv)
@@ -43,6 +45,7 @@ class ManagedProcess:
         self._pid_file = self._dir / "process.pid"
         self._env = dict(env) if env is not None else None
         self._ready = ready
+        self._detail = detail
         self._cwd = cwd
 
     def start(self, timeout_s: float = 60.0) -> int:
@@ -75,7 +78,8 @@ class ManagedProcess:
     def status(self) -> ProcessStatus:
         pid = self.pid()
         ready = pid is not None and (self._ready is None or self._ready())
-        return ProcessStatus(self.name, pid is not None, pid, ready, self.log_file)
+        detail = self._detail() if ready and self._detail is not None else None
+        return ProcessStatus(self.name, pid is not None, pid, ready, self.log_file, detail)
 
     def pid(self) -> int | None:
         try:

@@ -78,6 +78,21 @@ def _http_ok(url: str) -> Callable[[], bool]:
     return check
 
 
+def _retrying(url: str) -> Callable[[], str | None]:
+    """A stage's "retrying since T: cause" from its ``/health`` (None when it is not)."""
+
+    def detail() -> str | None:
+        try:
+            health = httpx.get(url, timeout=1.0).json()
+        except (httpx.HTTPError, ValueError):
+            return None
+        if isinstance(health, dict) and health.get("state") == "retrying":
+            return str(health.get("detail"))
+        return None
+
+    return detail
+
+
 def services(settings: Settings, urls: StackUrls, env: dict[str, str]) -> list[ManagedProcess]:
     """The services in start order (stop in reverse)."""
     state = settings.dev.state_dir
@@ -91,7 +106,8 @@ def services(settings: Settings, urls: StackUrls, env: dict[str, str]) -> list[M
                          ready=_http_ok(f"{urls.api}/healthz"))  # fmt: skip
     stages = [
         ManagedProcess(kind, [*python, "serve", kind], state_dir=state, env=env,
-                       ready=_http_ok(f"http://127.0.0.1:{port}/metrics") if port else None)
+                       ready=_http_ok(f"http://127.0.0.1:{port}/metrics") if port else None,
+                       detail=_retrying(f"http://127.0.0.1:{port}/health") if port else None)
         for kind, port in (("validator", p.validator_metrics_port),
                            ("enricher", p.enricher_metrics_port),
                            ("writer", p.writer_metrics_port))

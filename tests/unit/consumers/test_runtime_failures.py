@@ -195,3 +195,39 @@ def test_commit_offsets_stop_before_the_first_failed_record_of_each_partition():
         ("events.raw.v1", 1): 8,
     }
     assert commit_offsets(recs[:1], before=[recs[0]]) == {}
+
+
+def test_an_output_too_large_for_its_topic_is_refused_before_it_is_sent():
+    spec = ServiceSpec(
+        service="s",
+        group="g",
+        input_topic="events.raw.v1",
+        output_topic="events.validated.v1",
+        max_output_bytes=400,
+    )
+    src = FakeSource([record(0), record(1, padding="p" * 400), record(2)])
+    prod = FakeProducer()
+    runtime(src, prod, spec).run_once()
+    assert forwarded_keys(prod) == [b"k0", b"k2"]
+    [letter] = letters(prod)
+    assert letter["error_type"] == "output.too_large"
+    assert "events.validated.v1 takes at most 400 bytes" in str(letter["error_message"])
+    assert src.committed == {("events.raw.v1", 0): 3}
+
+
+def test_too_large_among_several_outputs_is_narrowed_not_condemned():
+    # the broker applies max.message.bytes to a whole batch: only a record alone is condemned
+    src = FakeSource([record(0), record(1)])
+    prod = FakeProducer()
+    prod.refuse[b"k0"] = KafkaError.MSG_SIZE_TOO_LARGE
+    rt = runtime(src, prod)
+    rt.run_once()
+    assert letters(prod) == [] and rt.retry_state is not None
+    rt.run_once()  # k0 alone: now it is the record's own size
+    [letter] = letters(prod)
+    assert letter["error_type"] == "output.too_large" and letter["origin_offset"] == 0
+    rt.run_once()
+    assert src.committed == {("events.raw.v1", 0): 2}
+    # k1 followed the failed k0 in its partition: the retry starts at k0 and sends k1 again
+    # (at-least-once; the writer keeps one row per event id)
+    assert forwarded_keys(prod) == [b"k1", b"k1"]

@@ -1,0 +1,168 @@
+"""Edges of the pipeline on the real stack: no record stalls a stage (issue 12).
+
+* The stall case: a ``user.registered`` whose ``bio`` makes the record just under the
+  producer's 1,000,000-byte ``message.max.bytes`` is dead-lettered by the validator's rules;
+  its dead letter would not fit, so it carries a reference; the stage's lag drains and the
+  records after it reach the database exactly once.
+* A record that grows past the producer's limit in a stage is dead-lettered (refused for
+  good, by reference) while a forwarded record just under that limit goes on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from pathlib import Path
+
+import pytest
+
+from eventflow.consumers.persistence import SqliteStore
+from eventflow.kafka.admin import TopicAdmin
+from eventflow.kafka.consumer import committed_offsets, watermarks
+from eventflow.kafka.topics_file import TopicSpec
+from tests.integration.pipeline_support import (
+    RULES,
+    Events,
+    Lane,
+    ServiceProcess,
+    produce,
+    register_contracts,
+    wait_until,
+)
+
+pytestmark = pytest.mark.integration
+
+PRODUCER_LIMIT = 1_000_000  # librdkafka's default message.max.bytes
+
+
+@pytest.fixture(scope="module")
+def registry(registry_url: str) -> str:
+    register_contracts(registry_url)
+    return registry_url
+
+
+def lane_with(
+    bootstrap: str, registry_url: str, workdir: Path, validated_config: dict[str, str]
+) -> Lane:
+    lane = Lane(bootstrap, registry_url, uuid.uuid4().hex[:10], workdir)
+    TopicAdmin(bootstrap).apply(
+        [
+            TopicSpec(lane.raw, 1, 1, {}),
+            TopicSpec(lane.validated, 1, 1, validated_config),
+            TopicSpec(lane.enriched, 1, 1, {}),
+            TopicSpec(lane.dlq, 1, 1, {}),
+        ]
+    )
+    return lane
+
+
+def user_of_size(events: Events, user_id: str, size: int) -> tuple[str, bytes, bytes]:
+    """A user.registered whose encoded record is exactly ``size`` bytes."""
+    event_id, key, value = events.user(user_id, "b" * 1000)
+    grow = size - len(value)
+    event_id, key, value = events.user(user_id, "b" * (1000 + grow))
+    while len(value) != size:  # the bio's length prefix may take one byte more or less
+        grow += size - len(value)
+        event_id, key, value = events.user(user_id, "b" * (1000 + grow))
+    return event_id, key, value
+
+
+def drained(lane: Lane, group: str, topic: str) -> bool:
+    ends = {p: high for p, (_low, high) in watermarks(lane.bootstrap, topic).items()}
+    return committed_offsets(lane.bootstrap, group, topic) == ends
+
+
+def test_a_record_whose_dead_letter_would_not_fit_is_dead_lettered_by_reference_and_the_stage_drains(
+    kafka_bootstrap, registry, tmp_path
+):
+    lane = lane_with(kafka_bootstrap, registry, tmp_path, {})
+    events = Events(registry)
+    before = [events.user(f"u-{i}", "hello") for i in range(3)]
+    big_id, big_key, big = user_of_size(events, "u-big", PRODUCER_LIMIT - 400)
+    after = [events.user(f"u-{i}", "hello") for i in range(3, 6)]
+    records = [(k, v) for _i, k, v in before] + [(big_key, big)] + [(k, v) for _i, k, v in after]
+    positions = produce(kafka_bootstrap, lane.raw, records)
+    services = [ServiceProcess(kind, lane) for kind in ("validator", "enricher", "writer")]
+    validator = services[0]
+    try:
+        wait_until(lambda: len(lane.dead_letters()) >= 1, 120, "the big event's dead letter")
+        ids = [i for i, _k, _v in before + after]
+        wait_until(
+            lambda: lane.db_path.exists() and SqliteStore(lane.db_path).count(ids) == 6,
+            120,
+            "the six small events in the database",
+        )
+        wait_until(
+            lambda: drained(lane, f"validator-{lane.run}", lane.raw), 60, "the validator's lag"
+        )
+        assert validator.metric("eventflow_batch_retries_total") == 0, validator.output()
+        assert validator.metric("eventflow_retrying_since_seconds") == 0
+    finally:
+        for service in services:
+            service.stop()
+    [stored] = lane.dead_letters()
+    letter = stored.letter
+    assert letter.error_type == "rule:user.bio_length"
+    assert letter.original_value is None and letter.original_value_by_reference
+    assert letter.original_value_size == len(big)
+    assert letter.original_value_sha256 == hashlib.sha256(big).hexdigest()
+    assert letter.original_value_prefix == big[:1024]
+    assert (letter.origin_topic, letter.origin_partition) == (lane.raw, 0)
+    assert letter.origin_offset == positions[3][1]
+    assert lane.size(lane.validated) == 6, "every small event went on exactly once"
+    assert lane.size(lane.enriched) == 6
+    store = SqliteStore(lane.db_path)
+    assert store.count() == 6 and store.get(big_id) is None
+    store.close()
+
+
+def test_a_record_growing_past_the_producer_limit_is_dead_lettered_and_one_just_under_goes_on(
+    kafka_bootstrap, registry, tmp_path
+):
+    lane = lane_with(kafka_bootstrap, registry, tmp_path, {})
+    lenient = tmp_path / "rules"
+    lenient.mkdir()
+    text = (RULES / "user.registered.yaml").read_text()
+    lenient.joinpath("user.registered.yaml").write_text(
+        text.replace("max_length: 2000", "max_length: 999999")
+    )
+    lane.rules_dir = lenient
+    events = Events(registry)
+    # librdkafka takes a value of at most 1,000,000 - 36 - len(key) bytes; the validator adds
+    # its result (validator name, ruleset, timestamp: more than 10 bytes) to the first one
+    grows_id, grows_key, grows = user_of_size(events, "u-grows", PRODUCER_LIMIT - 36 - 7 - 10)
+    under_id, under_key, under = user_of_size(events, "u-under", PRODUCER_LIMIT - 3_000)
+    tail = [events.user(f"u-{i}", "hello") for i in range(3)]
+    produce(
+        kafka_bootstrap,
+        lane.raw,
+        [(grows_key, grows), (under_key, under), *[(k, v) for _i, k, v in tail]],
+    )
+    services = [ServiceProcess(kind, lane) for kind in ("validator", "enricher", "writer")]
+    ids = [under_id, *[i for i, _k, _v in tail]]
+    try:
+        wait_until(lambda: len(lane.dead_letters()) >= 1, 120, "the grown event's dead letter")
+        wait_until(
+            lambda: lane.db_path.exists() and SqliteStore(lane.db_path).count(ids) == 4,
+            120,
+            "the event just under the limit and the tail in the database",
+        )
+        wait_until(
+            lambda: drained(lane, f"validator-{lane.run}", lane.raw), 60, "the validator's lag"
+        )
+        assert services[0].metric("eventflow_batch_retries_total") == 0, services[0].output()
+    finally:
+        for service in services:
+            service.stop()
+    [stored] = lane.dead_letters()
+    letter = stored.letter
+    assert letter.error_type == "output.too_large", letter.error_message
+    assert "refused for good" in letter.error_message
+    assert letter.original_value_by_reference and letter.original_value_size == len(grows)
+    assert letter.original_value_sha256 == hashlib.sha256(grows).hexdigest()
+    assert lane.size(lane.validated) == 4, "the others went on exactly once"
+    store = SqliteStore(lane.db_path)
+    assert store.get(grows_id) is None and store.count() == 4
+    row = store.get(under_id)
+    assert row is not None and len(row["payload"]) > PRODUCER_LIMIT - 10_000
+    store.close()
