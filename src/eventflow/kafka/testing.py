@@ -223,5 +223,9 @@ class FakeProducer:
 
 def _failed(topic: str, code: int, reason: str = "refused") -> DeliveryFailed:
     retriable, unavailable = classify(code)
-    return DeliveryFailed(f"write to {topic} failed: {reason} ({code})", retriable=retriable,
-                          kafka_code=code, unavailable=unavailable)
+    return DeliveryFailed(
+        f"write to {topic} failed: {reason} ({code})",
+        retriable=retriable,
+        kafka_code=code,
+        unavailable=unavailable,
+    )

@@ -219,7 +219,7 @@ def test_too_large_among_several_outputs_is_narrowed_not_condemned():
     # the broker applies max.message.bytes to a whole batch: only a record alone is condemned
     src = FakeSource([record(0), record(1)])
     prod = FakeProducer()
-    prod.refuse[b"k0"] = KafkaError.MSG_SIZE_TOO_LARGE
+    prod.refuse[(OUT, b"k0")] = KafkaError.MSG_SIZE_TOO_LARGE
     rt = runtime(src, prod)
     rt.run_once()
     assert letters(prod) == [] and rt.retry_state is not None

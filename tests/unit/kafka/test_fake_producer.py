@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from eventflow.consumers.runtime import LoopSender
+from eventflow.consumers.ports import LoopSender
 from eventflow.kafka.producer import (
     DeliveryFailed,
     DeliveryGroup,
