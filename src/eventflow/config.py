@@ -38,6 +38,8 @@ class RegistryServerSettings(BaseModel):
     file: Path = Path(".eventflow/registry/schemas.log")
     max_body_bytes: int = Field(default=2 * 1024 * 1024, gt=0)
     basic_auth_users: str | None = None  # "user:password[,user:password...]"
+    # Confluent's avro.validate.defaults: check field defaults of NEW schemas (off, as there)
+    validate_defaults: bool = False
 
 
 class DevSettings(BaseModel):

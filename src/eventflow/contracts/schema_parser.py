@@ -195,7 +195,8 @@ class SchemaGraphBuilder:
             if existing_json is not None and _same_definition(existing_json, obj):
                 return
             raise InvalidSchema(
-                child_pointer(pointer, "name"), f"type {fullname!r} is defined twice, differently"
+                child_pointer(pointer, "name"),
+                f"Can't redefine: {fullname} (type {fullname!r} is defined twice, differently)",
             )
         self.defined[fullname] = node
         self.defined_json[fullname] = obj

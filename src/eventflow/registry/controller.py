@@ -91,7 +91,7 @@ class RegistryController:
             if subject not in state.subjects or not (state.versions(subject) or deleted):
                 raise e.subject_not_found(subject)
             parsed = self.resolver.incoming(
-                state, request, normalize=rq.flag(query, "normalize"), subject=subject
+                state, request, normalize=rq.flag(query, "normalize"), subject=subject, new=False
             )
             candidates = state.versions(subject, deleted=deleted)
             tries = [request]

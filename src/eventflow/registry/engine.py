@@ -43,8 +43,16 @@ class EngineSchema:
 
 class SchemaEngine(Protocol):
     def parse(
-        self, text: str, references: Sequence[EngineSchema], *, normalize: bool, source: str
-    ) -> EngineSchema: ...
+        self,
+        text: str,
+        references: Sequence[EngineSchema],
+        *,
+        normalize: bool,
+        source: str,
+        new: bool = False,
+    ) -> EngineSchema:
+        """``new``: a schema being registered or checked (not one the registry holds)."""
+        ...
 
     def check(
         self,
@@ -67,14 +75,31 @@ def compact_json(text: str) -> str:
 
 
 class ContractsEngine:
-    """:class:`SchemaEngine` backed by ``eventflow.contracts`` (parse + compatibility)."""
+    """:class:`SchemaEngine` backed by ``eventflow.contracts`` (parse + compatibility).
+
+    ``validate_defaults`` is Confluent's ``avro.validate.defaults`` (off by default, as there):
+    when on, the field defaults of a *new* schema must match their types; schemas the registry
+    already holds are never re-judged on their defaults.
+    """
+
+    def __init__(self, *, validate_defaults: bool = False) -> None:
+        self.validate_defaults = validate_defaults
 
     def parse(
-        self, text: str, references: Sequence[EngineSchema], *, normalize: bool, source: str
+        self,
+        text: str,
+        references: Sequence[EngineSchema],
+        *,
+        normalize: bool,
+        source: str,
+        new: bool = False,
     ) -> EngineSchema:
         try:
             parsed = parse_schema(
-                text, source=source, references=tuple(r.parsed for r in references)
+                text,
+                source=source,
+                references=tuple(r.parsed for r in references),
+                validate_defaults=new and self.validate_defaults,
             )
         except SchemaParseError as exc:
             raise invalid_schema(str(exc)) from exc

@@ -52,7 +52,8 @@ def start_registry(
     users = parse_users(server.basic_auth_users)
     store = RegistryStore(open_log(server, bootstrap))
     store.start()
-    controller = RegistryController(store, engine or ContractsEngine())
+    chosen = engine or ContractsEngine(validate_defaults=server.validate_defaults)
+    controller = RegistryController(store, chosen)
     app = RegistryApp(controller, users=users, max_body_bytes=server.max_body_bytes)
     return RunningRegistry(app, store)
 

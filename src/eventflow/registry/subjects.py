@@ -50,11 +50,23 @@ class SchemaResolver:
         return self.stored(state, held.claim)
 
     def incoming(
-        self, state: RegistryState, request: SchemaRequest, *, normalize: bool, subject: str
+        self,
+        state: RegistryState,
+        request: SchemaRequest,
+        *,
+        normalize: bool,
+        subject: str,
+        new: bool = True,
     ) -> EngineSchema:
+        """``new``: judged as a new schema (defaults too, if so configured); a lookup is not."""
         refs = [self._reference(state, r.subject, r.version) for r in request.references]
-        return self.engine.parse(request.schema, refs, normalize=normalize,
-                                 source=f"schema for subject {subject}")  # fmt: skip
+        return self.engine.parse(
+            request.schema,
+            refs,
+            normalize=normalize,
+            source=f"schema for subject {subject}",
+            new=new,
+        )
 
     def prune(self, live_ids: Container[int]) -> None:
         """Drop parsed schemas whose ids no longer exist (after a hard delete)."""

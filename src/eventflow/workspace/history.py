@@ -93,7 +93,10 @@ class _TreeAtCommit:
         references = [self.resolve(dep, (*users, path)) for dep in deps]
         key = (path, text, tuple(r.fingerprint for r in references))
         if key not in self._memo:  # shared by every commit: unchanged files parse once
-            self._memo[key] = parse_schema(text, source=self.label(path), references=references)
+            # earlier versions are never judged on their defaults (Confluent checks new ones)
+            self._memo[key] = parse_schema(
+                text, source=self.label(path), references=references, validate_defaults=False
+            )
         self._parsed[path] = self._memo[key]
         return self._parsed[path]
 
@@ -190,7 +193,7 @@ class _Registry:
             ]
             label = f"{self.url}/subjects/{subject}/versions/{version}"
             self._schemas[key] = parse_schema(
-                str(body["schema"]), source=label, references=references
+                str(body["schema"]), source=label, references=references, validate_defaults=False
             )
         return self._schemas[key]
 

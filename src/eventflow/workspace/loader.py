@@ -63,8 +63,13 @@ class Workspace:
         return self.root / file
 
 
-def load_workspace(root: Path = Path("schemas/avro")) -> Workspace:
-    """Read ``root/manifest.yaml`` and the schema files it names."""
+def load_workspace(
+    root: Path = Path("schemas/avro"), *, validate_defaults: bool = True
+) -> Workspace:
+    """Read ``root/manifest.yaml`` and the schema files it names.
+
+    ``validate_defaults``: the field defaults of these (new) schemas must match their types,
+    as a registry with Confluent's ``avro.validate.defaults`` on requires."""
     manifest_path = root / MANIFEST_FILE
     try:
         manifest_text = manifest_path.read_text("utf-8")
@@ -78,7 +83,9 @@ def load_workspace(root: Path = Path("schemas/avro")) -> Workspace:
             texts[file] = (root / file).read_text("utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise WorkspaceError(f"{root / file}:1: cannot read the schema file ({exc})") from exc
-    return build_workspace(root, manifest, texts, label=str(root))
+    return build_workspace(
+        root, manifest, texts, label=str(root), validate_defaults=validate_defaults
+    )
 
 
 def load_workspace_at_ref(repo: Path, ref: str, subdir: str = "schemas/avro") -> Workspace:
@@ -166,7 +173,7 @@ def closure(file: str, direct: Mapping[str, tuple[str, ...]]) -> list[str]:
 
 
 def parse_in_order(
-    texts: Mapping[str, str], sources: Mapping[str, str]
+    texts: Mapping[str, str], sources: Mapping[str, str], *, validate_defaults: bool = True
 ) -> tuple[dict[str, ParsedSchema], dict[str, tuple[str, ...]]]:
     """Parse every file with the files it refers to as references."""
     names = {f: defined_and_used(decode_json(t, sources[f])) for f, t in texts.items()}
@@ -174,16 +181,26 @@ def parse_in_order(
     parsed: dict[str, ParsedSchema] = {}
     for file in order:
         references = [parsed[dep] for dep in closure(file, order)]
-        parsed[file] = parse_schema(texts[file], source=sources[file], references=references)
+        parsed[file] = parse_schema(
+            texts[file],
+            source=sources[file],
+            references=references,
+            validate_defaults=validate_defaults,
+        )
     return parsed, order
 
 
 def build_workspace(
-    root: Path, manifest: Manifest, texts: Mapping[str, str], *, label: str
+    root: Path,
+    manifest: Manifest,
+    texts: Mapping[str, str],
+    *,
+    label: str,
+    validate_defaults: bool = True,
 ) -> Workspace:
     """Parse the manifest's files (``texts``: relative path -> text) and cross-check them."""
     sources = {file: f"{label}/{file}" for file in texts}
-    parsed, order = parse_in_order(texts, sources)
+    parsed, order = parse_in_order(texts, sources, validate_defaults=validate_defaults)
     shared_subject = {s.file: s.subject for s in manifest.shared_types()}
     subjects: list[SubjectEntry] = []
     for entry in manifest.subjects:

@@ -337,4 +337,9 @@ PARSE_CASES: list[str] = [
     '{"type":"record","name":"R","fields":[{"name":"x","type":["null","R"],"default":null}]}',
     '{"type":"record","name":"A","fields":[{"name":"b","type":{"type":"record","name":"B","fields":[{"name":"a","type":["null","A"],"default":null}]},"default":{"a":null}}]}',
     '{"type":"record","name":"R","fields":[{"name":"e","type":"E","default":"A"},{"name":"d","type":{"type":"enum","name":"E","symbols":["A"]}}]}',
+    # a named type defined twice: identical is accepted by Java 1.12.1, different is "Can't redefine"
+    '{"type":"record","name":"R","fields":[{"name":"a","type":{"type":"record","name":"In","fields":[{"name":"v","type":"int"}]}},{"name":"b","type":{"type":"record","name":"In","fields":[{"name":"v","type":"int"}]}}]}',
+    '{"type":"record","name":"R","fields":[{"name":"a","type":{"type":"record","name":"In","fields":[{"name":"v","type":"int"}]}},{"name":"b","type":{"type":"record","name":"In","fields":[{"name":"v","type":"long"}]}}]}',
+    '{"type":"record","name":"R","fields":[{"name":"a","type":{"type":"enum","name":"E","symbols":["A"]}},{"name":"b","type":{"type":"enum","name":"E","symbols":["A"]}}]}',
+    '{"type":"record","name":"R","fields":[{"name":"a","type":{"type":"record","name":"R","fields":[]}}]}',
 ]  # fmt: skip

@@ -182,3 +182,28 @@ def test_references_in_any_order_and_a_broken_reference_is_reported(tmp_path: Pa
     code, out = run("--ref", broken, "--ref", cur, event)
     assert code == 2
     assert f"{broken}:1:68: unknown type 'c.Nope'" in out
+
+
+BAD_DEFAULT = (
+    '{"type": "record", "name": "R", "fields": [\n'
+    '  {"name": "a", "type": "int", "default": "one"}]}'
+)
+
+
+def test_earlier_versions_are_never_judged_on_their_defaults(tmp_path: Path) -> None:
+    old, new = tmp_path / "old.avsc", tmp_path / "new.avsc"
+    old.write_text(BAD_DEFAULT)
+    new.write_text(V1)
+    code, out = run(new, old)
+    assert code == 0, out
+
+
+def test_new_schema_defaults_are_validated_unless_told_not_to(tmp_path: Path) -> None:
+    old, new = tmp_path / "old.avsc", tmp_path / "new.avsc"
+    old.write_text(V1)
+    new.write_text(BAD_DEFAULT)
+    code, out = run(new, old)
+    assert code == 2
+    assert f"{new}:2:" in out and "invalid default for field 'a'" in out
+    code, out = run("--no-validate-defaults", new, old)
+    assert code == 0, out

@@ -16,7 +16,7 @@ class ToyEngine:
     def __init__(self) -> None:
         self.checks: list[tuple[str, int, str]] = []
 
-    def parse(self, text, references, *, normalize, source):
+    def parse(self, text, references, *, normalize, source, new=False):
         try:
             doc = json.loads(text)
         except ValueError as exc:

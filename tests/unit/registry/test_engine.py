@@ -104,3 +104,22 @@ def test_messages_name_the_subject_version_not_the_position():
     _, by_version = engine.check(bad, [v1], "BACKWARD", versions=[3])
     assert "{oldSchemaVersion: 3}" in by_version
     assert "{oldSchemaVersion: 1}" not in by_version
+
+
+BAD_DEFAULT = json.dumps(
+    {
+        "type": "record",
+        "name": "D",
+        "fields": [{"name": "n", "type": "int", "default": "not a number"}],
+    }
+)
+
+
+def test_defaults_are_validated_only_for_new_schemas_and_only_when_configured():
+    # Confluent's avro.validate.defaults: off by default; never applied to stored schemas
+    assert ContractsEngine().parse(BAD_DEFAULT, (), normalize=False, source="s", new=True)
+    strict = ContractsEngine(validate_defaults=True)
+    assert strict.parse(BAD_DEFAULT, (), normalize=False, source="stored")
+    with pytest.raises(RegistryError) as exc:
+        strict.parse(BAD_DEFAULT, (), normalize=False, source="subject s", new=True)
+    assert exc.value.error_code == 42201 and "invalid default for field 'n'" in str(exc.value)

@@ -370,3 +370,31 @@ def test_unreachable_registry_is_an_environment_failure(repo: Path):
     result = check("--registry", "http://127.0.0.1:9")
     assert result.exit_code == 3
     assert "registry http://127.0.0.1:9 did not answer" in result.output
+
+
+BAD_DEFAULT_FIELD = (
+    CUSTOMER + '\n          {"name": "channel", "type": "string", "default": null, "doc": "x"},'
+)
+
+
+def test_an_invalid_default_in_history_never_fails_a_later_check(repo: Path):
+    order = repo / "schemas/avro" / ORDER
+    good = order.read_text()
+    order.write_text(good.replace(CUSTOMER, BAD_DEFAULT_FIELD))
+    commit_all(repo, "an invalid default slipped in (a registry without validation took it)")
+    order.write_text(good.replace(CUSTOMER, OPTIONAL_FIELD))
+    commit_all(repo, "fixed")
+    result = check()
+    assert result.exit_code == 0, result.output
+    assert "note: skipped" not in result.output
+    assert "checked 3 of 3" in result.output
+
+
+def test_the_new_schemas_defaults_are_validated_unless_told_not_to(repo: Path):
+    order = repo / "schemas/avro" / ORDER
+    order.write_text(order.read_text().replace(CUSTOMER, BAD_DEFAULT_FIELD))
+    refused = check()
+    assert refused.exit_code == 2, refused.output
+    assert "invalid default for field 'channel'" in refused.output
+    relaxed = check("--no-validate-defaults")
+    assert relaxed.exit_code == 0, relaxed.output

@@ -13,6 +13,7 @@ import click
 
 from eventflow.cli.context import EXIT_FINDINGS, CliContext, InputFailure, run_guarded
 from eventflow.cli.render import console
+from eventflow.cli.schema.compat import validate_defaults_option
 from eventflow.cli.schema.lint import github_annotation
 from eventflow.contracts import Incompatibility
 from eventflow.workspace import load_workspace
@@ -122,9 +123,10 @@ def render_github(verdicts: list[SubjectVerdict]) -> list[str]:
     default=None,
     help="Contracts folder (default: schemas/avro, or EVENTFLOW_SCHEMAS_DIR).",
 )
+@validate_defaults_option
 @click.pass_obj
 def check(obj: CliContext, *, ref: str | None, registry_url: str | None, fmt: str,
-          root: Path | None) -> None:  # fmt: skip
+          root: Path | None, validate_defaults: bool) -> None:  # fmt: skip
     """Check every manifest subject against its history, at the subject's level.
 
     From git: every earlier committed version of the schema (and of the shared types it refers
@@ -134,7 +136,7 @@ def check(obj: CliContext, *, ref: str | None, registry_url: str | None, fmt: st
     if ref is not None and registry_url is not None:
         raise InputFailure("use either --against or --registry, not both")
     folder = root or obj.settings.schemas_dir
-    ws = run_guarded(lambda: load_workspace(folder))
+    ws = run_guarded(lambda: load_workspace(folder, validate_defaults=validate_defaults))
     if registry_url is not None:
         url = registry_url
         auth = obj.settings.registry.basic_auth_user_info

@@ -48,9 +48,16 @@ def _read(path: Path) -> str:
 
 
 def load_schemas(
-    new: Path, previous: Sequence[Path], references: Sequence[Path] = ()
+    new: Path,
+    previous: Sequence[Path],
+    references: Sequence[Path] = (),
+    *,
+    validate_defaults: bool = True,
 ) -> tuple[ParsedSchema, list[ParsedSchema]]:
-    """Read and parse every file; references may use each other, in any order."""
+    """Read and parse every file; references may use each other, in any order.
+
+    ``validate_defaults`` judges the defaults of NEW (and of the references, which are current
+    files); earlier versions never are, as in Confluent's registry."""
     refs: list[ParsedSchema] = []
     pending = [(path, _read(path)) for path in references]
     while pending:
@@ -58,7 +65,11 @@ def load_schemas(
         error: SchemaParseError | None = None
         for path, text in pending:
             try:
-                refs.append(parse_schema(text, source=str(path), references=refs))
+                refs.append(
+                    parse_schema(
+                        text, source=str(path), references=refs, validate_defaults=validate_defaults
+                    )
+                )
             except SchemaParseError as exc:
                 failed.append((path, text))
                 error = error or exc
@@ -66,8 +77,13 @@ def load_schemas(
             assert error is not None
             raise error  # no reference could be parsed with the others: report the first
         pending = failed
-    parsed_new = parse_schema(_read(new), source=str(new), references=refs)
-    parsed_previous = [parse_schema(_read(p), source=str(p), references=refs) for p in previous]
+    parsed_new = parse_schema(
+        _read(new), source=str(new), references=refs, validate_defaults=validate_defaults
+    )
+    parsed_previous = [
+        parse_schema(_read(p), source=str(p), references=refs, validate_defaults=False)
+        for p in previous
+    ]
     return parsed_new, parsed_previous
 
 
@@ -115,6 +131,15 @@ def format_json(result: CompatibilityResult, level: CompatibilityLevel) -> dict[
     }
 
 
+validate_defaults_option = click.option(
+    "--validate-defaults/--no-validate-defaults",
+    default=True,
+    show_default=True,
+    help="Require the field defaults of the new schema to match their types (Confluent's "
+    "avro.validate.defaults). Earlier versions are never judged on their defaults.",
+)
+
+
 def _level(_ctx: click.Context, _param: click.Parameter, value: str) -> CompatibilityLevel:
     try:
         return CompatibilityLevel(value.upper())
@@ -146,12 +171,15 @@ def _level(_ctx: click.Context, _param: click.Parameter, value: str) -> Compatib
     type=click.Path(path_type=Path),
     help="A schema whose named types the others use by name (repeatable, any order).",
 )
+@validate_defaults_option
 @click.argument("new", type=click.Path(path_type=Path))
 @click.argument("previous", nargs=-1, type=click.Path(path_type=Path))
 def compat(
+    *,
     level: CompatibilityLevel,
     output_format: str,
     references: tuple[Path, ...],
+    validate_defaults: bool,
     new: Path,
     previous: tuple[Path, ...],
 ) -> None:
@@ -161,7 +189,9 @@ def compat(
     FULL: both; *_TRANSITIVE: against every previous version; NONE: no check.
     """
     chosen = level
-    parsed_new, parsed_previous = run_guarded(lambda: load_schemas(new, previous, references))
+    parsed_new, parsed_previous = run_guarded(
+        lambda: load_schemas(new, previous, references, validate_defaults=validate_defaults)
+    )
     result = run_check(parsed_new, parsed_previous, chosen)
     if output_format == "json":
         click.echo(json.dumps(format_json(result, chosen), indent=2))
