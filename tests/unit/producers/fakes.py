@@ -48,9 +48,6 @@ def keys() -> list[ApiKeySettings]:
     ]
 
 
-FAST_PATH = True  # test_http_routes runs every test with and without the ASGI fast path
-
-
 def make_app(sink: FakeProducer | None = None, *, clock=None, **api_overrides):
     sink = sink or FakeProducer(partitions=3)
     settings = Settings(api=ApiSettings(keys=keys(), **api_overrides))
@@ -61,7 +58,7 @@ def make_app(sink: FakeProducer | None = None, *, clock=None, **api_overrides):
         probes=[("kafka", sink.healthy), ("registry", lambda: True)],
     )
     extra = {"monotonic": clock} if clock is not None else {}
-    return create_app(settings, components=components, fast_path=FAST_PATH, **extra), sink
+    return create_app(settings, components=components, **extra), sink
 
 
 def order(order_id: str = "o-1", **overrides: Any) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from eventflow.config import ApiKeySettings
+from eventflow.producers.http import auth
 from eventflow.producers.http.auth import KeyRing, hash_key, load_keys, parse_keys_file
 from eventflow.producers.http.problems import ApiKeysInvalid, Forbidden, Unauthorized
 from eventflow.producers.http.ratelimit import RateLimiter, retry_after_header
@@ -23,6 +24,25 @@ def test_keys_are_matched_by_sha256_and_scoped_to_event_types():
         ring.authenticate(None)
     with pytest.raises(Unauthorized, match="unknown"):
         ring.authenticate(hash_key("s3cret"))  # the hash itself is not a key
+
+
+def test_an_accepted_key_is_not_hashed_again_and_unknown_keys_are_not_remembered(monkeypatch):
+    ring = KeyRing([ApiKeySettings(name="shop", sha256=hash_key("s3cret"), event_types=["*"])])
+    hashed: list[str] = []
+    real = auth.hash_key
+
+    def counting(key: str) -> str:
+        hashed.append(key)
+        return real(key)
+
+    monkeypatch.setattr(auth, "hash_key", counting)
+    for _ in range(3):
+        assert ring.authenticate("s3cret").name == "shop"
+    assert hashed == ["s3cret"]
+    for _ in range(2):
+        with pytest.raises(Unauthorized, match="unknown"):
+            ring.authenticate("guess")
+    assert hashed == ["s3cret", "guess", "guess"]  # refused keys are hashed every time
 
 
 def test_duplicate_hashes_are_refused():

@@ -13,7 +13,6 @@ from eventflow.errors import EventFlowError
 from eventflow.kafka.testing import FakeProducer
 from eventflow.producers.http.app import create_app
 from eventflow.producers.http.components import ApiComponents
-from tests.unit.producers import fakes
 from tests.unit.producers.fakes import (
     IDENTITY_KEY,
     SHOP_KEY,
@@ -24,13 +23,6 @@ from tests.unit.producers.fakes import (
 )
 
 SHOP = {"X-API-Key": SHOP_KEY}
-
-
-@pytest.fixture(autouse=True, params=[True, False], ids=["fast-path", "fastapi-routes"])
-def fast_path(request, monkeypatch):
-    """Every test runs against the ASGI fast path and against FastAPI's own routes."""
-    monkeypatch.setattr(fakes, "FAST_PATH", request.param)
-    return request.param
 
 
 @pytest.fixture
@@ -365,7 +357,7 @@ def test_unencodable_event_is_503_not_a_false_acceptance():
     sink = FakeProducer(partitions=3)
     settings = Settings(api=ApiSettings(keys=keys()))
     components = ApiComponents(catalog=real_catalog(), encoder=BrokenEncoder(), sink=sink)
-    app = create_app(settings, components=components, fast_path=fakes.FAST_PATH)
+    app = create_app(settings, components=components)
     with TestClient(app) as client:
         response = client.post("/v1/events", json=order(), headers=SHOP)
     assert response.status_code == 503

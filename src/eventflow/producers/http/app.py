@@ -28,10 +28,15 @@ from eventflow.producers.http.handlers import problem_reply
 from eventflow.producers.http.idempotency import IdempotencyStore
 from eventflow.producers.http.metrics import ApiMetrics
 from eventflow.producers.http.middleware import BodyLimit, RequestMetrics
-from eventflow.producers.http.models import BatchIn, EventIn
 from eventflow.producers.http.problems import ApiProblem, FieldProblem, InvalidEvent
 from eventflow.producers.http.ratelimit import RateLimiter
-from eventflow.producers.http.routes import SECURITY_SCHEME, ApiState, router
+from eventflow.producers.http.routes import (
+    SECURITY_SCHEME,
+    WRITE_MODELS,
+    ApiState,
+    router,
+    write_operations,
+)
 from eventflow.producers.http.service import Accepted, IngestService, ServiceLimits
 
 
@@ -41,10 +46,9 @@ def create_app(
     components: ApiComponents | None = None,
     now_ms: Callable[[], int] = lambda: time.time_ns() // 1_000_000,
     monotonic: Callable[[], float] = time.monotonic,
-    fast_path: bool = True,
 ) -> FastAPI:
-    """The ingest app; ``fast_path=False`` serves the write endpoints through FastAPI's
-    routes too (same handlers; the unit tests compare both)."""
+    """The ingest app: :class:`FastIngest` serves the two write endpoints (outermost, in
+    front of FastAPI), FastAPI everything else; the OpenAPI document describes both."""
     settings = settings or Settings()
     api = settings.api
     if components is None:
@@ -101,8 +105,9 @@ def create_app(
     app.add_exception_handler(RequestValidationError, _validation_handler(metrics))
     app.add_middleware(BodyLimit, max_bytes=api.max_body_bytes)
     app.add_middleware(RequestMetrics, metrics=metrics)
-    if fast_path:  # outermost: the write endpoints never reach the layers above
-        app.add_middleware(FastIngest, state=state, max_bytes=api.max_body_bytes)
+    # outermost: the write endpoints never reach the layers above (it has its own body limit
+    # and request metrics)
+    app.add_middleware(FastIngest, state=state, max_bytes=api.max_body_bytes)
     app.openapi = lambda: _openapi(app, api.max_batch)  # type: ignore[method-assign]
     return app
 
@@ -134,8 +139,9 @@ def _openapi(app: FastAPI, max_batch: int) -> dict[str, Any]:
     schema = get_openapi(
         title=app.title, version=app.version, description=app.description, routes=app.routes
     )
+    schema["paths"] = {**write_operations(), **schema["paths"]}
     components = schema.setdefault("components", {}).setdefault("schemas", {})
-    for model in (EventIn, BatchIn):
+    for model in WRITE_MODELS:
         model_schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         components.update(model_schema.pop("$defs", {}))
         components[model.__name__] = model_schema

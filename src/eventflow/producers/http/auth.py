@@ -47,6 +47,9 @@ class KeyRing:
 
     def __init__(self, keys: Iterable[ApiKeySettings]) -> None:
         self._by_hash: dict[str, Principal] = {}
+        # Keys already accepted once, so a known key is not hashed on every request. Only
+        # accepted keys enter it, so it holds at most one entry per configured key.
+        self._accepted: dict[str, Principal] = {}
         for key in keys:
             if key.sha256 in self._by_hash:
                 other = self._by_hash[key.sha256].name
@@ -59,9 +62,14 @@ class KeyRing:
     def authenticate(self, presented: str | None) -> Principal:
         if not presented:
             raise Unauthorized("missing API key: send it in the X-API-Key header")
+        principal = self._accepted.get(presented)
+        if principal is not None:
+            return principal
         principal = self._by_hash.get(hash_key(presented))
         if principal is None:
             raise Unauthorized("unknown API key")
+        if len(self._accepted) < len(self._by_hash):
+            self._accepted[presented] = principal
         return principal
 
 

@@ -1,11 +1,12 @@
-"""The write endpoints served straight from ASGI, in front of FastAPI.
+"""The write endpoints served straight from ASGI, in front of FastAPI: their only path.
 
 ``POST /v1/events`` and ``POST /v1/events:batch`` are most of the traffic. Routing them
 through Starlette's request objects, FastAPI's dependency solving and three middleware
 layers cost more CPU per request than checking and encoding the event. This middleware
-answers them itself with the same :mod:`handlers` the FastAPI routes call, the same body
-limit (413), the same problem bodies and the same metrics; every other request (and other
-methods on those paths) goes on to FastAPI unchanged.
+answers them itself with :mod:`handlers`, the same body limit (413), problem bodies and
+metrics as the rest of the API; other methods on those paths get 405. Every other request
+goes on to FastAPI unchanged. The OpenAPI document describes the two operations
+(:func:`eventflow.producers.http.routes.write_operations`).
 """
 
 from __future__ import annotations
@@ -34,10 +35,16 @@ class FastIngest:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         handler = self.routes.get(scope.get("path", "")) if scope["type"] == "http" else None
-        if handler is None or scope["method"] != "POST":
+        if handler is None:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
+        if scope["method"] != "POST":
+            await _method_not_allowed(send)
+            self.state.metrics.observe_request(
+                scope["path"], scope["method"], 405, time.perf_counter() - started
+            )
+            return
         api_key = idempotency_key = declared = None
         for name, value in scope["headers"]:
             if name == b"x-api-key":
@@ -71,3 +78,10 @@ class FastIngest:
             self.state.metrics.observe_request(
                 scope["path"], "POST", status, time.perf_counter() - started
             )
+
+
+async def _method_not_allowed(send: Send) -> None:
+    body = b'{"detail":"Method Not Allowed"}'
+    headers = [_JSON, (b"allow", b"POST"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": 405, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

@@ -1,8 +1,8 @@
 """The write endpoints without a web framework: headers and body in, status and JSON out.
 
-:mod:`fastpath` serves them straight from ASGI (the hot path); :mod:`routes` declares the
-same operations to FastAPI (OpenAPI document, and the app built with ``fast_path=False``).
-Rejections raise :class:`ApiProblem`; :func:`problem_reply` renders them for both.
+:mod:`fastpath` serves them straight from ASGI (their only path); :mod:`routes` describes
+them in the OpenAPI document. Rejections raise :class:`ApiProblem`; :func:`problem_reply`
+renders them (also for the FastAPI routes' exception handler).
 """
 
 from __future__ import annotations

@@ -1,20 +1,19 @@
-"""HTTP routes: the FastAPI declarations of every operation (and so the OpenAPI document).
+"""HTTP routes: the FastAPI operations (reads, health, metrics) and the OpenAPI description
+of the two write operations, which :mod:`fastpath` serves in front of FastAPI.
 
-The two write operations are served by :mod:`fastpath` in front of FastAPI; their routes
-here call the same :mod:`handlers` (an app built with ``fast_path=False`` answers the same,
-which the unit tests check) and declare the bodies, headers and answers for OpenAPI.
+The write operations have no FastAPI route: :func:`write_operations` describes them (body,
+headers, answers) for the OpenAPI document, and a unit test checks that every answer the
+fast path gives is one this description lists, with a body of the listed schema.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from eventflow.producers.http import handlers
 from eventflow.producers.http.handlers import (
     API_KEY_HEADER,
     MAX_IDEMPOTENCY_KEY,
@@ -22,9 +21,23 @@ from eventflow.producers.http.handlers import (
     ReadinessProbe,
     authenticate,
 )
-from eventflow.producers.http.models import Accepted, BatchResult, EventTypeInfo, Problem
+from eventflow.producers.http.models import (
+    Accepted,
+    BatchIn,
+    BatchResult,
+    EventIn,
+    EventTypeInfo,
+    Problem,
+)
 
-__all__ = ["SECURITY_SCHEME", "ApiState", "ReadinessProbe", "router"]
+__all__ = [
+    "SECURITY_SCHEME",
+    "WRITE_MODELS",
+    "ApiState",
+    "ReadinessProbe",
+    "router",
+    "write_operations",
+]
 
 
 def _state(request: Request) -> ApiState:
@@ -68,41 +81,62 @@ def _write_operation(model: str) -> dict[str, Any]:
     }
 
 
+# The write operations: (path, operation id, request body model, 2xx answers, the statuses
+# of _ERRORS the operation itself answers, summary). In a batch, 403 and 409 are answered per
+# record inside the 207.
+_WRITES: tuple[tuple[str, str, str, dict[int, tuple[str, str]], set[int | str], str], ...] = (
+    (
+        "/v1/events",
+        "post_event",
+        "EventIn",
+        {202: ("Accepted", "Accepted: written to Kafka.")},
+        set(_ERRORS),
+        "Post one event; answered after Kafka acknowledged it (acks=all).",
+    ),
+    (
+        "/v1/events:batch",
+        "post_batch",
+        "BatchIn",
+        {
+            202: ("BatchResult", "Every record was accepted."),
+            207: ("BatchResult", "Some records failed; each result has its own status."),
+        },
+        set(_ERRORS) - {403, 409},
+        "Post several events; results per record, 207 when some failed.",
+    ),
+)
+WRITE_MODELS = (EventIn, BatchIn, Accepted, BatchResult, Problem)
+
+
+def write_operations() -> dict[str, dict[str, Any]]:
+    """The OpenAPI path items of ``POST /v1/events`` and ``POST /v1/events:batch``."""
+    paths: dict[str, dict[str, Any]] = {}
+    for path, operation_id, body, answers, errors, summary in _WRITES:
+        responses = {
+            str(status): {"description": text, "content": _json_schema(model)}
+            for status, (model, text) in answers.items()
+        }
+        for status in sorted(errors, key=str):
+            responses[str(status)] = {
+                "description": _ERRORS[status]["description"],
+                "content": _json_schema("Problem"),
+            }
+        paths[path] = {
+            "post": {
+                "summary": summary,
+                "operationId": operation_id,
+                **_write_operation(body),
+                "responses": responses,
+            }
+        }
+    return paths
+
+
+def _json_schema(model: str) -> dict[str, Any]:
+    return {"application/json": {"schema": {"$ref": f"#/components/schemas/{model}"}}}
+
+
 router = APIRouter()
-WriteHandler = Callable[[ApiState, str | None, str | None, bytes], Awaitable[handlers.Reply]]
-
-
-@router.post(
-    "/v1/events",
-    status_code=202,
-    response_model=Accepted,
-    responses=_ERRORS,
-    openapi_extra=_write_operation("EventIn"),
-    summary="Post one event; answered after Kafka acknowledged it (acks=all).",
-)
-async def post_event(request: Request) -> Response:
-    return await _write(request, handlers.post_event)
-
-
-@router.post(
-    "/v1/events:batch",
-    status_code=202,
-    response_model=BatchResult,
-    responses={**_ERRORS, 207: {"model": BatchResult, "description": "Some records failed."}},
-    openapi_extra=_write_operation("BatchIn"),
-    summary="Post several events; results per record, 207 when some failed.",
-)
-async def post_batch(request: Request) -> Response:
-    return await _write(request, handlers.post_batch)
-
-
-async def _write(request: Request, handler: WriteHandler) -> Response:
-    headers = request.headers
-    status, body = await handler(
-        _state(request), headers.get(API_KEY_HEADER), headers.get("Idempotency-Key"),
-        await request.body(),
-    )  # fmt: skip
-    return Response(body, status_code=status, media_type="application/json")
 
 
 @router.get(
