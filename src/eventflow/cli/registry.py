@@ -29,14 +29,14 @@ def _serve_options(func: Any) -> Any:
 
 
 def _run(settings: Settings, bootstrap: str | None, overrides: dict[str, Any]) -> None:
-    from eventflow.registry.server import serve
+    from eventflow.registry.server import serve_registry
 
     chosen = {k: v for k, v in overrides.items() if v is not None}
     server = settings.registry_server.model_copy(update=chosen)
     target = "" if server.storage == "file" else resolve_bootstrap(settings, bootstrap)
     where = server.file if server.storage == "file" else f"{server.topic} on {target}"
     click.echo(f"schema registry on http://{server.host}:{server.port} (log: {where})")
-    run_guarded(lambda: serve(server, target))
+    run_guarded(lambda: serve_registry(server, target))
 
 
 @click.group()

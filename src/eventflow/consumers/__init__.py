@@ -3,19 +3,19 @@ validator, the AI enricher, the persistence writer and the operator tools (docs/
 
 from eventflow.consumers.dead_letter import DLQ_SUBJECT, DLQ_TOPIC, DeadLetter
 from eventflow.consumers.outcome import Forward, InputEvent, Outcome, Reject, RetriableFailure, Skip
-from eventflow.consumers.ports import Codec, EventStore, Handler, RecordSource
+from eventflow.consumers.ports import EventStore, Handler, RecordCodec, RecordSource
 from eventflow.consumers.runtime import ServiceRuntime, ServiceSpec
 
 __all__ = [
     "DLQ_SUBJECT",
     "DLQ_TOPIC",
-    "Codec",
     "DeadLetter",
     "EventStore",
     "Forward",
     "Handler",
     "InputEvent",
     "Outcome",
+    "RecordCodec",
     "RecordSource",
     "Reject",
     "RetriableFailure",

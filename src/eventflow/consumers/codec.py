@@ -1,4 +1,4 @@
-"""The runtime's Codec over the real serde + registry.
+"""The runtime's RecordCodec over the real serde + registry.
 
 Undecodable input raises the serde's typed errors (bad magic byte, unknown schema id,
 truncated, mismatch) and is dead-lettered; a registry that cannot be reached is a

@@ -29,7 +29,7 @@ class LoopSender(GroupSender, Protocol):
     def wait_for(self, group: DeliveryGroup, timeout_s: float) -> bool: ...
 
 
-class Codec(Protocol):
+class RecordCodec(Protocol):
     """Confluent-framed Avro: decode any event, re-encode under its writer id, encode DLQ.
 
     ``decode_split`` also tells where the fields a service never changes end (or None);

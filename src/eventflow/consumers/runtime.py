@@ -45,7 +45,7 @@ from eventflow.consumers.output_failures import (
     refused_reason,
     split_failures,
 )
-from eventflow.consumers.ports import Codec, EventStore, Handler, LoopSender, RecordSource
+from eventflow.consumers.ports import EventStore, Handler, LoopSender, RecordCodec, RecordSource
 from eventflow.consumers.retry import Narrowing, RetryState
 from eventflow.kafka.consumer import ConsumedRecord, Partition
 from eventflow.kafka.delivery_errors import DEFAULT_MESSAGE_MAX_BYTES
@@ -88,7 +88,7 @@ class ServiceRuntime:
         *,
         source: RecordSource,
         producer: LoopSender,
-        codec: Codec,
+        codec: RecordCodec,
         handler: Handler,
         store: EventStore | None = None,
         metrics: ServiceMetrics | None = None,

@@ -17,10 +17,10 @@ from pydantic import ValidationError
 
 from eventflow.config import Settings
 from eventflow.errors import ConfigError, EventFlowError
-from eventflow.registry.server import serve
+from eventflow.registry.server import serve_registry
 
-EXIT_INPUT = 2
-EXIT_ENVIRONMENT = 3
+_EXIT_INPUT = 2
+_EXIT_ENVIRONMENT = 3
 
 
 def parser() -> argparse.ArgumentParser:
@@ -49,7 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         first = exc.errors()[0]
         where = "__".join(str(p) for p in first["loc"]).upper()
         sys.stderr.write(f"error: invalid setting EVENTFLOW_{where}: {first['msg']}\n")
-        return EXIT_INPUT
+        return _EXIT_INPUT
     chosen = {name: value for name, value in args.items() if value is not None}
     server = settings.registry_server.model_copy(update=chosen)
     if server.storage == "kafka":
@@ -58,18 +58,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stderr.write(
                 "error: --storage kafka needs --bootstrap or EVENTFLOW_KAFKA__BOOTSTRAP_SERVERS\n"
             )
-            return EXIT_INPUT
+            return _EXIT_INPUT
     where = str(server.file) if server.storage == "file" else f"{server.topic} on {bootstrap}"
     sys.stdout.write(f"schema registry on http://{server.host}:{server.port} (log: {where})\n")
     sys.stdout.flush()
     try:
-        serve(server, bootstrap or "")
+        serve_registry(server, bootstrap or "")
     except ConfigError as exc:
         sys.stderr.write(f"error: {exc}\n")
-        return EXIT_INPUT
+        return _EXIT_INPUT
     except EventFlowError as exc:
         sys.stderr.write(f"error: {exc}\n")
-        return EXIT_ENVIRONMENT
+        return _EXIT_ENVIRONMENT
     return 0
 
 

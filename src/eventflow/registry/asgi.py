@@ -23,7 +23,7 @@ from eventflow.registry.errors import Code, RegistryError
 from eventflow.registry.requests import Query
 from eventflow.registry.routes import match
 
-CONTENT_TYPE = b"application/vnd.schemaregistry.v1+json"
+_CONTENT_TYPE = b"application/vnd.schemaregistry.v1+json"
 LOG = logging.getLogger("eventflow.registry.http")
 
 Scope = MutableMapping[str, Any]
@@ -122,7 +122,7 @@ def _too_large(limit: int) -> RegistryError:
 
 async def _respond(send: Send, status: int, payload: Any) -> None:
     body = orjson.dumps(payload)
-    headers = [(b"content-type", CONTENT_TYPE), (b"content-length", str(len(body)).encode()),
+    headers = [(b"content-type", _CONTENT_TYPE), (b"content-length", str(len(body)).encode()),
                (b"server", b"eventflow-registry")]  # fmt: skip
     if status == 401:
         headers.append((b"www-authenticate", b'Basic realm="eventflow-registry"'))

@@ -9,18 +9,18 @@ from typing import Any
 
 from eventflow.registry.controller import RegistryController
 
-Handler = Callable[[RegistryController, list[str], dict[str, str], Any], Any]
+RouteHandler = Callable[[RegistryController, list[str], dict[str, str], Any], Any]
 
 
 @dataclass(frozen=True)
 class Route:
     method: str
     template: tuple[str, ...]  # literal segments, "*" for a parameter
-    handler: Handler
+    handler: RouteHandler
     in_thread: bool = False  # runs in a worker thread: waits for the log, or parses/checks
 
 
-def _r(method: str, path: str, handler: Handler, *, in_thread: bool = False) -> Route:
+def _r(method: str, path: str, handler: RouteHandler, *, in_thread: bool = False) -> Route:
     return Route(method, tuple(path.strip("/").split("/")) if path != "/" else (), handler,
                  in_thread)  # fmt: skip
 

@@ -58,7 +58,7 @@ def start_registry(
     return RunningRegistry(app, store)
 
 
-def serve(server: RegistryServerSettings, bootstrap: str) -> None:
+def serve_registry(server: RegistryServerSettings, bootstrap: str) -> None:
     """Run the registry in the foreground until interrupted (one worker)."""
     import uvicorn
 

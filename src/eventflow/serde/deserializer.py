@@ -14,8 +14,8 @@ from eventflow.serde.errors import InvalidValue, SchemaMismatch, TruncatedPayloa
 from eventflow.serde.lookup import SchemaLookup
 from eventflow.serde.model import is_avro_record_class
 from eventflow.serde.schemas import (
-    Codec,
     RegistrySchemas,
+    SchemaCodec,
     WriterSchema,
     codec_for_json_text,
     self_contained,
@@ -43,7 +43,7 @@ class AvroDeserializer:
         self._plans: dict[int, tuple[WriterSchema, Any, Any]] = {}
         self._union_names = False  # ask fastavro for (name, value) in unions of named types
         self._reader_class: Any = None
-        self._reader: Codec | None = None
+        self._reader: SchemaCodec | None = None
         if reader is not None:
             if isinstance(reader, type):
                 if not is_avro_record_class(reader):
@@ -53,7 +53,7 @@ class AvroDeserializer:
                 self._reader = codec_for_json_text(cls.AVRO_SCHEMA_JSON, cls.AVRO_FINGERPRINT)
                 self._union_names = has_union_of_named_types(self._reader.avro)
             else:
-                self._reader = Codec.from_json(self_contained(reader), reader.fingerprint)
+                self._reader = SchemaCodec.from_json(self_contained(reader), reader.fingerprint)
 
     def _plan(self, schema_id: int, data: bytes) -> tuple[WriterSchema, Any, Any]:
         writer = self._registry.by_id(schema_id, raw=data)

@@ -18,7 +18,7 @@ from eventflow.serde.validate import SchemaValidator
 
 
 @dataclass(frozen=True, slots=True)
-class Codec:
+class SchemaCodec:
     """One Avro schema ready to encode and decode with fastavro."""
 
     avro: Any  # self-contained schema JSON (logical types kept)
@@ -28,7 +28,7 @@ class Codec:
     validator: SchemaValidator  # names the field of a value that does not fit
 
     @classmethod
-    def from_json(cls, avro: Any, fingerprint: int) -> Codec:
+    def from_json(cls, avro: Any, fingerprint: int) -> SchemaCodec:
         name = avro.get("name", "") if isinstance(avro, dict) else ""
         parsed = fastavro.parse_schema(avro)
         root = str(name).rpartition(".")[2] or "value"
@@ -41,7 +41,7 @@ class WriterSchema:
 
     schema_id: int
     parsed: ParsedSchema
-    codec: Codec
+    codec: SchemaCodec
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +85,7 @@ class RegistrySchemas:
             ) from exc
         try:
             avro = inline_references(resolved.parsed.json, resolved.named)
-            codec = Codec.from_json(avro, resolved.parsed.fingerprint)
+            codec = SchemaCodec.from_json(avro, resolved.parsed.fingerprint)
         except Exception as exc:
             raise SchemaMismatch(
                 f"registry schema id {schema_id} cannot be used by fastavro: {exc}",
@@ -123,9 +123,9 @@ class RegistrySchemas:
         return cached
 
 
-def codec_for_json_text(text: str, fingerprint: int) -> Codec:
+def codec_for_json_text(text: str, fingerprint: int) -> SchemaCodec:
     """A codec for a self-contained schema JSON text (e.g. a generated class's)."""
-    return Codec.from_json(json.loads(text), fingerprint)
+    return SchemaCodec.from_json(json.loads(text), fingerprint)
 
 
 def self_contained(schema: ParsedSchema) -> Any:

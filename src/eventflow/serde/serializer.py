@@ -19,7 +19,7 @@ from eventflow.errors import EventFlowError
 from eventflow.serde.errors import InvalidValue, SchemaMismatch
 from eventflow.serde.lookup import SchemaLookup, SchemaRegistrar, is_not_found
 from eventflow.serde.model import is_avro_record_class, plain_value
-from eventflow.serde.schemas import Codec, RegistrySchemas, codec_for_json_text
+from eventflow.serde.schemas import RegistrySchemas, SchemaCodec, codec_for_json_text
 from eventflow.serde.wire import header
 
 _ENCODE_ERRORS = (
@@ -48,9 +48,9 @@ class AvroSerializer:
         self._registry = RegistrySchemas(lookup)
         self._ids: dict[tuple[str, int], int] = {}
         self._latest: dict[str, int] = {}
-        self._local: dict[int, Codec] = {}
+        self._local: dict[int, SchemaCodec] = {}
         self._headers: dict[int, bytes] = {}
-        self._by_class: dict[tuple[type, str], tuple[int, Codec]] = {}
+        self._by_class: dict[tuple[type, str], tuple[int, SchemaCodec]] = {}
 
     def serialize(
         self, value: Any, *, subject: str, schema: ParsedSchema | type | None = None
@@ -108,7 +108,7 @@ class AvroSerializer:
         codec = self._registry.by_id(schema_id).codec
         return self._encode(schema_id, codec, value, self._validate is True)
 
-    def _encode(self, schema_id: int, codec: Codec, record: Any, validate: bool) -> bytes:
+    def _encode(self, schema_id: int, codec: SchemaCodec, record: Any, validate: bool) -> bytes:
         if validate:
             _raise_if_invalid(codec, record, schema_id)
         prefix = self._headers.get(schema_id)
@@ -127,7 +127,7 @@ class AvroSerializer:
             ) from exc
         return out.getvalue()
 
-    def _class_codec(self, cls: type) -> Codec:
+    def _class_codec(self, cls: type) -> SchemaCodec:
         fingerprint = _fingerprint(cls)
         codec = self._local.get(fingerprint)
         if codec is None:
@@ -201,7 +201,7 @@ class AvroSerializer:
         return schema_id
 
 
-def _raise_if_invalid(codec: Codec, record: Any, schema_id: int) -> None:
+def _raise_if_invalid(codec: SchemaCodec, record: Any, schema_id: int) -> None:
     problem = codec.validator.find(record, codec.root)
     if problem is not None:
         path, message = problem

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from eventflow.cli.registry import serve_command
-from eventflow.registry.__main__ import EXIT_INPUT, main, parser
+from eventflow.registry.__main__ import main, parser
+
+EXIT_INPUT = 2  # as the CLI: invalid input or settings
 
 
 def test_takes_the_same_options_as_the_cli_command() -> None:

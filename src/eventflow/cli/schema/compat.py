@@ -28,7 +28,7 @@ from eventflow.errors import ConfigError, ErrorCode
 
 __all__ = ["compat", "format_json", "format_text", "load_schemas"]
 
-LEVELS = [level.value for level in CompatibilityLevel]
+_LEVELS = [level.value for level in CompatibilityLevel]
 
 
 def _read(path: Path) -> str:
@@ -145,7 +145,7 @@ def _level(_ctx: click.Context, _param: click.Parameter, value: str) -> Compatib
         return CompatibilityLevel(value.upper())
     except ValueError:
         raise click.BadParameter(
-            f"unknown compatibility level {value!r}; use one of {', '.join(LEVELS)}"
+            f"unknown compatibility level {value!r}; use one of {', '.join(_LEVELS)}"
         ) from None
 
 
@@ -155,7 +155,7 @@ def _level(_ctx: click.Context, _param: click.Parameter, value: str) -> Compatib
     default=CompatibilityLevel.BACKWARD.value,
     show_default=True,
     callback=_level,
-    help=f"Confluent compatibility level: {', '.join(LEVELS)}.",
+    help=f"Confluent compatibility level: {', '.join(_LEVELS)}.",
 )
 @click.option(
     "--format",

@@ -113,7 +113,7 @@ def _compile(
     return encode if same else None
 
 
-def resolve_bootstrap(settings: Settings) -> str:
+def api_bootstrap(settings: Settings) -> str:
     if settings.kafka.bootstrap_servers:
         return settings.kafka.bootstrap_servers
     return LocalBroker(settings.dev.state_dir).bootstrap or f"127.0.0.1:{settings.dev.kafka_port}"
@@ -142,7 +142,7 @@ def build_components(
         spec.event_type: workspace.schema_for_event_type(spec.event_type) for spec in catalog
     }
     producer = DurableProducer(
-        bootstrap or resolve_bootstrap(settings),
+        bootstrap or api_bootstrap(settings),
         client_id=f"{settings.kafka.client_id}-http-api",
         delivery_timeout_ms=api.delivery_timeout_ms,
         linger_ms=api.linger_ms,

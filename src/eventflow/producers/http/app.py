@@ -37,7 +37,7 @@ from eventflow.producers.http.routes import (
     router,
     write_operations,
 )
-from eventflow.producers.http.service import Accepted, IngestService, ServiceLimits
+from eventflow.producers.http.service import AcceptedReply, IngestService, ServiceLimits
 
 
 def create_app(
@@ -60,7 +60,7 @@ def create_app(
         sink=components.sink,
         limits=ServiceLimits(api.topic, api.delivery_timeout_ms / 1000, api.retry_after_s),
         metrics=metrics,
-        idempotency=IdempotencyStore[Accepted](
+        idempotency=IdempotencyStore[AcceptedReply](
             window_s=api.idempotency_window_s,
             max_entries=api.idempotency_max_entries,
             clock=monotonic,

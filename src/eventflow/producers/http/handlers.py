@@ -25,7 +25,7 @@ from eventflow.producers.http.problems import (
     Unavailable,
 )
 from eventflow.producers.http.ratelimit import RateLimiter, retry_after_header
-from eventflow.producers.http.service import Accepted, IngestService
+from eventflow.producers.http.service import AcceptedReply, IngestService
 
 ReadinessProbe = Callable[[], bool]
 MAX_IDEMPOTENCY_KEY = 200
@@ -129,7 +129,7 @@ async def post_batch(state: ApiState, api_key: str | None, idempotency_key: str 
     return status, orjson.dumps(body_out)
 
 
-def _record_result(index: int, outcome: Accepted | ApiProblem) -> dict[str, Any]:
+def _record_result(index: int, outcome: AcceptedReply | ApiProblem) -> dict[str, Any]:
     """One ``RecordResult`` without its null fields."""
     if isinstance(outcome, ApiProblem):
         return {"index": index, "status": outcome.status, **outcome.body()}

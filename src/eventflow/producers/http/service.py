@@ -28,7 +28,7 @@ from eventflow.producers.http.metrics import ApiMetrics
 from eventflow.producers.http.normalize import EventIds, build_record, partition_key
 from eventflow.producers.http.problems import ApiProblem, InvalidEvent, Unavailable
 
-Accepted = dict[str, Any]  # {event_id, topic, partition, offset}
+AcceptedReply = dict[str, Any]  # {event_id, topic, partition, offset}
 
 
 class EventSink(PolledSender, Protocol):
@@ -71,7 +71,7 @@ class IngestService:
         sink: EventSink,
         limits: ServiceLimits,
         metrics: ApiMetrics,
-        idempotency: IdempotencyStore[Accepted],
+        idempotency: IdempotencyStore[AcceptedReply],
         now_ms: Callable[[], int],
         new_event_id: Callable[[], str] | None = None,
     ) -> None:
@@ -114,7 +114,7 @@ class IngestService:
         return Prepared(spec, event, payload, key, fingerprint)
 
     # -- writes ------------------------------------------------------------------------------
-    async def submit(self, principal: Principal, prepared: Prepared) -> Accepted:
+    async def submit(self, principal: Principal, prepared: Prepared) -> AcceptedReply:
         """Produce the event (once per idempotency key) and return where it was written."""
         if prepared.idempotency_key is None:
             return await self._produce(principal, prepared)
@@ -129,21 +129,21 @@ class IngestService:
 
     async def ingest_one(
         self, principal: Principal, raw: Any, *, idempotency_key: str | None = None
-    ) -> Accepted:
+    ) -> AcceptedReply:
         """Check and produce one event; rejections raise (the HTTP layer counts them)."""
         prepared = self.prepare(principal, raw, idempotency_key=idempotency_key)
         return await self.submit(principal, prepared)
 
     async def ingest_batch(
         self, principal: Principal, items: Sequence[Any], *, idempotency_key: str | None = None
-    ) -> list[Accepted | ApiProblem]:
+    ) -> list[AcceptedReply | ApiProblem]:
         """Check every record, produce the valid ones together, report each in request order.
 
         Records without an idempotency key are all queued under one delivery group and
         awaited together (no task per record); records with one go through the idempotency
         store. Rejections are counted in the metrics here.
         """
-        outcomes: list[Accepted | ApiProblem | None] = [None] * len(items)
+        outcomes: list[AcceptedReply | ApiProblem | None] = [None] * len(items)
         keyed: dict[int, Prepared] = {}
         group = self.deliveries.group()
         started: list[tuple[int, Prepared, str, int]] = []
@@ -181,7 +181,7 @@ class IngestService:
                 self._metrics.count_rejected(str(outcome.code))
         return settled
 
-    async def _produce(self, principal: Principal, prepared: Prepared) -> Accepted:
+    async def _produce(self, principal: Principal, prepared: Prepared) -> AcceptedReply:
         group = self.deliveries.group()
         event_id, slot = self._start(principal, prepared, group)
         await self.deliveries.wait(group, self._limits.delivery_timeout_s + 5.0)
@@ -215,7 +215,7 @@ class IngestService:
 
     def _finish(
         self, spec: EventTypeSpec, event_id: str, group: DeliveryGroup, slot: int
-    ) -> Accepted:
+    ) -> AcceptedReply:
         report = group.reports[slot]
         if report is None:
             raise self._unavailable("Kafka did not acknowledge the event in time")
