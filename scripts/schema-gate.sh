@@ -2,8 +2,10 @@
 # The schema CI gate: lint every contract, then check every manifest subject against the
 # contracts' history up to the previous commit (HEAD~1, or $SCHEMA_GATE_AGAINST, e.g.
 # origin/main on a pull request). A compatible change passes; an incompatible one fails with
-# file:line and the reason. Exit codes: 0 pass, 1 finding, 2 invalid input.
-# Set SCHEMA_GATE_FORMAT=github on GitHub Actions for inline annotations.
+# file:line and the reason. Exit codes: 0 pass, 1 finding, 2 invalid input, 3 registry away.
+# History = the versions PUBLISHED on the ref's first-parent line (docs/schema-evolution.md).
+# Set SCHEMA_GATE_FORMAT=github on GitHub Actions for inline annotations, and
+# SCHEMA_GATE_REGISTRY=URL to also check against what that registry holds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 format="${SCHEMA_GATE_FORMAT:-text}"
@@ -29,5 +31,9 @@ if ! git rev-parse --verify --quiet "${against}^{commit}" >/dev/null; then
   exit 0
 fi
 
-echo "-- eventflow schema check --against ${against}"
-eventflow schema check --against "$against" --format "$format"
+registry=()
+if [ -n "${SCHEMA_GATE_REGISTRY:-}" ]; then
+  registry=(--registry "$SCHEMA_GATE_REGISTRY")
+fi
+echo "-- eventflow schema check --against ${against} ${registry[*]}"
+eventflow schema check --against "$against" "${registry[@]}" --format "$format"

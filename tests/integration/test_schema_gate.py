@@ -185,8 +185,9 @@ def test_check_against_the_real_registry(registry_url: str, tmp_path: Path):
     broken = check()
     assert broken.exit_code == 1, broken.output
     assert "FAIL      gate-" in broken.output
-    assert "READER_FIELD_MISSING_DEFAULT_VALUE at /fields/1/type/fields/2 (against version " in (
-        broken.output
+    assert (
+        "READER_FIELD_MISSING_DEFAULT_VALUE at /fields/1/type/fields/2 (against registry version "
+        in (broken.output)
     )
     # Confluent's own verdict agrees: the registry refuses the same schema
     ws = load_workspace(root)
@@ -201,3 +202,33 @@ def test_check_against_the_real_registry(registry_url: str, tmp_path: Path):
     )
     assert verdict.status_code == 200, verdict.text
     assert verdict.json()["is_compatible"] is False
+
+
+def test_check_against_git_and_registry_needs_both_published_histories(
+    registry_url: str, tmp_path: Path
+):
+    """A version registered outside git (say from a branch) is published all the same."""
+    repo = init_repo(tmp_path / "repo")
+    root = _private_contracts(repo)
+    commit_all(repo, "contracts")
+    _register_all(root, registry_url)
+    order = root / "events/OrderPlaced.avsc"
+    coupon = '\n          {"name": "coupon_code", "type": ["null", "string"], "default": null},'
+    edit(order, CUSTOMER, CUSTOMER + coupon)
+    _register_all(root, registry_url)  # version 2 of the order subjects, never committed
+    edit(
+        order,
+        '"coupon_code", "type": ["null", "string"]',
+        '"coupon_code", "type": ["null", "long"]',
+    )
+
+    def check(*args: str):
+        return CliRunner().invoke(main, ["schema", "check", "--root", str(root), *args])
+
+    git_only = check("--against", "HEAD")
+    assert git_only.exit_code == 0, git_only.output  # git never saw the string version
+    both = check("--against", "HEAD", "--registry", registry_url)
+    assert both.exit_code == 1, both.output
+    assert "MISSING_UNION_BRANCH" in both.output
+    assert "(against registry version 2)" in both.output
+    assert f"published on git HEAD and in registry {registry_url}: 2 incompatible" in both.output

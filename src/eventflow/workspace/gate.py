@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,12 @@ from eventflow.contracts import (
 from eventflow.contracts.manifest import SubjectEntry
 from eventflow.contracts.naming import NAMED_KINDS, full_name
 from eventflow.workspace import git
-from eventflow.workspace.history import SubjectHistory, git_histories, registry_histories
+from eventflow.workspace.history import (
+    SubjectHistory,
+    git_histories,
+    published,
+    registry_histories,
+)
 from eventflow.workspace.loader import Workspace
 
 
@@ -70,15 +75,28 @@ def check_against(ws: Workspace, histories: Mapping[str, SubjectHistory]) -> lis
 
 
 def check_against_git(ws: Workspace, ref: str) -> list[SubjectVerdict]:
-    """Check the workspace (as on disk) against the history reachable from git ``ref``."""
+    """Check the workspace (as on disk) against the versions published on git ``ref``."""
+    return check_against(ws, published_git_histories(ws, ref))
+
+
+def published_git_histories(ws: Workspace, ref: str) -> dict[str, SubjectHistory]:
+    """Each subject's published versions on ``ref``'s first-parent line (see ``history``)."""
     root = ws.root.resolve()
     repo = git.repo_root(root)
     if repo is None:
         raise git.GitRefNotFound(f"{ws.root} is not inside a git repository; cannot use --against")
     subdir = root.relative_to(repo.resolve()).as_posix()
     by_file = git_histories(ws, repo, ref, subdir)
-    histories = {s.subject: by_file[s.file] for s in ws.manifest.subjects if s.file in by_file}
-    return check_against(ws, histories)
+    by_level: dict[tuple[str, CompatibilityLevel], SubjectHistory] = {}
+    histories: dict[str, SubjectHistory] = {}
+    for entry in ws.manifest.subjects:
+        if entry.file not in by_file:
+            continue
+        key = (entry.file, entry.compatibility)
+        if key not in by_level:
+            by_level[key] = published(by_file[entry.file], entry.compatibility)
+        histories[entry.subject] = by_level[key]
+    return histories
 
 
 def check_against_registry(
@@ -96,6 +114,34 @@ def check_against_registry(
     }
     histories = registry_histories(wanted, url, basic_auth=basic_auth, transport=transport)
     return check_against(ws, histories)
+
+
+def check_against_git_and_registry(
+    ws: Workspace, ref: str, url: str, *, basic_auth: str | None = None
+) -> list[SubjectVerdict]:
+    """Both published histories: a subject must be compatible with what ``ref`` published AND
+    with what the registry holds (versions registered outside git, or git ahead of it)."""
+    from_registry = check_against_registry(ws, url, basic_auth=basic_auth)
+    from_git = check_against_git(ws, ref)
+    return [_merged(r, g) for r, g in zip(from_registry, from_git, strict=True)]
+
+
+def _merged(first: SubjectVerdict, second: SubjectVerdict) -> SubjectVerdict:
+    """One verdict over ``first``'s versions then ``second``'s (its findings renumbered)."""
+    shift = len(first.labels)
+    moved = tuple(
+        replace(inc, version=inc.version + shift if inc.version is not None else None)
+        for inc in second.incompatibilities
+    )
+    return replace(
+        first,
+        versions=first.versions + second.versions,
+        checked=first.checked + second.checked,
+        incompatibilities=first.incompatibilities + moved,
+        labels=first.labels + second.labels,
+        notes=first.notes + second.notes,
+        positions=first.positions + second.positions,
+    )
 
 
 def locate(

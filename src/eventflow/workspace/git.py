@@ -76,10 +76,17 @@ def show_file(repo: Path, commit: str, path: str) -> str | None:
     return done.stdout if done.returncode == 0 else None
 
 
-def commits_touching(repo: Path, ref: str, paths: list[str]) -> list[str]:
-    """Commits reachable from ``ref`` that changed any of ``paths``, oldest first."""
+def commits_touching(
+    repo: Path, ref: str, paths: list[str], *, first_parent: bool = False
+) -> list[str]:
+    """Commits reachable from ``ref`` that changed any of ``paths``, oldest first.
+
+    ``first_parent``: only the commits of ``ref``'s own branch (a merge counts as one commit,
+    changed against its first parent); the commits of merged branches are left out.
+    """
     commit = resolve_commit(repo, ref)
-    done = _git(repo, "log", "--format=%H", "--reverse", commit, "--", *paths)
+    walk = ["--first-parent"] if first_parent else []
+    done = _git(repo, "log", "--format=%H", "--reverse", *walk, commit, "--", *paths)
     return done.stdout.split()
 
 

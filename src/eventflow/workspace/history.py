@@ -1,9 +1,15 @@
-"""Every earlier version of each contract: from git history or from a schema registry.
+"""Every PUBLISHED version of each contract: from git history or from a schema registry.
 
 A subject's versions are the fully resolved schemas it had: for an event that refers to shared
 types, a change to ``Envelope`` is a new version of every event too (the registry would
 register one), so git history follows the file AND the files it refers to, and resolves each
 old version's references by name in the same commit.
+
+Published history in git is what a registry would hold had every commit on the target branch's
+first-parent line been registered in order (:func:`published`): a commit of a merged branch is
+not a version (its merge is), a version identical to one already published adds none (a
+revert), and a version the subject's level refuses is not a version (the registry would have
+refused it), so version numbers are the registry's.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from urllib.parse import quote
 
 import httpx
 
-from eventflow.contracts import ParsedSchema, parse_schema
+from eventflow.contracts import CompatibilityLevel, ParsedSchema, check_compatibility, parse_schema
 from eventflow.errors import ConfigError, ErrorCode, EventFlowError
 from eventflow.workspace import git
 from eventflow.workspace.loader import Workspace, closure, decode_json
@@ -47,7 +53,7 @@ class _TreeAtCommit:
     """The .avsc files of one commit, found by the type names they define (lazy)."""
 
     def __init__(self, repo: Path, commit: str, subdir: str, reader: git.BatchReader,
-                 memo: dict[tuple[str, str, tuple[int, ...]], ParsedSchema]) -> None:  # fmt: skip
+                 memo: dict[tuple[str, str, tuple[str, ...]], ParsedSchema]) -> None:  # fmt: skip
         self.repo, self.commit, self.subdir = repo, commit, subdir
         self._reader = reader
         self._memo = memo
@@ -91,7 +97,7 @@ class _TreeAtCommit:
         _defined, used = defined_and_used(decode_json(text, self.label(path)))
         deps = sorted({o for n in used if (o := self.owner_of(n)) is not None and o != path})
         references = [self.resolve(dep, (*users, path)) for dep in deps]
-        key = (path, text, tuple(r.fingerprint for r in references))
+        key = (path, text, tuple(t for r in references for t in r.identity))
         if key not in self._memo:  # shared by every commit: unchanged files parse once
             # earlier versions are never judged on their defaults (Confluent checks new ones)
             self._memo[key] = parse_schema(
@@ -105,14 +111,15 @@ class _TreeAtCommit:
 
 
 def git_histories(ws: Workspace, repo: Path, ref: str, subdir: str) -> dict[str, SubjectHistory]:
-    """History of every file of ``ws`` up to ``ref``, keyed by file (relative to ``subdir``).
+    """Candidate versions of every file of ``ws`` on ``ref``'s first-parent line, keyed by file
+    (relative to ``subdir``); :func:`published` turns them into the versions of a subject.
 
-    A version is the file as resolved at a commit that changed it or a file it refers to;
-    a version equal to the one before it counts once. Non-transitive levels use only the last one.
+    A candidate is the file as resolved at a commit that changed it or a file it refers to;
+    one equal to the candidate before it counts once.
     """
     git.resolve_commit(repo, ref)  # clear error for a bad ref before anything else
     trees: dict[str, _TreeAtCommit] = {}
-    memo: dict[tuple[str, str, tuple[int, ...]], ParsedSchema] = {}
+    memo: dict[tuple[str, str, tuple[str, ...]], ParsedSchema] = {}
     with git.BatchReader(repo) as reader:
 
         def tree_at(commit: str) -> _TreeAtCommit:
@@ -130,8 +137,8 @@ def _file_history(ws: Workspace, file: str, *, repo: Path, ref: str, subdir: str
     versions: list[ParsedSchema] = []
     labels: list[str] = []
     notes: list[str] = []
-    last: int | None = None
-    for commit in git.commits_touching(repo, ref, paths):
+    last: tuple[str, ...] | None = None
+    for commit in git.commits_touching(repo, ref, paths, first_parent=True):
         tree = tree_at(commit)
         if tree.text(file) is None:
             continue  # the file did not exist yet (or was deleted) at that commit
@@ -140,12 +147,51 @@ def _file_history(ws: Workspace, file: str, *, repo: Path, ref: str, subdir: str
         except ConfigError as exc:
             notes.append(f"skipped {tree.label(file)}: {exc}")
             continue
-        if schema.fingerprint == last:
-            continue  # e.g. a doc-only change
-        last = schema.fingerprint
+        if registry_identity(schema) == last:
+            continue  # e.g. only whitespace changed
+        last = registry_identity(schema)
         versions.append(schema)
         labels.append(f"commit {commit[:12]}")
     return SubjectHistory(file, tuple(versions), tuple(labels), tuple(notes))
+
+
+def registry_identity(schema: ParsedSchema) -> tuple[str, ...]:
+    """What a registry tells versions apart by: the schema's JSON (docs included, spacing not)
+    and that of every schema it refers to."""
+    return (_compact(schema.text), *sorted(_compact(t) for t in schema.reference_texts.values()))
+
+
+def _compact(text: str) -> str:
+    try:
+        return json.dumps(json.loads(text), separators=(",", ":"), ensure_ascii=False)
+    except ValueError:
+        return text
+
+
+def published(history: SubjectHistory, level: CompatibilityLevel) -> SubjectHistory:
+    """The versions a registry at ``level`` would hold after registering ``history`` in order.
+
+    A candidate identical to a version already published adds none (a revert lands on the
+    version it restores); one the level refuses against the versions before it is not a version
+    (a note says which and why); the others are numbered as the registry would number them.
+    """
+    versions: list[ParsedSchema] = []
+    labels: list[str] = []
+    notes = list(history.notes)
+    seen: set[tuple[str, ...]] = set()
+    for schema, label in zip(history.versions, history.labels, strict=True):
+        identity = registry_identity(schema)
+        if identity in seen:
+            continue
+        refused = check_compatibility(schema, versions, level).incompatibilities if versions else ()
+        if refused:
+            first = f"{refused[0].type.value} at {refused[0].location or '/'}"
+            notes.append(f"{label} is not a published version: {level.value} refuses it ({first})")
+            continue
+        seen.add(identity)
+        versions.append(schema)
+        labels.append(f"version {len(versions)} ({label})")
+    return SubjectHistory(history.subject, tuple(versions), tuple(labels), tuple(notes))
 
 
 # -- registry -----------------------------------------------------------------------------------
@@ -221,5 +267,6 @@ def registry_histories(
             if not every_version:
                 numbers = numbers[-1:]
             schemas = tuple(registry.schema(subject, n) for n in numbers)
-            out[subject] = SubjectHistory(subject, schemas, tuple(f"version {n}" for n in numbers))
+            labels = tuple(f"registry version {n}" for n in numbers)
+            out[subject] = SubjectHistory(subject, schemas, labels)
     return out

@@ -59,7 +59,7 @@ def test_required_field_added_fails_every_topic_subject_with_file_line_and_hint(
         )
     assert (
         "  schemas/avro/events/OrderPlaced.avsc:21:11: READER_FIELD_MISSING_DEFAULT_VALUE "
-        "at /fields/1/type/fields/2 (against commit "
+        "at /fields/1/type/fields/2 (against version 1 (commit "
     ) in result.output
     assert "hint: " in result.output
     assert "ok        events.raw.v1-com.eventflow.events.UserRegistered" in result.output
@@ -105,7 +105,7 @@ def test_json_report(repo: Path):
         "column": 11,
         "version": 1,
     }
-    assert inc["against"].startswith("commit ")
+    assert inc["against"].startswith("version 1 (commit ")
 
 
 def test_transitive_level_checks_every_committed_version(repo: Path):
@@ -182,17 +182,17 @@ def test_unparsable_committed_version_is_skipped_with_a_note(repo: Path):
     )
 
 
-def test_doc_only_changes_do_not_make_new_versions(repo: Path):
-    edit(
-        repo / "schemas/avro/common/Envelope.avsc",
-        "Unique id of the event (UUID).",
-        "Unique id of the event, a UUID.",
-    )
+def test_versions_are_numbered_as_the_registry_would_number_them(repo: Path):
+    """A doc change is a new version in a registry (it stores docs); a spacing change is not."""
+    envelope = repo / "schemas/avro/common/Envelope.avsc"
+    edit(envelope, "Unique id of the event (UUID).", "Unique id of the event, a UUID.")
     commit_all(repo, "doc")
+    envelope.write_text(envelope.read_text().replace("\n", "\n  "))
+    commit_all(repo, "indentation only")
     result = check()
     assert result.exit_code == 0
     assert (
-        "events.raw.v1-com.eventflow.events.OrderPlaced (BACKWARD_TRANSITIVE, checked 1 of 1"
+        "events.raw.v1-com.eventflow.events.OrderPlaced (BACKWARD_TRANSITIVE, checked 2 of 2"
         in (result.output)
     )
 

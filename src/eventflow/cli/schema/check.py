@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from eventflow.cli.context import EXIT_FINDINGS, CliContext, InputFailure, run_guarded
+from eventflow.cli.context import EXIT_FINDINGS, CliContext, run_guarded
 from eventflow.cli.render import console
 from eventflow.cli.schema.compat import validate_defaults_option
 from eventflow.cli.schema.lint import github_annotation
@@ -20,6 +20,7 @@ from eventflow.workspace import load_workspace
 from eventflow.workspace.gate import (
     SubjectVerdict,
     check_against_git,
+    check_against_git_and_registry,
     check_against_registry,
     display_path,
 )
@@ -101,14 +102,16 @@ def render_github(verdicts: list[SubjectVerdict]) -> list[str]:
     "ref",
     default=None,
     metavar="GIT_REF",
-    help="Check against every version committed up to GIT_REF (default: HEAD).",
+    help="Check against the versions GIT_REF published: its first-parent commits, identical "
+    "versions once, refused ones left out (default: HEAD).",
 )
 @click.option(
     "--registry",
     "registry_url",
     default=None,
     metavar="URL",
-    help="Check against the versions registered in this schema registry instead.",
+    help="Check against the versions registered in this schema registry (with --against: "
+    "against both).",
 )
 @click.option(
     "--format",
@@ -127,19 +130,25 @@ def render_github(verdicts: list[SubjectVerdict]) -> list[str]:
 @click.pass_obj
 def check(obj: CliContext, *, ref: str | None, registry_url: str | None, fmt: str,
           root: Path | None, validate_defaults: bool) -> None:  # fmt: skip
-    """Check every manifest subject against its history, at the subject's level.
+    """Check every manifest subject against its published history, at the subject's level.
 
-    From git: every earlier committed version of the schema (and of the shared types it refers
-    to) reachable from GIT_REF; a subject with no history passes. From a registry: the
-    versions registered under the subject.
+    From git: the versions GIT_REF published, i.e. what a registry would hold had every commit
+    of GIT_REF's first-parent line been registered in order (commits of merged branches are not
+    versions, a version identical to an earlier one adds none, one the level refuses is not a
+    version); a subject with no history passes. From a registry: the versions registered under
+    the subject. Both given: the subject must pass both.
     """
-    if ref is not None and registry_url is not None:
-        raise InputFailure("use either --against or --registry, not both")
     folder = root or obj.settings.schemas_dir
     ws = run_guarded(lambda: load_workspace(folder, validate_defaults=validate_defaults))
-    if registry_url is not None:
+    auth = obj.settings.registry.basic_auth_user_info
+    if registry_url is not None and ref is not None:
+        url, target = registry_url, ref
+        verdicts = run_guarded(
+            lambda: check_against_git_and_registry(ws, target, url, basic_auth=auth)
+        )
+        against = f"published on git {ref} and in registry {registry_url}"
+    elif registry_url is not None:
         url = registry_url
-        auth = obj.settings.registry.basic_auth_user_info
         verdicts = run_guarded(lambda: check_against_registry(ws, url, basic_auth=auth))
         against = f"in registry {registry_url}"
     else:
