@@ -15,8 +15,8 @@ from __future__ import annotations
 import json
 import shutil
 import uuid
-from decimal import Decimal
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -299,3 +299,28 @@ def test_v2_contract_is_read_by_java_v1_classes_and_v1_data_by_java_v2_classes(
         assert gift == expected[key]
     assert v1_view["by-java-v1"]["schema_id"] == v1_id  # v1 data, read with the v2 default
     assert v2_view["by-python-v2"]["schema_id"] == v2_id
+
+
+def test_java_consumer_skips_an_undecodable_record_and_the_producer_never_registers(
+    java_client: JavaClient, kafka_bootstrap: str, registry: str
+) -> None:
+    topic = f"it-java-bad-{uuid.uuid4().hex[:8]}"
+    TopicAdmin(kafka_bootstrap).apply([TopicSpec(topic, 1, 1, {})])
+    event_id, key, value = Events(registry).order("after-the-bad-one")
+    produce(kafka_bootstrap, topic, [(b"bad", b"not avro"), (key, value)])
+    args = ["--bootstrap", kafka_bootstrap, "--registry", registry, "--topic", topic,
+            "--group", f"{topic}-reader", "--max-events", "1", "--idle-exit-s", "120"]  # fmt: skip
+    proc = java_client.run("ConsumeEnriched", args, expect=3)  # 3: something was skipped
+    [problem] = [json.loads(line) for line in proc.stderr.splitlines() if line.startswith("{")]
+    assert (problem["topic"], problem["partition"], problem["offset"]) == (topic, 0, 0)
+    assert problem["outcome"] == "skipped" and "magic byte" in problem["error"]
+    [line] = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert line["offset"] == 1 and line["value"]["envelope"]["event_id"] == event_id
+    # a subject without the contract: the producer fails, naming it, and registers nothing
+    unregistered = f"it-java-none-{uuid.uuid4().hex[:8]}"
+    args = ["--bootstrap", kafka_bootstrap, "--registry", registry, "--topic", unregistered]
+    refused = java_client.run("ProduceOrder", args, expect=1)
+    assert f"subject {unregistered}-{ORDER} has no version" in refused.stderr
+    assert "eventflow schema register" in refused.stderr
+    with RegistryClient(registry) as client:
+        assert f"{unregistered}-{ORDER}" not in client.list_subjects()
