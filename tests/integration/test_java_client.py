@@ -46,7 +46,8 @@ from tests.integration.pipeline_support import (
     wait_until,
 )
 
-pytestmark = pytest.mark.integration
+# the first test also builds the client (a fresh machine resolves Maven Central into ~/.m2)
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
 
 API_KEY = "it-java-key"
 ORDER = "com.eventflow.events.OrderPlaced"
