@@ -33,6 +33,16 @@ public final class CompileContracts {
     Path schemas = Path.of(options.get("schemas"));
     Path out = Path.of(options.get("out"));
     Path sources = Files.createTempDirectory("eventflow-contracts-src");
+    try {
+      compile(schemas, sources, out);
+    } finally {
+      try (Stream<Path> walk = Files.walk(sources)) {
+        walk.sorted(java.util.Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
+      }
+    }
+  }
+
+  private static void compile(Path schemas, Path sources, Path out) throws IOException {
     Schema.Parser parser = new Schema.Parser();
     for (String file : ContractCatalog.fromDirectory(schemas).files()) {
       Schema schema = parser.parse(schemas.resolve(file).toFile());
