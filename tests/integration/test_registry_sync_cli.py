@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -85,7 +86,21 @@ def test_incompatible_change_exits_1_and_registers_nothing_for_it(workspace, fre
     result = run("schema", "register", "--registry", fresh_registry, "--dir", str(workspace))
     assert result.exit_code == 1, result.output
     assert "INCOMPATIBLE" in result.output and "UserRegistered" in result.output
+    # per subject: file:line, the rule, the hint, who must upgrade first; no raw dicts, no schema
+    spot = re.search(r"/events/UserRegistered\.avsc:(\d+):\d+: ", result.output)
+    assert spot is not None, result.output
+    text = path.read_text().splitlines()
+    assert "phone" in " ".join(text[int(spot[1]) - 1 : int(spot[1]) + 1])  # the new field
     assert "READER_FIELD_MISSING_DEFAULT_VALUE" in result.output
+    assert "(hint: give field 'phone' a default" in result.output
+    assert (
+        "who must upgrade first: BACKWARD_TRANSITIVE: consumers upgrade first (they read old "
+        "and new data), then producers; this change: it only works with producers upgrading "
+        "first"
+    ) in result.output
+    assert result.output.count("events.raw.v1-com.eventflow.events.UserRegistered") == 1
+    assert "errorType" not in result.output and "oldSchema" not in result.output
+    assert '"namespace"' not in result.output  # the old schema is not dumped
     versions = httpx.get(
         f"{fresh_registry}/subjects/events.raw.v1-com.eventflow.events.UserRegistered/versions"
     ).json()

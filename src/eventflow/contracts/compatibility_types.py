@@ -38,6 +38,19 @@ class CompatibilityLevel(StrEnum):
         """Previous schema(s) must read data written with the new one."""
         return self.value.startswith(("FORWARD", "FULL"))
 
+    @property
+    def upgrade_first(self) -> str:
+        """Who must upgrade first to roll out a change this level accepts."""
+        if self.value.startswith("BACKWARD"):
+            return "consumers upgrade first (they read old and new data), then producers"
+        if self.value.startswith("FORWARD"):
+            return (
+                "producers upgrade first (consumers on the old schema keep reading), then consumers"
+            )
+        if self.value.startswith("FULL"):
+            return "consumers and producers upgrade in any order"
+        return "nothing is checked: coordinate every producer and consumer by hand"
+
 
 class IncompatibilityType(StrEnum):
     """Java ``SchemaCompatibility.SchemaIncompatibilityType``."""

@@ -39,6 +39,7 @@ class SubjectVerdict:
     notes: tuple[str, ...] = ()
     # (source, line, column) of each incompatibility, references followed (see ``locate``)
     positions: tuple[tuple[str | None, int | None, int | None], ...] = ()
+    rollout: str = ""  # who must upgrade first at the level, and what this change allows
 
     @property
     def status(self) -> str:
@@ -67,11 +68,39 @@ def check_against(ws: Workspace, histories: Mapping[str, SubjectHistory]) -> lis
         else:
             checked = len(history.versions) if level.transitive else 1
         positions = tuple(locate(ws, entry.file, inc) for inc in result.incompatibilities)
+        rollout = rollout_order(new, history.versions, level) if result.incompatibilities else ""
         verdicts.append(SubjectVerdict(
             entry, str(ws.path_of(entry.file)), level, len(history.versions), checked,
-            result.incompatibilities, history.labels, history.notes, positions,
+            result.incompatibilities, history.labels, history.notes, positions, rollout,
         ))  # fmt: skip
     return verdicts
+
+
+_ORDER_OF_CHANGE = {
+    (True, False): "it only works with consumers upgrading first (it is backward compatible only)",
+    (False, True): "it only works with producers upgrading first (it is forward compatible only)",
+    (False, False): "it works in neither order (upgraded consumers cannot read the old data, "
+    "consumers on the old schema cannot read the new data)",
+    (True, True): "it works in any order",
+}
+
+
+def rollout_order(
+    new: ParsedSchema, versions: tuple[ParsedSchema, ...], level: CompatibilityLevel
+) -> str:
+    """Who must upgrade first at ``level``, and in which order this change could roll out."""
+    required = f"{level.value}: {level.upgrade_first}"
+    if not versions or level is CompatibilityLevel.NONE:
+        return required
+    directions = (
+        (CompatibilityLevel.BACKWARD_TRANSITIVE, CompatibilityLevel.FORWARD_TRANSITIVE)
+        if level.transitive
+        else (CompatibilityLevel.BACKWARD, CompatibilityLevel.FORWARD)
+    )
+    backward, forward = (
+        not check_compatibility(new, versions, d).incompatibilities for d in directions
+    )
+    return f"{required}; this change: {_ORDER_OF_CHANGE[(backward, forward)]}"
 
 
 def check_against_git(ws: Workspace, ref: str) -> list[SubjectVerdict]:

@@ -59,8 +59,38 @@ def test_json_diff_and_fail_on_breaking(tmp_path: Path):
         ("DEFAULT_ADDED", False),
     ]
     assert report["changes"][0]["where"] == f"{new}:20"
-    assert run("--fail-on-breaking", str(USER), str(new)).exit_code == 1
+    assert (report["level"], report["breaks_level"]) == ("BACKWARD_TRANSITIVE", False)
+    # backward compatible only: allowed at the subject's level (BACKWARD_TRANSITIVE) ...
+    allowed = run("--fail-on-breaking", str(USER), str(new))
+    assert allowed.exit_code == 0, allowed.output
+    assert allowed.output.splitlines()[-1] == (
+        "at BACKWARD_TRANSITIVE (subject events.raw.v1-com.eventflow.events.UserRegistered): "
+        "allowed; consumers upgrade first (they read old and new data), then producers"
+    )
+    # ... refused at FULL, which --level asks for
+    assert run("--fail-on-breaking", "--level", "FULL", str(USER), str(new)).exit_code == 1
     assert run("--fail-on-breaking", str(USER), str(USER)).exit_code == 0
+
+
+def test_fail_on_breaking_fails_a_change_that_breaks_the_subjects_level(tmp_path: Path):
+    new = tmp_path / "UserRegistered.avsc"
+    new.write_text(USER.read_text())
+    edit(
+        new,
+        '"name": "locale", "type": "string",',
+        '"name": "locale", "type": "string",\n "default": "en"}, {"name": "phone", "type": "string",',
+    )
+    plain = run(str(USER), str(new))
+    assert plain.exit_code == 0, plain.output  # reports only, as before
+    result = run("--fail-on-breaking", str(USER), str(new))
+    assert result.exit_code == 1, result.output
+    assert "FIELD_ADDED" in result.output
+    assert result.output.splitlines()[-1].startswith(
+        "at BACKWARD_TRANSITIVE (subject events.raw.v1-com.eventflow.events.UserRegistered): "
+        "BREAKS it; consumers upgrade first"
+    )
+    # an explicit level overrides the manifest's: FORWARD allows a new required field
+    assert run("--fail-on-breaking", "--level", "FORWARD", str(USER), str(new)).exit_code == 0
 
 
 def test_committed_version_as_ref_colon_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):

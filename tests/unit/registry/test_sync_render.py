@@ -15,7 +15,16 @@ def test_register_output_names_every_change_and_sums_up():
         [
             SubjectSync("a", "created", 1, 1, ("BACKWARD", "FULL_TRANSITIVE")),
             SubjectSync("b", "unchanged", 2, 3),
-            SubjectSync("c", "incompatible", messages=("{errorType:'X'}",)),
+            SubjectSync(
+                "c",
+                "incompatible",
+                messages=(
+                    "{errorType:'X', description:'field \\'f\\' has no default', additionalInfo:'f'}",
+                    "{oldSchemaVersion: 1}",
+                    '{oldSchema: \'{"type":"record"}\'}',
+                    "{compatibility: 'BACKWARD'}",
+                ),
+            ),
             SubjectSync(
                 "d", "blocked", messages=("a referenced shared type is not registered yet",)
             ),
@@ -26,7 +35,7 @@ def test_register_output_names_every_change_and_sums_up():
     assert lines[1].split() == ["level", "set", "a", "BACKWARD", "->", "FULL_TRANSITIVE"]
     assert lines[2].split() == ["unchanged", "b", "v3", "(id", "2)"]
     assert lines[3].split() == ["INCOMPATIBLE", "c"]
-    assert lines[4] == "  {errorType:'X'}"
+    assert lines[4] == "  X: field \\'f\\' has no default"  # no raw dict, no dumped schema
     assert lines[5].split() == ["BLOCKED", "d"]
     assert lines[-1] == (
         "4 subject(s): 1 created, 1 unchanged, 1 incompatible, 1 blocked; 1 level change(s)"

@@ -40,6 +40,19 @@ def _detail(verdict: SubjectVerdict, inc: Incompatibility) -> str:
     return f"{inc.type.value} at {inc.location or '/'}{where}: {inc.message} (hint: {inc.hint})"
 
 
+def refusal_lines(v: SubjectVerdict) -> list[str]:
+    """An incompatible subject: each finding at file:line with its rule and hint, then who
+    must upgrade first at the subject's level and what this change allows."""
+    lines = [f"FAIL      {v.entry.subject} ({v.level.value}, owner {v.entry.owner})"]
+    for inc in v.incompatibilities:
+        file, line, col = _location(v, inc)
+        spot = file + (f":{line}" if line else "") + (f":{col}" if line and col else "")
+        lines.append(f"  {spot}: {_detail(v, inc)}")
+    if v.rollout:
+        lines.append(f"  who must upgrade first: {v.rollout}")
+    return lines
+
+
 def render_text(verdicts: list[SubjectVerdict], against: str) -> list[str]:
     lines: list[str] = []
     for v in verdicts:
@@ -50,11 +63,7 @@ def render_text(verdicts: list[SubjectVerdict], against: str) -> list[str]:
             lines.append(f"ok        {subject} ({v.level.value}, checked {v.checked} of "
                          f"{v.versions} earlier version(s))")  # fmt: skip
         else:
-            lines.append(f"FAIL      {subject} ({v.level.value}, owner {v.entry.owner})")
-            for inc in v.incompatibilities:
-                file, line, col = _location(v, inc)
-                spot = file + (f":{line}" if line else "") + (f":{col}" if line and col else "")
-                lines.append(f"  {spot}: {_detail(v, inc)}")
+            lines += refusal_lines(v)
         lines += [f"  note: {note}" for note in v.notes]
     failed = sum(1 for v in verdicts if v.status == "incompatible")
     lines.append(f"{len(verdicts)} subject(s) checked {against}: "
@@ -77,6 +86,7 @@ def render_json(verdicts: list[SubjectVerdict], against: str) -> str:
             "subject": v.entry.subject, "file": display_path(v.file), "level": v.level.value,
             "owner": v.entry.owner, "status": v.status, "versions": v.versions,
             "checked": v.checked, "incompatibilities": rows, "notes": list(v.notes),
+            "who_must_upgrade_first": v.rollout or None,
         })  # fmt: skip
     compatible = all(v.status != "incompatible" for v in verdicts)
     report = {"compatible": compatible, "against": against, "subjects": subjects}

@@ -9,8 +9,9 @@ import click
 
 from eventflow.cli.context import EXIT_FINDINGS, CliContext, run_guarded
 from eventflow.cli.render import console
-from eventflow.contracts import ParsedSchema, SchemaParseError, parse_schema
+from eventflow.contracts import CompatibilityLevel, ParsedSchema, SchemaParseError, parse_schema
 from eventflow.contracts.diff import Change, SchemaDiff, diff_schemas
+from eventflow.errors import EventFlowError
 from eventflow.workspace import WorkspaceError, load_workspace
 from eventflow.workspace import git as gitio
 
@@ -116,17 +117,26 @@ def render_diff(result: SchemaDiff, old: ParsedSchema, new: ParsedSchema, fmt: s
     help="Contracts folder whose shared types resolve references (default: schemas/avro).",
 )
 @click.option(
+    "--level",
+    type=click.Choice([level.value for level in CompatibilityLevel], case_sensitive=False),
+    default=None,
+    help="Judge the change at this level (default: the manifest level of the subject whose "
+    "file NEW or OLD is; FULL when neither is a manifest file).",
+)
+@click.option(
     "--fail-on-breaking",
     is_flag=True,
-    help="Exit 1 when a change breaks backward or forward compatibility.",
+    help="Exit 1 when the change breaks the level (the subject's, or --level).",
 )
 @click.pass_obj
 def diff(obj: CliContext, *, old: str, new: str, fmt: str, root: Path | None,
-         fail_on_breaking: bool) -> None:  # fmt: skip
+         level: str | None, fail_on_breaking: bool) -> None:  # fmt: skip
     """Semantic changes from OLD to NEW (.avsc paths, or REF:path for a committed version).
 
     Each change is tagged with its impact: backward (NEW reads OLD data) and forward (OLD
-    reads NEW data), from the compatibility engine. Exit 2 on invalid input.
+    reads NEW data), from the compatibility engine; the last line judges the change at the
+    subject's level and says who must upgrade first. Exit 1 with --fail-on-breaking when it
+    breaks that level, 2 on invalid input.
     """
     folder = root or obj.settings.schemas_dir
 
@@ -138,8 +148,47 @@ def diff(obj: CliContext, *, old: str, new: str, fmt: str, root: Path | None,
 
     old_schema, new_schema = run_guarded(load)
     result = diff_schemas(old_schema, new_schema)
-    for line in render_diff(result, old_schema, new_schema, fmt):
+    if level is not None:
+        judged, whose = CompatibilityLevel(level.upper()), "--level"
+    else:
+        judged, whose = manifest_level(folder, new, old) or (CompatibilityLevel.FULL, "default")
+    breaking = breaks_level(result, judged)
+    lines = render_diff(result, old_schema, new_schema, fmt)
+    if fmt == "json":
+        report = json.loads(lines[0])
+        report["level"], report["level_from"] = judged.value, whose
+        report["breaks_level"], report["who_must_upgrade_first"] = breaking, judged.upgrade_first
+        lines = [json.dumps(report, indent=2)]
+    else:
+        verdict = "BREAKS it" if breaking else "allowed"
+        lines.append(f"at {judged.value} ({whose}): {verdict}; {judged.upgrade_first}")
+    for line in lines:
         console.print(line, markup=False, soft_wrap=True, highlight=False)
-    breaking = not (result.backward_compatible and result.forward_compatible)
     if fail_on_breaking and breaking:
         raise SystemExit(EXIT_FINDINGS)
+
+
+def breaks_level(result: SchemaDiff, level: CompatibilityLevel) -> bool:
+    """Whether the OLD -> NEW change is one ``level`` refuses."""
+    return (level.checks_backward and not result.backward_compatible) or (
+        level.checks_forward and not result.forward_compatible
+    )
+
+
+def manifest_level(folder: Path, *specs: str) -> tuple[CompatibilityLevel, str] | None:
+    """(level, subject) of the first of ``specs`` that is a manifest subject's file."""
+    if not (folder / "manifest.yaml").is_file():
+        return None
+    try:
+        ws = load_workspace(folder)
+    except EventFlowError:  # a broken workspace only loses the default level
+        return None
+    for spec in specs:
+        path = spec if Path(spec).is_file() else spec.partition(":")[2]
+        if not path:
+            continue
+        target = Path(path).resolve()
+        for entry in ws.manifest.subjects:
+            if ws.path_of(entry.file).resolve() == target:
+                return entry.compatibility, f"subject {entry.subject}"
+    return None

@@ -6,6 +6,8 @@ Exit 0 all registered or unchanged; 1 a subject is incompatible (nothing registe
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from pathlib import Path
 
 import click
@@ -13,12 +15,52 @@ from rich.markup import escape
 
 from eventflow.cli.context import EXIT_FINDINGS, CliContext, run_guarded
 from eventflow.cli.render import console
+from eventflow.cli.schema.check import refusal_lines
+from eventflow.errors import EventFlowError
 from eventflow.registry.client import RegistryClient
 from eventflow.registry.sync import SubjectSync, sync_workspace
-from eventflow.workspace import load_workspace
+from eventflow.workspace import Workspace, load_workspace
+from eventflow.workspace.gate import check_against_registry
+
+_CONFLUENT_FIELD = re.compile(r"(errorType|description):'((?:[^'\\]|\\.)*)'")
 
 
-def format_sync(results: list[SubjectSync], *, dry_run: bool) -> list[str]:
+def registry_reason(message: str) -> str | None:
+    """A registry's verbose message without the dumped schema: ``TYPE: description``.
+
+    ``{oldSchema: '…'}``, ``{oldSchemaVersion: n}`` and ``{compatibility: …}`` lines give
+    None (the subject's line already names the level)."""
+    found = dict(_CONFLUENT_FIELD.findall(message))
+    if found:
+        kind, description = found.get("errorType", "?"), found.get("description")
+        return f"{kind}: {description}" if description else kind
+    if message.lstrip("{").startswith(("oldSchema", "compatibility")):
+        return None
+    return message if len(message) <= 300 else f"{message[:300]}..."
+
+
+def explain_refusals(
+    ws: Workspace, results: list[SubjectSync], url: str, basic_auth: str | None
+) -> dict[str, list[str]]:
+    """For each subject the registry refused: file:line, rule, hint and who must upgrade first,
+    from the compatibility engine run against what the registry holds."""
+    refused = {r.subject for r in results if r.action == "incompatible"}
+    if not refused:
+        return {}
+    try:
+        verdicts = check_against_registry(ws, url, basic_auth=basic_auth)
+    except EventFlowError:
+        return {}  # the registry's own reasons are shown instead
+    explained = {}
+    for verdict in verdicts:
+        if verdict.entry.subject in refused and verdict.incompatibilities:
+            explained[verdict.entry.subject] = refusal_lines(verdict)[1:]
+    return explained
+
+
+def format_sync(
+    results: list[SubjectSync], *, dry_run: bool, explained: Mapping[str, list[str]] | None = None
+) -> list[str]:
     lines: list[str] = []
     for r in results:
         where = f" v{r.version}" if r.version is not None else ""
@@ -28,7 +70,11 @@ def format_sync(results: list[SubjectSync], *, dry_run: bool) -> list[str]:
         if r.level_change is not None:
             verb = "would set" if dry_run else "level set"
             lines.append(f"{verb:<13} {r.subject} {r.level_change[0]} -> {r.level_change[1]}")
-        lines += [f"  {m}" for m in r.messages]
+        if explained and r.subject in explained:
+            lines += explained[r.subject]
+        else:
+            reasons = (registry_reason(m) for m in r.messages)
+            lines += [f"  {reason}" for reason in reasons if reason]
     counts = {a: sum(1 for r in results if r.action == a) for a in
               ("created", "would create", "unchanged", "incompatible", "blocked")}  # fmt: skip
     levels = sum(1 for r in results if r.level_change is not None)
@@ -61,11 +107,13 @@ def register(obj: CliContext, /, registry_url: str | None, dry_run: bool,
     url = registry_url or settings.registry_url()
     ws = run_guarded(lambda: load_workspace(schemas_dir or obj.settings.schemas_dir))
     client = RegistryClient(url, basic_auth=obj.settings.registry.basic_auth_user_info)
+    auth = obj.settings.registry.basic_auth_user_info
     try:
         results = run_guarded(lambda: sync_workspace(ws, client, dry_run=dry_run))
     finally:
         client.close()
-    for line in format_sync(results, dry_run=dry_run):
+    explained = explain_refusals(ws, results, url, auth)
+    for line in format_sync(results, dry_run=dry_run, explained=explained):
         style = "red" if line.startswith(("INCOMPATIBLE", "BLOCKED", "  ")) else "green"
         console.print(f"[{style}]{escape(line)}[/]", soft_wrap=True)
     if any(r.action in ("incompatible", "blocked") for r in results):
