@@ -302,21 +302,34 @@ def test_v2_contract_is_read_by_java_v1_classes_and_v1_data_by_java_v2_classes(
     assert v2_view["by-python-v2"]["schema_id"] == v2_id
 
 
-def test_java_consumer_skips_an_undecodable_record_and_the_producer_never_registers(
+def test_java_consumer_skips_undecodable_records_naming_each_and_the_producer_never_registers(
     java_client: JavaClient, kafka_bootstrap: str, registry: str
 ) -> None:
     topic = f"it-java-bad-{uuid.uuid4().hex[:8]}"
     TopicAdmin(kafka_bootstrap).apply([TopicSpec(topic, 1, 1, {})])
-    event_id, key, value = Events(registry).order("after-the-bad-one")
-    produce(kafka_bootstrap, topic, [(b"bad", b"not avro"), (key, value)])
+    stranger = '{"type":"record","name":"Stranger","namespace":"it.java","fields":[{"name":"x","type":"int"}]}'
+    with RegistryClient(registry) as client:
+        stranger_id = client.register(f"{topic}-it.java.Stranger", stranger, [])
+    event_id, key, value = Events(registry).order("after-the-bad-ones")
+    poison = [
+        (b"not avro", "magic byte"),
+        (b"\x00\x00", "too short"),
+        (b"\x00" + (2_000_000_000).to_bytes(4, "big") + b"\x02", "schema id 2000000000"),
+        (b"\x00" + stranger_id.to_bytes(4, "big") + b"\x02", "no generated class"),
+        (value + b"\x00", "bytes left"),
+    ]
+    produce(kafka_bootstrap, topic, [*((b"bad", v) for v, _why in poison), (key, value)])
     args = ["--bootstrap", kafka_bootstrap, "--registry", registry, "--topic", topic,
             "--group", f"{topic}-reader", "--max-events", "1", "--idle-exit-s", "120"]  # fmt: skip
     proc = java_client.run("ConsumeEnriched", args, expect=3)  # 3: something was skipped
-    [problem] = [json.loads(line) for line in proc.stderr.splitlines() if line.startswith("{")]
-    assert (problem["topic"], problem["partition"], problem["offset"]) == (topic, 0, 0)
-    assert problem["outcome"] == "skipped" and "magic byte" in problem["error"]
+    problems = [json.loads(line) for line in proc.stderr.splitlines() if line.startswith("{")]
+    assert [(p["topic"], p["partition"], p["offset"]) for p in problems] == [
+        (topic, 0, offset) for offset in range(len(poison))
+    ]
+    for problem, (_value, why) in zip(problems, poison, strict=True):
+        assert problem["outcome"] == "skipped" and why in problem["error"], problem
     [line] = [json.loads(line) for line in proc.stdout.splitlines()]
-    assert line["offset"] == 1 and line["value"]["envelope"]["event_id"] == event_id
+    assert line["offset"] == len(poison) and line["value"]["envelope"]["event_id"] == event_id
     # a subject without the contract: the producer fails, naming it, and registers nothing
     unregistered = f"it-java-none-{uuid.uuid4().hex[:8]}"
     args = ["--bootstrap", kafka_bootstrap, "--registry", registry, "--topic", unregistered]
