@@ -81,6 +81,17 @@ class JavaClient:
         )
         return proc
 
+    def start(
+        self, program: str, args: Sequence[str], *, stdout: Path, stderr: Path
+    ) -> subprocess.Popen[bytes]:
+        """Start a program in the background, its output going to two files."""
+        with stdout.open("wb") as out, stderr.open("wb") as err:
+            return subprocess.Popen(
+                [str(self.java), *QUICK_JVM, "-cp", self.classpath(), PROGRAMS + program, *args],
+                stdout=out,
+                stderr=err,
+            )
+
     def json_lines(self, program: str, args: Sequence[str], **kwargs: Any) -> list[Any]:
         out = self.run(program, args, **kwargs).stdout
         return [json.loads(line) for line in out.splitlines() if line.startswith("{")]

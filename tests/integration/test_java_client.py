@@ -26,7 +26,8 @@ from eventflow.config import ApiKeySettings, ApiSettings
 from eventflow.consumers.codec import RegistryCodec
 from eventflow.consumers.persistence import SqliteStore
 from eventflow.kafka.admin import TopicAdmin
-from eventflow.kafka.consumer import read_range
+from eventflow.kafka.consumer import committed_offsets, read_range
+from eventflow.kafka.local.broker import free_port
 from eventflow.kafka.topics_file import TopicSpec
 from eventflow.producers.http.adapters import build_components
 from eventflow.producers.http.app import create_app
@@ -338,3 +339,31 @@ def test_java_consumer_skips_undecodable_records_naming_each_and_the_producer_ne
     assert "eventflow schema register" in refused.stderr
     with RegistryClient(registry) as client:
         assert f"{unregistered}-{ORDER}" not in client.list_subjects()
+
+
+def test_java_consumer_waits_for_an_unreachable_registry_and_loses_nothing(
+    java_client: JavaClient, kafka_bootstrap: str, registry: str, tmp_path: Any
+) -> None:
+    topic = f"it-java-outage-{uuid.uuid4().hex[:8]}"
+    TopicAdmin(kafka_bootstrap).apply([TopicSpec(topic, 1, 1, {})])
+    event_id, key, value = Events(registry).order("during-an-outage")
+    produce(kafka_bootstrap, topic, [(key, value)])
+    group = f"{topic}-reader"
+    nowhere = f"http://127.0.0.1:{free_port()}"  # nothing listens: connection refused
+    args = ["--bootstrap", kafka_bootstrap, "--topic", topic, "--group", group, "--max-events", "1"]
+    stderr = tmp_path / "stderr"
+    process = java_client.start(
+        "ConsumeEnriched", [*args, "--registry", nowhere], stdout=tmp_path / "out", stderr=stderr
+    )
+    try:
+        wait_until(lambda: stderr.read_text().count('"outcome":"retrying"') >= 2, 120, "retries")
+    finally:
+        process.terminate()
+        process.wait(60)
+    assert (tmp_path / "out").read_text() == ""  # nothing printed, nothing skipped
+    assert '"outcome":"skipped"' not in stderr.read_text()
+    assert committed_offsets(kafka_bootstrap, group, topic) == {}  # nothing committed
+    # the registry is back: the same group reads the record it could not decode before
+    [line] = java_client.json_lines("ConsumeEnriched", [*args, "--registry", registry])
+    assert line["offset"] == 0 and line["value"]["envelope"]["event_id"] == event_id
+    assert committed_offsets(kafka_bootstrap, group, topic) == {0: 1}
