@@ -10,7 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from eventflow.producers.http.envelope import parse_event
-from eventflow.producers.http.models import EventIn
+from eventflow.producers.http.models import EVENT_IN
 from eventflow.producers.http.problems import InvalidEvent
 
 UUID = "3F2B8C1E-9a4d-4e5f-8b6a-1c2d3e4f5a6b"
@@ -74,19 +74,20 @@ CASES: list[Any] = [
 @pytest.mark.parametrize("raw", CASES)
 def test_pydantic_decides_and_every_refusal_names_a_field(raw: Any) -> None:
     try:
-        model = EventIn.model_validate(raw)
+        model = EVENT_IN.validate_python(raw)
     except ValidationError as exc:
         with pytest.raises(InvalidEvent) as caught:
             parse_event(raw)
         assert len(caught.value.fields) == len(exc.errors()) > 0
         return
     event = parse_event(raw)
-    assert (event.event_type, event.data) == (model.event_type, model.data)
-    assert event.event_id == (None if model.event_id is None else str(model.event_id))
-    if model.occurred_at is None:
+    assert (event.event_type, event.data) == (model["event_type"], model["data"])
+    event_id, occurred = model.get("event_id"), model.get("occurred_at")
+    assert event.event_id == (None if event_id is None else str(event_id))
+    if occurred is None:
         assert event.occurred_at_ms is None
     else:
-        assert event.occurred_at_ms == _epoch_ms(model.occurred_at)
+        assert event.occurred_at_ms == _epoch_ms(occurred)
 
 
 def _epoch_ms(moment: datetime) -> int:

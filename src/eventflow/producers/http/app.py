@@ -17,6 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import Response
+from pydantic import TypeAdapter
 
 from eventflow import __version__
 from eventflow.config import Settings
@@ -142,7 +143,7 @@ def _openapi(app: FastAPI, max_batch: int) -> dict[str, Any]:
     schema["paths"] = {**write_operations(), **schema["paths"]}
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     for model in WRITE_MODELS:
-        model_schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        model_schema = TypeAdapter(model).json_schema(ref_template="#/components/schemas/{model}")
         components.update(model_schema.pop("$defs", {}))
         components[model.__name__] = model_schema
     components["BatchIn"]["properties"]["events"]["maxItems"] = max_batch

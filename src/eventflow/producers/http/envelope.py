@@ -1,6 +1,6 @@
 """The request envelope of one event: pydantic's ``EventIn`` decides what is valid.
 
-:func:`parse_event` validates with ``EventIn`` (the model the OpenAPI document shows), names
+:func:`parse_event` validates with ``EventIn`` (the type the OpenAPI document shows), names
 every failing field on refusal, and returns the fields the service uses: ``event_id`` as
 canonical UUID text and ``occurred_at`` in epoch milliseconds.
 """
@@ -12,10 +12,10 @@ from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
-from eventflow.producers.http.models import EventIn
+from eventflow.producers.http.models import EVENT_IN, EventIn
 from eventflow.producers.http.problems import FieldProblem, InvalidEvent
 
-_validate = EventIn.model_validate
+_validate = EVENT_IN.validate_python
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MILLISECOND = timedelta(milliseconds=1)
 
@@ -44,14 +44,14 @@ def parse_event(raw: Any, prefix: str = "") -> EventFields:
 
 
 def from_model(event: EventIn) -> EventFields:
-    event_id, occurred = event.event_id, event.occurred_at
+    event_id, occurred = event.get("event_id"), event.get("occurred_at")
     return EventFields(
-        event.event_type,
-        event.data,
+        event["event_type"],
+        event["data"],
         None if event_id is None else str(event_id),
         None if occurred is None else (occurred - _EPOCH) // _MILLISECOND,  # floor, exact
-        event.correlation_id,
-        event.causation_id,
+        event.get("correlation_id"),
+        event.get("causation_id"),
     )
 
 

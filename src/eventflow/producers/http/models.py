@@ -1,30 +1,70 @@
-"""The JSON bodies of the ingest API (pydantic models; they also feed the OpenAPI document)."""
+"""The JSON bodies of the ingest API (pydantic types; they also feed the OpenAPI document)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import (
+    Annotated,
+    Any,
+    NotRequired,  # pydantic needs these on Python 3.11
+)
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    TypeAdapter,
+    with_config,
+)
+from pydantic_core import PydanticCustomError
+from typing_extensions import TypedDict
 
 
-class EventIn(BaseModel):
+def _json_object(value: Any) -> dict[str, Any]:
+    """A JSON object as parsed (keys are text already): taken as it is, not copied."""
+    if type(value) is dict:
+        return value
+    raise PydanticCustomError("dict_type", "Input should be a valid dictionary")
+
+
+# What ``dict[str, Any]`` checks for a parsed JSON body, same error, without copying the dict
+# (the copy was a third of the envelope's validation time).
+JsonObject = Annotated[
+    dict[str, Any], PlainValidator(_json_object, json_schema_input_type=dict[str, Any])
+]
+
+
+@with_config(ConfigDict(extra="forbid"))
+class EventIn(TypedDict):
     """One event as a client posts it."""
 
-    model_config = ConfigDict(extra="forbid")
+    event_type: Annotated[str, Field(min_length=1, max_length=200, examples=["order.placed"])]
+    data: Annotated[
+        JsonObject, Field(description="The event's business fields (its Avro payload).")
+    ]
+    event_id: NotRequired[
+        Annotated[
+            UUID | None, Field(description="Client-chosen event id; also an idempotency key.")
+        ]
+    ]
+    occurred_at: NotRequired[
+        Annotated[
+            AwareDatetime | None,
+            Field(description="When it happened (ISO-8601 with zone); default: now."),
+        ]
+    ]
+    correlation_id: NotRequired[
+        Annotated[
+            str | None, Field(min_length=1, max_length=200, description="Default: the event id.")
+        ]
+    ]
+    causation_id: NotRequired[Annotated[str | None, Field(min_length=1, max_length=200)]]
 
-    event_type: str = Field(min_length=1, max_length=200, examples=["order.placed"])
-    data: dict[str, Any] = Field(description="The event's business fields (its Avro payload).")
-    event_id: UUID | None = Field(
-        default=None, description="Client-chosen event id; also an idempotency key."
-    )
-    occurred_at: AwareDatetime | None = Field(
-        default=None, description="When it happened (ISO-8601 with zone); default: now."
-    )
-    correlation_id: str | None = Field(
-        default=None, min_length=1, max_length=200, description="Default: the event id."
-    )
-    causation_id: str | None = Field(default=None, min_length=1, max_length=200)
+
+# Validates one event (a TypedDict: no model instance per request, measurably cheaper).
+EVENT_IN = TypeAdapter(EventIn)
 
 
 class BatchIn(BaseModel):
