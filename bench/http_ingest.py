@@ -40,6 +40,7 @@ from typing import Any
 
 import httpx
 
+from eventflow.kafka.client_config import KafkaCluster
 from eventflow.kafka.local.broker import free_port
 
 REPO = Path(__file__).resolve().parents[1]
@@ -106,7 +107,7 @@ def raw_baseline(bootstrap: str, registry_url: str, events: int) -> dict[str, An
 
     spec, encoder, _, record = _encoding(registry_url)
     payload = record["payload"]
-    producer = DurableProducer(bootstrap, client_id="bench-raw", linger_ms=5)
+    producer = DurableProducer(KafkaCluster(bootstrap), client_id="bench-raw", linger_ms=5)
     group = DeliveryGroup()
     cpu_started, started = time.process_time(), time.perf_counter()
     for i in range(events):
@@ -252,7 +253,7 @@ def main() -> None:
             )
             bootstrap = broker.start()
             cleanups.append(broker.stop)
-        TopicAdmin(bootstrap).apply(load_topics_file(REPO / "topics.yaml"))
+        TopicAdmin(KafkaCluster(bootstrap)).apply(load_topics_file(REPO / "topics.yaml"))
         registry_url = args.registry
         if not registry_url:
             port = free_port()

@@ -58,6 +58,7 @@ from eventflow.consumers.persistence import SqliteStore  # noqa: E402
 from eventflow.consumers.services import build_service  # noqa: E402
 from eventflow.consumers.validator import Validator, load_rulesets  # noqa: E402
 from eventflow.kafka.admin import TopicAdmin  # noqa: E402
+from eventflow.kafka.client_config import KafkaCluster  # noqa: E402
 from eventflow.kafka.consumer import ConsumedRecord, GroupConsumer  # noqa: E402
 from eventflow.kafka.local import LocalBroker  # noqa: E402
 from eventflow.kafka.local.broker import free_port  # noqa: E402
@@ -130,9 +131,13 @@ def make_events(registry: str, n: int, tag: str) -> list[tuple[bytes, bytes]]:
 def passthrough_rate(bootstrap: str, source: str, n: int) -> tuple[float, float]:
     """(events/s, CPU µs/event) of the bare consume -> produce -> ack -> commit loop."""
     sink = f"bench-pass-{uuid.uuid4().hex[:8]}"
-    TopicAdmin(bootstrap).apply([TopicSpec(sink, 3, 1, {})])
-    consumer = GroupConsumer(bootstrap, f"bench-pass-{uuid.uuid4().hex[:8]}", [source])
-    producer = DurableProducer(bootstrap, linger_ms=5, background_poll=False)  # as services
+    TopicAdmin(KafkaCluster(bootstrap)).apply([TopicSpec(sink, 3, 1, {})])
+    consumer = GroupConsumer(
+        KafkaCluster(bootstrap), f"bench-pass-{uuid.uuid4().hex[:8]}", [source]
+    )
+    producer = DurableProducer(
+        KafkaCluster(bootstrap), linger_ms=5, background_poll=False
+    )  # as services
     done = 0
     started = cpu = None
     while done < n:
@@ -160,7 +165,7 @@ def passthrough_rate(bootstrap: str, source: str, n: int) -> tuple[float, float]
 
 def stage_rate(lane: Lane, kind: str, n: int) -> tuple[float, float]:
     """(events/s, CPU µs/event) of one service's runtime, in this process."""
-    built = build_service(kind, lane.settings(), bootstrap=lane.bootstrap)  # type: ignore[arg-type]
+    built = build_service(kind, lane.settings(), cluster=KafkaCluster(lane.bootstrap))  # type: ignore[arg-type]
     runtime = built.runtime
     started = cpu = None
     consumed = 0
@@ -325,7 +330,7 @@ def main() -> None:
                 # ---- latency at a fixed lower rate ---------------------------------------
                 events = Events(registry)
                 total = int(args.rate * args.seconds)
-                producer = DurableProducer(bootstrap, linger_ms=1)
+                producer = DurableProducer(KafkaCluster(bootstrap), linger_ms=1)
                 ids = []
                 t0 = time.perf_counter()
                 for i in range(total):

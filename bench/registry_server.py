@@ -32,6 +32,7 @@ from typing import Any
 
 import httpx
 
+from eventflow.kafka.client_config import KafkaCluster
 from eventflow.kafka.local.broker import free_port
 
 REPO = Path(__file__).resolve().parents[1]
@@ -237,7 +238,7 @@ def bench_registrations(bootstrap: str, opts: argparse.Namespace) -> dict[str, f
     from eventflow.registry.store import RegistryStore
 
     raw_topic = f"_schemas_bench_raw_{uuid.uuid4().hex[:8]}"
-    store = RegistryStore(KafkaSchemaLog(bootstrap, raw_topic))
+    store = RegistryStore(KafkaSchemaLog(KafkaCluster(bootstrap), raw_topic))
     store.start()
     started = time.perf_counter()
     for i in range(opts.registrations):
@@ -266,7 +267,7 @@ def bench_rebuild(bootstrap: str, opts: argparse.Namespace) -> dict[str, float]:
     from eventflow.registry.store import RegistryStore
 
     topic = f"_schemas_bench_rebuild_{uuid.uuid4().hex[:8]}"
-    log = KafkaSchemaLog(bootstrap, topic)
+    log = KafkaSchemaLog(KafkaCluster(bootstrap), topic)
     records = []
     for i in range(opts.schemas):
         claim = SchemaClaim(f"rebuild-{i}-value", 1, i + 1, schema_text(i), "AVRO", ())
@@ -274,7 +275,7 @@ def bench_rebuild(bootstrap: str, opts: argparse.Namespace) -> dict[str, float]:
     log.append_many(records)
     log.close()
 
-    raw = KafkaSchemaLog(bootstrap, topic)
+    raw = KafkaSchemaLog(KafkaCluster(bootstrap), topic)
     started = time.perf_counter()
     end, seen = raw.end_position(), 0
     while seen < end:
@@ -282,7 +283,9 @@ def bench_rebuild(bootstrap: str, opts: argparse.Namespace) -> dict[str, float]:
     raw_s = time.perf_counter() - started
     raw.close()
 
-    replay_log = KafkaSchemaLog(bootstrap, topic)  # opened outside the timing, like the baseline
+    replay_log = KafkaSchemaLog(
+        KafkaCluster(bootstrap), topic
+    )  # opened outside the timing, like the baseline
     started = time.perf_counter()
     store = RegistryStore(replay_log)
     store.start()

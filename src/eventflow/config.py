@@ -10,15 +10,135 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
+SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER"]
+# Errors of the settings below never echo what was given (it may hold a secret).
+_SECRET_SAFE = ConfigDict(extra="forbid", hide_input_in_errors=True)
+
+
+class KafkaTlsSettings(BaseModel):
+    """TLS to the brokers (security protocol SSL or SASL_SSL); files are PEM."""
+
+    model_config = _SECRET_SAFE
+
+    ca_file: Path | None = None  # CAs trusted for the brokers' certificates; None: system store
+    cert_file: Path | None = None  # client certificate, for mutual TLS
+    key_file: Path | None = None
+    key_password: SecretStr | None = None
+    verify_hostname: bool = True  # the broker certificate must name the host connected to
+
+    @model_validator(mode="after")
+    def _pairs(self) -> KafkaTlsSettings:
+        if (self.cert_file is None) != (self.key_file is None):
+            raise ValueError("tls.cert_file and tls.key_file go together (mutual TLS needs both)")
+        if self.key_password is not None and self.key_file is None:
+            raise ValueError("tls.key_password is set but tls.key_file is not")
+        return self
+
+
+class KafkaOidcSettings(BaseModel):
+    """SASL/OAUTHBEARER with OIDC client credentials, fetched and refreshed by librdkafka."""
+
+    model_config = _SECRET_SAFE
+
+    token_endpoint_url: str
+    client_id: str
+    client_secret: SecretStr
+    scope: str | None = None
+    extensions: dict[str, str] = Field(default_factory=dict)  # Confluent Cloud: logicalCluster…
+
+
+class KafkaMskIamSettings(BaseModel):
+    """SASL/OAUTHBEARER with Amazon MSK IAM: a signed token from the AWS credentials chain,
+    an assumed role, or a named profile."""
+
+    model_config = _SECRET_SAFE
+
+    region: str = Field(min_length=1)
+    role_arn: str | None = None
+    role_session_name: str = "eventflow"
+    profile: str | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> KafkaMskIamSettings:
+        if self.role_arn and self.profile:
+            raise ValueError("sasl.aws_msk_iam: set role_arn or profile, not both")
+        return self
+
+
+class KafkaSaslSettings(BaseModel):
+    """SASL authentication (security protocol SASL_PLAINTEXT or SASL_SSL)."""
+
+    model_config = _SECRET_SAFE
+
+    mechanism: SaslMechanism | None = None
+    username: str | None = None  # PLAIN, SCRAM (Confluent Cloud: the API key)
+    password: SecretStr | None = None  # PLAIN, SCRAM (Confluent Cloud: the API secret)
+    oidc: KafkaOidcSettings | None = None  # OAUTHBEARER through an OIDC token endpoint
+    aws_msk_iam: KafkaMskIamSettings | None = None  # OAUTHBEARER with Amazon MSK IAM
+
+    @model_validator(mode="after")
+    def _complete(self) -> KafkaSaslSettings:
+        if self.mechanism in ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"):
+            if not self.username or self.password is None:
+                raise ValueError(
+                    f"sasl.mechanism {self.mechanism} needs sasl.username and sasl.password"
+                )
+            if self.oidc or self.aws_msk_iam:
+                raise ValueError(
+                    f"sasl.oidc / sasl.aws_msk_iam go with OAUTHBEARER, not {self.mechanism}"
+                )
+        if self.mechanism == "OAUTHBEARER":
+            if (self.oidc is None) == (self.aws_msk_iam is None):
+                raise ValueError(
+                    "sasl.mechanism OAUTHBEARER needs exactly one of sasl.oidc and sasl.aws_msk_iam"
+                )
+            if self.username or self.password is not None:
+                raise ValueError(
+                    "sasl.username / sasl.password go with PLAIN or SCRAM, not OAUTHBEARER"
+                )
+        if self.mechanism is None and (
+            self.username or self.password or self.oidc or self.aws_msk_iam
+        ):
+            raise ValueError("SASL credentials are set but sasl.mechanism is not")
+        return self
 
 
 class KafkaSettings(BaseModel):
-    """Where Kafka is. ``None`` means: the local development broker."""
+    """Where Kafka is (``None``: the local development broker) and how to connect to it;
+    see docs/production.md. ``properties``/``properties_file``: any other librdkafka
+    property, checked by ``eventflow.kafka.client_config``."""
+
+    model_config = _SECRET_SAFE
 
     bootstrap_servers: str | None = None
     client_id: str = "eventflow"
+    security_protocol: SecurityProtocol = "PLAINTEXT"
+    tls: KafkaTlsSettings = KafkaTlsSettings()
+    sasl: KafkaSaslSettings = KafkaSaslSettings()
+    properties: dict[str, SecretStr] = Field(default_factory=dict)
+    properties_file: Path | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> KafkaSettings:
+        protocol = self.security_protocol
+        uses_sasl = protocol.startswith("SASL_")
+        if uses_sasl and self.sasl.mechanism is None:
+            raise ValueError(f"security_protocol {protocol} needs sasl.mechanism")
+        if not uses_sasl and self.sasl.mechanism is not None:
+            raise ValueError(
+                f"sasl.mechanism is set but security_protocol {protocol} has no SASL (use SASL_SSL)"
+            )
+        if not protocol.endswith("SSL") and self.tls != KafkaTlsSettings():
+            raise ValueError(
+                f"tls.* is set but security_protocol {protocol} has no TLS (use SSL or SASL_SSL)"
+            )
+        if self.sasl.aws_msk_iam is not None and protocol != "SASL_SSL":
+            raise ValueError("Amazon MSK IAM needs security_protocol SASL_SSL")
+        return self
 
 
 class RegistrySettings(BaseModel):
@@ -113,7 +233,10 @@ class Settings(BaseSettings):
     """All EventFlow settings."""
 
     model_config = SettingsConfigDict(
-        env_prefix="EVENTFLOW_", env_nested_delimiter="__", extra="ignore"
+        env_prefix="EVENTFLOW_",
+        env_nested_delimiter="__",
+        extra="ignore",
+        hide_input_in_errors=True,
     )
 
     kafka: KafkaSettings = KafkaSettings()

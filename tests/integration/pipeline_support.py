@@ -23,6 +23,7 @@ from eventflow.config import PipelineSettings, Settings
 from eventflow.consumers.codec import RegistryCodec
 from eventflow.consumers.operations import StoredDeadLetter, list_dead_letters, topic_size
 from eventflow.kafka.admin import TopicAdmin
+from eventflow.kafka.client_config import KafkaCluster
 from eventflow.kafka.consumer import set_group_offsets, watermarks
 from eventflow.kafka.local.broker import free_port
 from eventflow.kafka.producer import DeliveryGroup, DeliveryReport, DurableProducer
@@ -134,11 +135,11 @@ class Lane:
         return env
 
     def size(self, topic: str) -> int:
-        return topic_size(self.bootstrap, topic)
+        return topic_size(KafkaCluster(self.bootstrap), topic)
 
     def dead_letters(self) -> list[StoredDeadLetter]:
         codec = RegistryCodec(RegistryClient(self.registry_url))
-        return list(list_dead_letters(self.bootstrap, self.dlq, codec))
+        return list(list_dead_letters(KafkaCluster(self.bootstrap), self.dlq, codec))
 
 
 def make_lane(
@@ -156,10 +157,12 @@ def make_lane(
         [lane.validated, lane.enriched] if shared_raw else [lane.raw, lane.validated, lane.enriched]
     )
     specs = [TopicSpec(name, partitions, 1, {}) for name in names]
-    TopicAdmin(bootstrap).apply([*specs, TopicSpec(lane.dlq, 1, 1, {})])
+    TopicAdmin(KafkaCluster(bootstrap)).apply([*specs, TopicSpec(lane.dlq, 1, 1, {})])
     if shared_raw:
-        ends = {p: high for p, (_low, high) in watermarks(bootstrap, shared_raw).items()}
-        set_group_offsets(bootstrap, f"validator-{lane.run}", shared_raw, ends)
+        ends = {
+            p: high for p, (_low, high) in watermarks(KafkaCluster(bootstrap), shared_raw).items()
+        }
+        set_group_offsets(KafkaCluster(bootstrap), f"validator-{lane.run}", shared_raw, ends)
     return lane
 
 
@@ -341,7 +344,7 @@ def produce(
     bootstrap: str, topic: str, records: Iterable[tuple[bytes | None, bytes | None]]
 ) -> list[tuple[int, int]]:
     """Send (key, value) records durably; return their (partition, offset) in order."""
-    producer = DurableProducer(bootstrap, linger_ms=20)
+    producer = DurableProducer(KafkaCluster(bootstrap), linger_ms=20)
     group = DeliveryGroup()
     try:
         for key, value in records:

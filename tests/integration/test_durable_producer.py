@@ -8,13 +8,14 @@ import uuid
 import pytest
 from confluent_kafka import Consumer, TopicPartition
 
+from eventflow.kafka.client_config import KafkaCluster
 from eventflow.kafka.producer import DeliveryFailed, DeliveryGroup, DeliveryReport, DurableProducer
 
 pytestmark = pytest.mark.integration
 
 
 def test_send_resolves_with_the_offset_the_record_is_stored_at(kafka_bootstrap):
-    producer = DurableProducer(kafka_bootstrap)
+    producer = DurableProducer(KafkaCluster(kafka_bootstrap))
     marker = uuid.uuid4().hex.encode()
     report = producer.send("events.raw.v1", marker, key=b"k", headers=[("h", b"v")]).result(30)
     assert producer.close() == 0
@@ -33,7 +34,7 @@ def test_send_resolves_with_the_offset_the_record_is_stored_at(kafka_bootstrap):
 
 
 def test_send_async_reports_delivery(kafka_bootstrap):
-    producer = DurableProducer(kafka_bootstrap)
+    producer = DurableProducer(KafkaCluster(kafka_bootstrap))
     reports = asyncio.run(_send_many(producer, 20))
     producer.close()
     assert len({(r.partition, r.offset) for r in reports}) == 20
@@ -50,7 +51,7 @@ async def _send_many(producer: DurableProducer, n: int):
 
 
 def test_unknown_topic_fails_the_future_instead_of_acknowledging(kafka_bootstrap):
-    producer = DurableProducer(kafka_bootstrap, delivery_timeout_ms=3000)
+    producer = DurableProducer(KafkaCluster(kafka_bootstrap), delivery_timeout_ms=3000)
     future = producer.send("no.such.topic.v1", b"x")
     with pytest.raises(DeliveryFailed, match=r"no\.such\.topic\.v1"):
         future.result(30)
@@ -60,7 +61,7 @@ def test_unknown_topic_fails_the_future_instead_of_acknowledging(kafka_bootstrap
 @pytest.mark.parametrize("background_poll", [True, False])
 def test_a_delivery_group_completes_once_with_every_offset(kafka_bootstrap, background_poll):
     completed: list[DeliveryGroup] = []
-    producer = DurableProducer(kafka_bootstrap, background_poll=background_poll)
+    producer = DurableProducer(KafkaCluster(kafka_bootstrap), background_poll=background_poll)
     group = DeliveryGroup(on_complete=completed.append)
     marker = uuid.uuid4().hex
     for i in range(50):
@@ -81,7 +82,9 @@ def test_a_delivery_group_completes_once_with_every_offset(kafka_bootstrap, back
 
 
 def test_a_delivery_group_reports_the_failed_record(kafka_bootstrap):
-    producer = DurableProducer(kafka_bootstrap, delivery_timeout_ms=3000, background_poll=False)
+    producer = DurableProducer(
+        KafkaCluster(kafka_bootstrap), delivery_timeout_ms=3000, background_poll=False
+    )
     group = DeliveryGroup()
     producer.send_in(group, "events.raw.v1", b"ok")
     producer.send_in(group, "no.such.topic.v1", b"lost")
@@ -93,7 +96,7 @@ def test_a_delivery_group_reports_the_failed_record(kafka_bootstrap):
 
 
 def test_send_to_an_explicit_partition_lands_there(kafka_bootstrap):
-    producer = DurableProducer(kafka_bootstrap)
+    producer = DurableProducer(KafkaCluster(kafka_bootstrap))
     reports = [producer.send("events.raw.v1", b"p", key=b"same", partition=p).result(30)
                for p in (0, 1, 2)]  # fmt: skip
     producer.close()

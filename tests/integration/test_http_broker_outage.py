@@ -14,6 +14,7 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 from fastapi.testclient import TestClient
 
 from eventflow.kafka.admin import TopicAdmin
+from eventflow.kafka.client_config import KafkaCluster
 from eventflow.kafka.local import LocalBroker
 from eventflow.kafka.topics_file import load_topics_file
 from tests.integration.test_http_ingest import (
@@ -70,7 +71,7 @@ def test_broker_outage_gives_503_then_recovers_and_every_2xx_is_in_kafka(
     )
     bootstrap = broker.start()
     try:
-        TopicAdmin(bootstrap).apply(load_topics_file(REPO / "topics.yaml"))
+        TopicAdmin(KafkaCluster(bootstrap)).apply(load_topics_file(REPO / "topics.yaml"))
         app = real_app(bootstrap, registered_registry, delivery_timeout_ms=3000, retry_after_s=2)
         accepted: list[str] = []
         with TestClient(app) as client:

@@ -23,6 +23,7 @@ from confluent_kafka.serialization import MessageField, SerializationContext
 from fastapi.testclient import TestClient
 
 from eventflow.config import ApiKeySettings, ApiSettings, Settings
+from eventflow.kafka.client_config import KafkaCluster
 from eventflow.producers.http.adapters import build_components
 from eventflow.producers.http.app import create_app
 from eventflow.producers.http.auth import hash_key
@@ -64,7 +65,7 @@ def api_settings(**overrides: Any) -> Settings:
 def real_app(bootstrap: str, registry_url: str, **overrides: Any):
     settings = api_settings(**overrides)
     components = build_components(
-        settings, bootstrap=bootstrap, registry_url=registry_url, schemas_dir=SCHEMAS
+        settings, cluster=KafkaCluster(bootstrap), registry_url=registry_url, schemas_dir=SCHEMAS
     )
     return create_app(settings, components=components)
 
@@ -262,7 +263,10 @@ def test_unregistered_subject_is_a_permanent_500_not_a_false_acceptance(
             target.write_text(text)
     settings = api_settings()
     components = build_components(
-        settings, bootstrap=kafka_bootstrap, registry_url=registry_url, schemas_dir=workspace_dir
+        settings,
+        cluster=KafkaCluster(kafka_bootstrap),
+        registry_url=registry_url,
+        schemas_dir=workspace_dir,
     )
     with TestClient(create_app(settings, components=components)) as test_client:
         response = test_client.post(
@@ -314,7 +318,7 @@ def test_readiness_reports_an_unreachable_registry(kafka_bootstrap, registered_r
     settings = api_settings()
     components = build_components(
         settings,
-        bootstrap=kafka_bootstrap,
+        cluster=KafkaCluster(kafka_bootstrap),
         registry_url=f"http://127.0.0.1:{closed_port}",
         schemas_dir=SCHEMAS,
     )

@@ -26,6 +26,7 @@ from eventflow.config import ApiKeySettings, ApiSettings
 from eventflow.consumers.codec import RegistryCodec
 from eventflow.consumers.persistence import SqliteStore
 from eventflow.kafka.admin import TopicAdmin
+from eventflow.kafka.client_config import KafkaCluster
 from eventflow.kafka.consumer import committed_offsets, read_range
 from eventflow.kafka.local.broker import free_port
 from eventflow.kafka.topics_file import TopicSpec
@@ -96,7 +97,7 @@ def _python_view(lane: Lane, topic: str) -> dict[tuple[int, int], dict[str, Any]
     """Every record of ``topic`` as Python's serde decodes it, in the Java consumer's form."""
     codec = RegistryCodec(RegistryClient(lane.registry_url))
     out = {}
-    for record in read_range(lane.bootstrap, topic):
+    for record in read_range(KafkaCluster(lane.bootstrap), topic):
         assert record.value is not None
         schema_id, value = codec.decode(record.value)
         out[(record.partition, record.offset)] = {
@@ -148,7 +149,10 @@ def test_java_consumer_prints_http_events_with_the_same_field_values(
     )
     settings = lane.settings().model_copy(update={"api": api})
     components = build_components(
-        settings, bootstrap=lane.bootstrap, registry_url=lane.registry_url, schemas_dir=SCHEMAS
+        settings,
+        cluster=KafkaCluster(lane.bootstrap),
+        registry_url=lane.registry_url,
+        schemas_dir=SCHEMAS,
     )
     ids = {}
     with TestClient(create_app(settings, components=components)) as client:
@@ -202,7 +206,8 @@ def test_java_producer_order_becomes_a_database_row(
     [sent] = java_client.json_lines("ProduceOrder", args)
     assert sent["topic"] == "events.raw.v1" and sent["order_id"] == order_id
     # on the raw topic: the key and headers the HTTP API writes; Python's serde reads the value
-    [raw] = list(read_range(lane.bootstrap, "events.raw.v1", start={sent["partition"]: sent["offset"]},
+    cluster = KafkaCluster(lane.bootstrap)
+    [raw] = list(read_range(cluster, "events.raw.v1", start={sent["partition"]: sent["offset"]},
                             only={sent["partition"]}))  # fmt: skip
     assert raw.offset == sent["offset"]
     assert raw.key == order_id.encode()
@@ -247,7 +252,7 @@ def test_v2_contract_is_read_by_java_v1_classes_and_v1_data_by_java_v2_classes(
     v2_dir = tmp_path / "contracts-v2"
     _v2_contracts(v2_dir)
     topic = f"it-java-v2-{uuid.uuid4().hex[:8]}"
-    TopicAdmin(kafka_bootstrap).apply([TopicSpec(topic, 1, 1, {})])
+    TopicAdmin(KafkaCluster(kafka_bootstrap)).apply([TopicSpec(topic, 1, 1, {})])
     subject = f"{topic}-{ORDER}"
     entry = next(
         e for e in load_workspace(SCHEMAS).registration_order()
@@ -307,7 +312,7 @@ def test_java_consumer_skips_undecodable_records_naming_each_and_the_producer_ne
     java_client: JavaClient, kafka_bootstrap: str, registry: str
 ) -> None:
     topic = f"it-java-bad-{uuid.uuid4().hex[:8]}"
-    TopicAdmin(kafka_bootstrap).apply([TopicSpec(topic, 1, 1, {})])
+    TopicAdmin(KafkaCluster(kafka_bootstrap)).apply([TopicSpec(topic, 1, 1, {})])
     stranger = '{"type":"record","name":"Stranger","namespace":"it.java","fields":[{"name":"x","type":"int"}]}'
     with RegistryClient(registry) as client:
         stranger_id = client.register(f"{topic}-it.java.Stranger", stranger, [])
@@ -345,7 +350,7 @@ def test_java_consumer_waits_for_an_unreachable_registry_and_loses_nothing(
     java_client: JavaClient, kafka_bootstrap: str, registry: str, tmp_path: Any
 ) -> None:
     topic = f"it-java-outage-{uuid.uuid4().hex[:8]}"
-    TopicAdmin(kafka_bootstrap).apply([TopicSpec(topic, 1, 1, {})])
+    TopicAdmin(KafkaCluster(kafka_bootstrap)).apply([TopicSpec(topic, 1, 1, {})])
     event_id, key, value = Events(registry).order("during-an-outage")
     produce(kafka_bootstrap, topic, [(key, value)])
     group = f"{topic}-reader"
@@ -362,8 +367,8 @@ def test_java_consumer_waits_for_an_unreachable_registry_and_loses_nothing(
         process.wait(60)
     assert (tmp_path / "out").read_text() == ""  # nothing printed, nothing skipped
     assert '"outcome":"skipped"' not in stderr.read_text()
-    assert committed_offsets(kafka_bootstrap, group, topic) == {}  # nothing committed
+    assert committed_offsets(KafkaCluster(kafka_bootstrap), group, topic) == {}  # nothing committed
     # the registry is back: the same group reads the record it could not decode before
     [line] = java_client.json_lines("ConsumeEnriched", [*args, "--registry", registry])
     assert line["offset"] == 0 and line["value"]["envelope"]["event_id"] == event_id
-    assert committed_offsets(kafka_bootstrap, group, topic) == {0: 1}
+    assert committed_offsets(KafkaCluster(kafka_bootstrap), group, topic) == {0: 1}

@@ -45,7 +45,7 @@ def lane_with(
     bootstrap: str, registry_url: str, workdir: Path, validated_config: dict[str, str]
 ) -> Lane:
     lane = Lane(bootstrap, registry_url, uuid.uuid4().hex[:10], workdir)
-    TopicAdmin(bootstrap).apply(
+    TopicAdmin(lane.cluster).apply(
         [
             TopicSpec(lane.raw, 1, 1, {}),
             TopicSpec(lane.validated, 1, 1, validated_config),
@@ -68,8 +68,8 @@ def user_of_size(events: Events, user_id: str, size: int) -> tuple[str, bytes, b
 
 
 def drained(lane: Lane, group: str, topic: str) -> bool:
-    ends = {p: high for p, (_low, high) in watermarks(lane.bootstrap, topic).items()}
-    return committed_offsets(lane.bootstrap, group, topic) == ends
+    ends = {p: high for p, (_low, high) in watermarks(lane.cluster, topic).items()}
+    return committed_offsets(lane.cluster, group, topic) == ends
 
 
 def test_a_record_whose_dead_letter_would_not_fit_is_dead_lettered_by_reference_and_the_stage_drains(

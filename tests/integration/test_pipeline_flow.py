@@ -19,6 +19,7 @@ from eventflow.consumers.codec import RegistryCodec
 from eventflow.consumers.demo import run_demo
 from eventflow.consumers.operations import trace_event
 from eventflow.consumers.persistence import SqliteStore
+from eventflow.kafka.client_config import KafkaCluster
 from eventflow.kafka.local.broker import free_port
 from eventflow.producers.http.adapters import build_components
 from eventflow.producers.http.app import create_app
@@ -69,7 +70,10 @@ def test_http_to_database_row_with_validation_enrichment_dead_letters_and_trace(
         }
     )
     components = build_components(
-        settings, bootstrap=lane.bootstrap, registry_url=lane.registry_url, schemas_dir=SCHEMAS
+        settings,
+        cluster=KafkaCluster(lane.bootstrap),
+        registry_url=lane.registry_url,
+        schemas_dir=SCHEMAS,
     )
     codec = RegistryCodec(RegistryClient(lane.registry_url))
     store = SqliteStore(lane.db_path)
@@ -78,7 +82,7 @@ def test_http_to_database_row_with_validation_enrichment_dead_letters_and_trace(
             client=client,
             api_url="",
             api_key=API_KEY,
-            bootstrap=lane.bootstrap,
+            cluster=KafkaCluster(lane.bootstrap),
             dlq_topic=lane.dlq,
             decoder=codec,
             count_rows=store.count,

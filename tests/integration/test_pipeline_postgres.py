@@ -17,6 +17,7 @@ import pytest
 from eventflow.consumers.outcome import RetriableFailure
 from eventflow.consumers.persistence import PostgresStore, open_store
 from eventflow.consumers.services import build_service
+from eventflow.kafka.client_config import KafkaCluster
 from eventflow.kafka.local.broker import free_port
 from tests.integration.pipeline_support import (
     Events,
@@ -111,7 +112,7 @@ def test_writer_service_stores_a_topic_in_postgres(
     produce(kafka_bootstrap, lane.enriched, [(k, v) for _i, k, v in data])
     produce(kafka_bootstrap, lane.enriched, [(k, v) for _i, k, v in data[:50]])  # redelivery
     settings = lane.settings(database_url=postgres.url)
-    built = build_service("writer", settings, bootstrap=kafka_bootstrap)
+    built = build_service("writer", settings, cluster=KafkaCluster(kafka_bootstrap))
     store = open_store(postgres.url)
     try:
         wait_until(

@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
+from eventflow.kafka.client_config import KafkaCluster
 from tests.fixtures.registry import RegistryProcess
 
 pytestmark = pytest.mark.integration
@@ -219,7 +220,7 @@ def test_the_log_topic_is_created_single_partition_and_compacted(kafka_bootstrap
     topic = f"_schemas_it_{uuid.uuid4().hex[:8]}"
     server = RegistryProcess(tmp_path, bootstrap=kafka_bootstrap, topic=topic)
     server.stop()
-    found = TopicAdmin(kafka_bootstrap).existing([topic])[topic]
+    found = TopicAdmin(KafkaCluster(kafka_bootstrap)).existing([topic])[topic]
     assert found.partitions == 1
     assert found.config["cleanup.policy"] == "compact"
 
@@ -229,7 +230,9 @@ def test_a_log_topic_that_is_not_single_partition_compacted_is_refused(kafka_boo
     from eventflow.kafka.topics_file import TopicSpec
 
     topic = f"_schemas_bad_{uuid.uuid4().hex[:8]}"
-    TopicAdmin(kafka_bootstrap).apply([TopicSpec(topic, 3, 1, {"cleanup.policy": "delete"})])
+    TopicAdmin(KafkaCluster(kafka_bootstrap)).apply(
+        [TopicSpec(topic, 3, 1, {"cleanup.policy": "delete"})]
+    )
     with pytest.raises(RuntimeError) as exc:
         RegistryProcess(tmp_path, bootstrap=kafka_bootstrap, topic=topic)
     assert f"topic {topic} has 3 partitions" in str(exc.value)

@@ -131,7 +131,7 @@ def api_client(lane: Lane, schemas_dir: Path) -> TestClient:
         }
     )
     components = build_components(
-        settings, bootstrap=lane.bootstrap, registry_url=lane.registry_url, schemas_dir=schemas_dir
+        settings, cluster=lane.cluster, registry_url=lane.registry_url, schemas_dir=schemas_dir
     )
     return TestClient(create_app(settings, components=components))
 
@@ -162,7 +162,7 @@ def post(lane: Lane, client: TestClient, body: dict[str, Any]) -> tuple[str, int
     answer = client.post("/v1/events", json=body, headers={"X-API-Key": API_KEY})
     assert answer.status_code == 202, answer.text
     at = answer.json()
-    record = read_one(lane.bootstrap, at["topic"], at["partition"], at["offset"])
+    record = read_one(lane.cluster, at["topic"], at["partition"], at["offset"])
     assert record is not None and record.value is not None
     return str(at["event_id"]), schema_id_of(record.value)
 

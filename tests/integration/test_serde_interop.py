@@ -20,6 +20,7 @@ from confluent_kafka.serialization import MessageField, SerializationContext
 
 from eventflow.contracts import parse_schema
 from eventflow.events import EVENT_CLASSES
+from eventflow.kafka.client_config import KafkaCluster
 from eventflow.registry.client import RegistryClient, SchemaReference
 from eventflow.serde import AvroDeserializer, AvroSerializer, SchemaMismatch, UnknownSchemaId, frame
 from eventflow.serde.splice import SplicingCodec
@@ -172,7 +173,7 @@ def test_through_kafka_every_event_type_reads_back_typed(registry, kafka_bootstr
 
     serializer = AvroSerializer(registry)
     deserializer = AvroDeserializer(registry)
-    producer = DurableProducer(kafka_bootstrap, client_id="serde-it")
+    producer = DurableProducer(KafkaCluster(kafka_bootstrap), client_id="serde-it")
     try:
         sent = {}
         for event_type, value in SAMPLES.items():
@@ -183,7 +184,7 @@ def test_through_kafka_every_event_type_reads_back_typed(registry, kafka_bootstr
     finally:
         producer.close()
     for event_type, report in sent.items():
-        record = read_one(kafka_bootstrap, TOPIC, report.partition, report.offset)
+        record = read_one(KafkaCluster(kafka_bootstrap), TOPIC, report.partition, report.offset)
         assert record is not None and record.value is not None
         decoded = deserializer.deserialize(record.value)
         cls = EVENT_CLASSES[event_type]

@@ -13,7 +13,7 @@ from eventflow.cli.context import (
 )
 from eventflow.cli.pipeline_common import bootstrap_option, registry_codec, registry_option
 from eventflow.cli.render import console
-from eventflow.cli.stack import resolve_bootstrap
+from eventflow.cli.stack import resolve_cluster
 
 
 @click.command()
@@ -65,7 +65,7 @@ def demo(
     key = api_key or p.demo_api_key
     if not key:
         raise InputFailure("no API key: pass --api-key or set EVENTFLOW_PIPELINE__DEMO_API_KEY")
-    target = resolve_bootstrap(settings, bootstrap)
+    target = resolve_cluster(settings, bootstrap)
     codec = registry_codec(settings, registry_url)
     store = run_guarded(lambda: open_store(p.database_url))
 
@@ -83,7 +83,7 @@ def demo(
                     client=client,
                     api_url=url,
                     api_key=key,
-                    bootstrap=target,
+                    cluster=target,
                     dlq_topic=p.dlq_topic,
                     decoder=codec,
                     count_rows=store.count,

@@ -30,6 +30,7 @@ from eventflow.devstack.stack import (
     urls_of,
 )
 from eventflow.kafka.admin import TopicAdmin
+from eventflow.kafka.client_config import KafkaCluster
 from eventflow.kafka.topics_file import load_topics_file
 
 
@@ -81,7 +82,7 @@ def up(obj: CliContext, kafka_only: bool) -> None:
         bootstrap = run_guarded(broker.start)
     console.print(f"[green]Kafka[/] answering on [bold]{bootstrap}[/] "
                   f"({time.monotonic() - started:.1f}s); log: {broker.log_file}")  # fmt: skip
-    print_apply_result(run_guarded(lambda: TopicAdmin(bootstrap).apply(specs)))
+    print_apply_result(run_guarded(lambda: TopicAdmin(KafkaCluster(bootstrap)).apply(specs)))
     if kafka_only:
         console.print(f"\nNext: point clients at [bold]{bootstrap}[/]; "
                       "stop with [bold]eventflow dev down[/]")  # fmt: skip

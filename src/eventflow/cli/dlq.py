@@ -15,7 +15,8 @@ from eventflow.cli.pipeline_common import (
     registry_option,
 )
 from eventflow.cli.render import console
-from eventflow.cli.stack import resolve_bootstrap
+from eventflow.cli.stack import resolve_cluster
+from eventflow.kafka.client_config import KafkaCluster
 
 if TYPE_CHECKING:
     from eventflow.consumers.operations import Decoder, StoredDeadLetter
@@ -84,7 +85,7 @@ def list_(
 ) -> None:
     """List dead letters, oldest first."""
     settings = obj.settings
-    target = resolve_bootstrap(settings, bootstrap)
+    target = resolve_cluster(settings, bootstrap)
     codec = registry_codec(settings, registry_url)
     topic = settings.pipeline.dlq_topic
     found = _read_matching(
@@ -101,7 +102,7 @@ def list_(
 
 
 def _read_matching(
-    target: str,
+    target: KafkaCluster,
     topic: str,
     codec: Decoder,
     *,
@@ -142,7 +143,7 @@ def show(
     from eventflow.consumers.operations import show_dead_letter
 
     settings = obj.settings
-    target = resolve_bootstrap(settings, bootstrap)
+    target = resolve_cluster(settings, bootstrap)
     codec = registry_codec(settings, registry_url)
     topic = settings.pipeline.dlq_topic
     found = run_guarded(lambda: show_dead_letter(target, topic, codec, offset, partition))
@@ -177,7 +178,7 @@ def replay_(
     from eventflow.kafka.producer import DurableProducer
 
     settings = obj.settings
-    target = resolve_bootstrap(settings, bootstrap)
+    target = resolve_cluster(settings, bootstrap)
     codec = registry_codec(settings, registry_url)
     topic = settings.pipeline.dlq_topic
     found = _read_matching(

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from eventflow.cli.context import CliContext, run_guarded
-from eventflow.cli.stack import resolve_bootstrap
+from eventflow.cli.stack import resolve_cluster
 from eventflow.config import Settings
 
 
@@ -33,10 +33,10 @@ def _run(settings: Settings, bootstrap: str | None, overrides: dict[str, Any]) -
 
     chosen = {k: v for k, v in overrides.items() if v is not None}
     server = settings.registry_server.model_copy(update=chosen)
-    target = "" if server.storage == "file" else resolve_bootstrap(settings, bootstrap)
-    where = server.file if server.storage == "file" else f"{server.topic} on {target}"
+    cluster = None if server.storage == "file" else resolve_cluster(settings, bootstrap)
+    where = server.file if server.storage == "file" else f"{server.topic} on {cluster}"
     click.echo(f"schema registry on http://{server.host}:{server.port} (log: {where})")
-    run_guarded(lambda: serve_registry(server, target))
+    run_guarded(lambda: serve_registry(server, cluster))
 
 
 @click.group()

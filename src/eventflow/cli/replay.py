@@ -8,7 +8,7 @@ import click
 from eventflow.cli.context import CliContext, run_guarded
 from eventflow.cli.pipeline_common import bootstrap_option, parse_time
 from eventflow.cli.render import console
-from eventflow.cli.stack import resolve_bootstrap
+from eventflow.cli.stack import resolve_cluster
 
 
 @click.command()
@@ -41,7 +41,7 @@ def replay(
     from eventflow.consumers.operations import replay_group
 
     time_ms = parse_time(from_time) if from_time is not None else None
-    target = resolve_bootstrap(obj.settings, bootstrap)
+    target = resolve_cluster(obj.settings, bootstrap)
     offsets = run_guarded(
         lambda: replay_group(target, topic, group, from_offset=from_offset, from_time_ms=time_ms)
     )

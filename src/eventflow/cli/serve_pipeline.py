@@ -14,7 +14,7 @@ import click
 
 from eventflow.cli.context import CliContext, run_guarded
 from eventflow.cli.render import err_console
-from eventflow.cli.stack import resolve_bootstrap
+from eventflow.cli.stack import resolve_cluster
 
 if TYPE_CHECKING:
     from eventflow.consumers.services import ServiceKind
@@ -29,8 +29,8 @@ def _serve(
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")  # fmt: skip
     logging.getLogger("httpx").setLevel(logging.WARNING)  # no line per registry request
     settings = obj.settings
-    target = resolve_bootstrap(settings, bootstrap)
-    built = run_guarded(lambda: build_service(kind, settings, bootstrap=target))
+    target = resolve_cluster(settings, bootstrap)
+    built = run_guarded(lambda: build_service(kind, settings, cluster=target))
     port = built.metrics_port if metrics_port is None else metrics_port
     err_console.print(f"{built.runtime.spec.service}: {built.runtime.spec.input_topic} -> "
                       f"{built.runtime.spec.output_topic or settings.pipeline.database_url} "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from eventflow.config import Settings
+from eventflow.kafka.client_config import KafkaCluster
 from eventflow.kafka.local import LocalBroker
 
 
@@ -16,12 +17,14 @@ def local_broker(settings: Settings) -> LocalBroker:
     )  # fmt: skip
 
 
-def resolve_bootstrap(settings: Settings, explicit: str | None) -> str:
-    """The cluster to talk to: --bootstrap, EVENTFLOW_KAFKA__BOOTSTRAP_SERVERS, or local dev."""
-    if explicit:
-        return explicit
-    if settings.kafka.bootstrap_servers:
-        return settings.kafka.bootstrap_servers
+def resolve_cluster(settings: Settings, explicit: str | None) -> KafkaCluster:
+    """The cluster to talk to (--bootstrap, EVENTFLOW_KAFKA__BOOTSTRAP_SERVERS, or the local
+    dev broker) with the connection settings of EVENTFLOW_KAFKA__*."""
+    bootstrap = explicit or settings.kafka.bootstrap_servers or resolve_local_bootstrap(settings)
+    return KafkaCluster.from_settings(settings.kafka, bootstrap)
+
+
+def resolve_local_bootstrap(settings: Settings) -> str:
     bootstrap = local_broker(settings).bootstrap
     if bootstrap is None:
         raise click.UsageError(

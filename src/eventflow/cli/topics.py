@@ -8,7 +8,7 @@ import click
 
 from eventflow.cli.context import EXIT_FINDINGS, CliContext, run_guarded
 from eventflow.cli.render import console
-from eventflow.cli.stack import resolve_bootstrap
+from eventflow.cli.stack import resolve_cluster
 from eventflow.kafka.admin import ApplyResult, TopicAdmin
 from eventflow.kafka.topics_file import load_topics_file
 
@@ -44,7 +44,7 @@ def topics() -> None:
 def apply(obj: CliContext, topics_file: Path | None, bootstrap: str | None) -> None:
     """Create missing topics idempotently; report drift (exit 1) without changing it."""
     specs = run_guarded(lambda: load_topics_file(topics_file or obj.settings.topics_file))
-    target = resolve_bootstrap(obj.settings, bootstrap)
+    target = resolve_cluster(obj.settings, bootstrap)
     result = run_guarded(lambda: TopicAdmin(target).apply(specs))
     print_apply_result(result)
     if result.plan.drift:

@@ -15,7 +15,7 @@ from eventflow.cli.pipeline_common import (
     registry_option,
 )
 from eventflow.cli.render import console
-from eventflow.cli.stack import resolve_bootstrap
+from eventflow.cli.stack import resolve_cluster
 
 
 def _when(ms: int) -> str:
@@ -37,7 +37,7 @@ def trace(
 
     settings = obj.settings
     p = settings.pipeline
-    target = resolve_bootstrap(settings, bootstrap)
+    target = resolve_cluster(settings, bootstrap)
     codec = registry_codec(settings, registry_url)
     topics = [p.raw_topic, p.validated_topic, p.enriched_topic]
     store = None if no_db else run_guarded(lambda: open_store(p.database_url))

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 from eventflow.consumers.operations import Decoder, list_dead_letters
 from eventflow.errors import EnvironmentProblem
+from eventflow.kafka.client_config import KafkaCluster
 from eventflow.kafka.consumer import watermarks
 
 BIOS = (
@@ -148,7 +149,7 @@ def run_demo(
     client: HttpPoster,
     api_url: str,
     api_key: str,
-    bootstrap: str,
+    cluster: KafkaCluster,
     dlq_topic: str,
     decoder: Decoder,
     count_rows: Callable[[list[str]], int],
@@ -161,7 +162,7 @@ def run_demo(
     started = time.monotonic()
     tag = run or f"demo-{int(time.time())}"
     valid, invalid = demo_events(tag, count)
-    dlq_start = {p: high for p, (_low, high) in watermarks(bootstrap, dlq_topic).items()}
+    dlq_start = {p: high for p, (_low, high) in watermarks(cluster, dlq_topic).items()}
     summary = DemoSummary(posted=len(valid) + len(invalid))
     summary.accepted_valid, refused_valid = post_events(client, api_url, api_key, valid)
     summary.accepted_invalid, refused_invalid = post_events(client, api_url, api_key, invalid)
@@ -173,7 +174,7 @@ def run_demo(
         summary.rows = count_rows(summary.accepted_valid)
         found: Counter[str] = Counter()
         start = min(dlq_start.values()) if dlq_start else None
-        for stored in list_dead_letters(bootstrap, dlq_topic, decoder, from_offset=start):
+        for stored in list_dead_letters(cluster, dlq_topic, decoder, from_offset=start):
             value = stored.letter.original_value or b""
             if any(needle in value for needle in wanted):
                 found[stored.letter.error_type] += 1

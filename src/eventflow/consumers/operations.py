@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 from eventflow.consumers.dead_letter import DeadLetter
 from eventflow.errors import ConfigError
+from eventflow.kafka.client_config import KafkaCluster
 from eventflow.kafka.consumer import (
     ConsumedRecord,
     offsets_for_time,
@@ -32,7 +33,11 @@ class Decoder(Protocol):
 
 
 def replay_offsets(
-    bootstrap: str, topic: str, *, from_offset: int | None = None, from_time_ms: int | None = None
+    cluster: KafkaCluster,
+    topic: str,
+    *,
+    from_offset: int | None = None,
+    from_time_ms: int | None = None,
 ) -> dict[int, int]:
     """Per partition, where a replay starts: ``from_offset`` clamped to what the partition
     still holds, or the first offset at/after ``from_time_ms``."""
@@ -42,13 +47,13 @@ def replay_offsets(
         if from_offset < 0:
             raise ConfigError(f"--from-offset must be >= 0, got {from_offset}")
         return {p: min(max(from_offset, low), high)
-                for p, (low, high) in watermarks(bootstrap, topic).items()}  # fmt: skip
+                for p, (low, high) in watermarks(cluster, topic).items()}  # fmt: skip
     assert from_time_ms is not None
-    return offsets_for_time(bootstrap, topic, from_time_ms)
+    return offsets_for_time(cluster, topic, from_time_ms)
 
 
 def replay_group(
-    bootstrap: str,
+    cluster: KafkaCluster,
     topic: str,
     group: str,
     *,
@@ -56,8 +61,8 @@ def replay_group(
     from_time_ms: int | None = None,
 ) -> dict[int, int]:
     """Point ``group`` (new, or stopped) at the replay start; its service reprocesses on start."""
-    offsets = replay_offsets(bootstrap, topic, from_offset=from_offset, from_time_ms=from_time_ms)
-    set_group_offsets(bootstrap, group, topic, offsets)
+    offsets = replay_offsets(cluster, topic, from_offset=from_offset, from_time_ms=from_time_ms)
+    set_group_offsets(cluster, group, topic, offsets)
     return offsets
 
 
@@ -72,7 +77,7 @@ class StoredDeadLetter:
 
 
 def list_dead_letters(
-    bootstrap: str,
+    cluster: KafkaCluster,
     dlq_topic: str,
     decoder: Decoder,
     *,
@@ -84,8 +89,8 @@ def list_dead_letters(
     """Dead letters on ``dlq_topic`` (oldest first), filtered by error type prefix / service."""
     start = None
     if from_offset is not None:
-        start = {p: from_offset for p in watermarks(bootstrap, dlq_topic)}
-    for record in read_range(bootstrap, dlq_topic, start=start):
+        start = {p: from_offset for p in watermarks(cluster, dlq_topic)}
+    for record in read_range(cluster, dlq_topic, start=start):
         if progress is not None:
             progress(1)
         letter = _letter(record, decoder)
@@ -99,9 +104,9 @@ def list_dead_letters(
 
 
 def show_dead_letter(
-    bootstrap: str, dlq_topic: str, decoder: Decoder, offset: int, partition: int = 0
+    cluster: KafkaCluster, dlq_topic: str, decoder: Decoder, offset: int, partition: int = 0
 ) -> StoredDeadLetter | None:
-    record = read_one(bootstrap, dlq_topic, partition, offset)
+    record = read_one(cluster, dlq_topic, partition, offset)
     if record is None:
         return None
     letter = _letter(record, decoder)
@@ -148,12 +153,12 @@ def replay_dead_letters(
     return done
 
 
-def fetch_from_origin(bootstrap: str) -> Callable[[DeadLetter], bytes | None]:
+def fetch_from_origin(cluster: KafkaCluster) -> Callable[[DeadLetter], bytes | None]:
     """Read a letter's original value back from its origin topic/partition/offset."""
 
     def fetch(letter: DeadLetter) -> bytes | None:
         record = read_one(
-            bootstrap, letter.origin_topic, letter.origin_partition, letter.origin_offset
+            cluster, letter.origin_topic, letter.origin_partition, letter.origin_offset
         )
         return None if record is None else record.value
 
@@ -197,7 +202,7 @@ class TraceReport:
 
 
 def find_event(
-    bootstrap: str,
+    cluster: KafkaCluster,
     topic: str,
     decoder: Decoder,
     event_id: str,
@@ -208,7 +213,7 @@ def find_event(
     the scan cheap: only records containing the id's bytes are decoded)."""
     needle = event_id.encode()
     found: list[Sighting] = []
-    for record in read_range(bootstrap, topic):
+    for record in read_range(cluster, topic):
         if progress is not None:
             progress(1)
         if record.value is None or needle not in record.value:
@@ -225,7 +230,7 @@ def find_event(
 
 
 def trace_event(
-    bootstrap: str,
+    cluster: KafkaCluster,
     topics: Sequence[str],
     dlq_topic: str,
     decoder: Decoder,
@@ -236,16 +241,16 @@ def trace_event(
 ) -> TraceReport:
     sightings: list[Sighting] = []
     for topic in topics:
-        sightings.extend(find_event(bootstrap, topic, decoder, event_id, progress=progress))
+        sightings.extend(find_event(cluster, topic, decoder, event_id, progress=progress))
     needle = event_id.encode()
     letters = tuple(
-        d for d in list_dead_letters(bootstrap, dlq_topic, decoder, progress=progress)
+        d for d in list_dead_letters(cluster, dlq_topic, decoder, progress=progress)
         if needle in (d.letter.original_value or d.letter.original_value_prefix or b"")
     )  # fmt: skip
     row = row_lookup(event_id) if row_lookup is not None else None
     return TraceReport(event_id, tuple(sightings), letters, row)
 
 
-def topic_size(bootstrap: str, topic: str) -> int:
+def topic_size(cluster: KafkaCluster, topic: str) -> int:
     """Records currently held by ``topic`` (for progress bars)."""
-    return sum(high - low for low, high in watermarks(bootstrap, topic).values())
+    return sum(high - low for low, high in watermarks(cluster, topic).values())

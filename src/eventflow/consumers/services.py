@@ -32,6 +32,7 @@ from eventflow.consumers.ports import EventStore, Handler
 from eventflow.consumers.runtime import ServiceRuntime, ServiceSpec
 from eventflow.consumers.validator import VALIDATOR_GROUP, Validator, load_rulesets
 from eventflow.kafka.admin import TopicAdmin
+from eventflow.kafka.client_config import KafkaCluster
 from eventflow.kafka.consumer import GroupConsumer
 from eventflow.kafka.producer import DurableProducer
 from eventflow.registry.client import RegistryClient
@@ -65,7 +66,7 @@ class BuiltService:
                 log.warning("%s: error while closing: %s", self.kind, exc)
 
 
-def build_service(kind: ServiceKind, settings: Settings, *, bootstrap: str) -> BuiltService:
+def build_service(kind: ServiceKind, settings: Settings, *, cluster: KafkaCluster) -> BuiltService:
     """Everything one service needs, from configuration; raises ConfigError on bad files."""
     p = settings.pipeline
     handler: Handler
@@ -99,12 +100,12 @@ def build_service(kind: ServiceKind, settings: Settings, *, bootstrap: str) -> B
                               basic_auth=settings.registry.basic_auth_user_info)  # fmt: skip
     closers.append(registry.close)
     # polled by the runtime's own thread while it waits for a batch (no poll thread)
-    producer = DurableProducer(bootstrap, client_id=f"{settings.kafka.client_id}-{kind}",
+    producer = DurableProducer(cluster, client_id=f"{settings.kafka.client_id}-{kind}",
                                linger_ms=5, background_poll=False)  # fmt: skip
     closers.append(producer.close)
     # dead letters are built to fit the smallest limit on their way; outputs too large for
     # their topic are refused before they are sent (limits read once at start)
-    admin, producer_limit = TopicAdmin(bootstrap), producer.max_message_bytes
+    admin, producer_limit = TopicAdmin(cluster), producer.max_message_bytes
     limit = admin.record_limit([p.dlq_topic], producer_limit)
     output_limit = admin.record_limit([output_topic], producer_limit) if output_topic else None
     spec = ServiceSpec(
@@ -114,7 +115,7 @@ def build_service(kind: ServiceKind, settings: Settings, *, bootstrap: str) -> B
         max_record_bytes=limit, max_record_attempts=p.max_record_attempts,
         max_output_bytes=output_limit if output_limit != producer_limit else None,
     )  # fmt: skip
-    consumer = GroupConsumer(bootstrap, group, [spec.input_topic],
+    consumer = GroupConsumer(cluster, group, [spec.input_topic],
                              client_id=f"{settings.kafka.client_id}-{kind}")  # fmt: skip
     runtime = ServiceRuntime(spec, source=consumer, producer=producer,
                              codec=RegistryCodec(registry, tail_from=_TAIL_FROM.get(kind)),

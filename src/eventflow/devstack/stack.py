@@ -57,7 +57,13 @@ def dev_api_key(state_dir: Path) -> str:
 
 
 def service_env(urls: StackUrls, keys_file: Path) -> dict[str, str]:
-    env = dict(os.environ)
+    # the dev broker is plaintext on loopback: a production cluster's TLS/SASL settings in
+    # this shell must not reach the local services
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("EVENTFLOW_KAFKA__") or k == "EVENTFLOW_KAFKA__CLIENT_ID"
+    }
     env.update({
         "EVENTFLOW_KAFKA__BOOTSTRAP_SERVERS": urls.bootstrap,
         "EVENTFLOW_REGISTRY__URL": urls.registry,

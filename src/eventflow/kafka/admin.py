@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient
@@ -13,7 +12,7 @@ from confluent_kafka.admin._resource import ResourceType
 from confluent_kafka.cimpl import NewTopic
 
 from eventflow.errors import BrokerError, ErrorCode
-from eventflow.kafka.probe import QUIET_LOGGER
+from eventflow.kafka.client_config import KafkaCluster, client_config
 from eventflow.kafka.topics_file import TopicSpec
 from eventflow.kafka.topics_plan import ExistingTopic, TopicsPlan, plan_topics
 
@@ -25,11 +24,10 @@ class ApplyResult:
 
 
 class TopicAdmin:
-    def __init__(self, bootstrap: str, *, timeout_s: float = 30.0) -> None:
-        self._bootstrap = bootstrap
+    def __init__(self, cluster: KafkaCluster, *, timeout_s: float = 30.0) -> None:
+        self._cluster = cluster
         self._timeout = timeout_s
-        config: dict[str, Any] = {"bootstrap.servers": bootstrap, "logger": QUIET_LOGGER}
-        self._admin = AdminClient(config)
+        self._admin = AdminClient(client_config(cluster, {}))
 
     def existing(self, names: Sequence[str]) -> dict[str, ExistingTopic]:
         try:
@@ -97,7 +95,7 @@ class TopicAdmin:
 
     def _unreachable(self, exc: KafkaException) -> BrokerError:
         return BrokerError(
-            f"Kafka at {self._bootstrap} did not answer ({exc.args[0]}); start it with "
+            f"Kafka at {self._cluster.bootstrap} did not answer ({exc.args[0]}); start it with "
             "`eventflow dev up` or set EVENTFLOW_KAFKA__BOOTSTRAP_SERVERS",
             code=ErrorCode.BROKER_UNREACHABLE,
         )

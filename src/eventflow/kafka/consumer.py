@@ -26,7 +26,7 @@ from confluent_kafka import (
 )
 
 from eventflow.errors import BrokerError, ErrorCode
-from eventflow.kafka.probe import QUIET_LOGGER
+from eventflow.kafka.client_config import KafkaCluster, client_config
 
 Partition = tuple[str, int]
 BATCH_WINDOW_S = 0.005  # after the first record of a batch, how long to wait for more
@@ -66,15 +66,12 @@ def _to_record(msg: Message) -> ConsumedRecord:
     )
 
 
-def _base_config(bootstrap: str, group_id: str, client_id: str) -> dict[str, Any]:
+def _group_role(group_id: str) -> dict[str, Any]:
     return {
-        "bootstrap.servers": bootstrap,
         "group.id": group_id,
-        "client.id": client_id,
         "enable.auto.commit": False,
         "enable.auto.offset.store": False,
         "auto.offset.reset": "earliest",
-        "logger": QUIET_LOGGER,
     }
 
 
@@ -83,16 +80,16 @@ class GroupConsumer:
 
     def __init__(
         self,
-        bootstrap: str,
+        cluster: KafkaCluster,
         group_id: str,
         topics: Sequence[str],
         *,
-        client_id: str = "eventflow",
+        client_id: str | None = None,
         on_assign: RebalanceCallback | None = None,
         on_revoke: RebalanceCallback | None = None,
         extra: Mapping[str, Any] | None = None,
     ) -> None:
-        config = _base_config(bootstrap, group_id, client_id)
+        config = _group_role(group_id)
         config.update(
             {
                 "session.timeout.ms": 10_000,
@@ -103,7 +100,7 @@ class GroupConsumer:
         )
         config.update(extra or {})
         self.group_id = group_id
-        self._consumer = Consumer(config)
+        self._consumer = Consumer(client_config(cluster, config, client_id=client_id))
         self._on_assign = on_assign
         self._on_revoke = on_revoke
         self._assigned: set[Partition] = set()
@@ -246,22 +243,26 @@ def _retrying(call: Callable[[], _T], attempts: int = 20, delay_s: float = 0.25)
     raise AssertionError("unreachable")
 
 
-def _reader(bootstrap: str) -> Consumer:
-    config = _base_config(bootstrap, f"eventflow-reader-{uuid.uuid4().hex}", "eventflow-reader")
-    return Consumer(config)
+def _reader(cluster: KafkaCluster) -> Consumer:
+    role = _group_role(f"eventflow-reader-{uuid.uuid4().hex}")
+    return Consumer(client_config(cluster, role, client_id="eventflow-reader"))
 
 
-def partitions_of(bootstrap: str, topic: str, *, timeout_s: float = 10.0) -> list[int]:
-    consumer = _reader(bootstrap)
+def _offsets_client(cluster: KafkaCluster, group_id: str) -> Consumer:
+    return Consumer(client_config(cluster, _group_role(group_id), client_id="eventflow-offsets"))
+
+
+def partitions_of(cluster: KafkaCluster, topic: str, *, timeout_s: float = 10.0) -> list[int]:
+    consumer = _reader(cluster)
     try:
         metadata = consumer.list_topics(topic, timeout=timeout_s)
     except KafkaException as exc:
-        raise BrokerError(f"Kafka at {bootstrap} did not answer: {exc.args[0]}") from exc
+        raise BrokerError(f"Kafka at {cluster.bootstrap} did not answer: {exc.args[0]}") from exc
     finally:
         consumer.close()
     entry = metadata.topics.get(topic)
     if entry is None or entry.error is not None or not entry.partitions:
-        raise BrokerError(f"topic {topic!r} does not exist on {bootstrap}",
+        raise BrokerError(f"topic {topic!r} does not exist on {cluster.bootstrap}",
                           code=ErrorCode.ADMIN_FAILED)  # fmt: skip
     return sorted(entry.partitions)
 
@@ -269,10 +270,10 @@ def partitions_of(bootstrap: str, topic: str, *, timeout_s: float = 10.0) -> lis
 Watermarks = dict[int, tuple[int, int]]
 
 
-def watermarks(bootstrap: str, topic: str, *, timeout_s: float = 10.0) -> Watermarks:
+def watermarks(cluster: KafkaCluster, topic: str, *, timeout_s: float = 10.0) -> Watermarks:
     """``{partition: (low, high)}`` of a topic."""
-    parts = partitions_of(bootstrap, topic, timeout_s=timeout_s)
-    consumer = _reader(bootstrap)
+    parts = partitions_of(cluster, topic, timeout_s=timeout_s)
+    consumer = _reader(cluster)
 
     def marks(partition: int) -> tuple[int, int]:
         low, high = consumer.get_watermark_offsets(
@@ -288,10 +289,10 @@ def watermarks(bootstrap: str, topic: str, *, timeout_s: float = 10.0) -> Waterm
         consumer.close()
 
 
-def offsets_for_time(bootstrap: str, topic: str, timestamp_ms: int) -> dict[int, int]:
+def offsets_for_time(cluster: KafkaCluster, topic: str, timestamp_ms: int) -> dict[int, int]:
     """Per partition, the first offset whose timestamp is >= ``timestamp_ms`` (or the end)."""
-    marks = watermarks(bootstrap, topic)
-    consumer = _reader(bootstrap)
+    marks = watermarks(cluster, topic)
+    consumer = _reader(cluster)
     try:
         found = _retrying(
             lambda: consumer.offsets_for_times(
@@ -306,10 +307,10 @@ def offsets_for_time(bootstrap: str, topic: str, timestamp_ms: int) -> dict[int,
             for tp in found}  # fmt: skip
 
 
-def committed_offsets(bootstrap: str, group_id: str, topic: str) -> dict[int, int]:
+def committed_offsets(cluster: KafkaCluster, group_id: str, topic: str) -> dict[int, int]:
     """The group's committed offsets on ``topic`` (partitions without a commit are left out)."""
-    parts = partitions_of(bootstrap, topic)
-    consumer = Consumer(_base_config(bootstrap, group_id, "eventflow-offsets"))
+    parts = partitions_of(cluster, topic)
+    consumer = _offsets_client(cluster, group_id)
     try:
         got = _retrying(
             lambda: consumer.committed([TopicPartition(topic, p) for p in parts], timeout=10.0)
@@ -322,10 +323,10 @@ def committed_offsets(bootstrap: str, group_id: str, topic: str) -> dict[int, in
 
 
 def set_group_offsets(
-    bootstrap: str, group_id: str, topic: str, offsets: Mapping[int, int]
+    cluster: KafkaCluster, group_id: str, topic: str, offsets: Mapping[int, int]
 ) -> None:
     """Commit ``offsets`` for ``group_id``; the group must have no live members (stop it first)."""
-    consumer = Consumer(_base_config(bootstrap, group_id, "eventflow-offsets"))
+    consumer = _offsets_client(cluster, group_id)
     try:
         tps = [TopicPartition(topic, p, o) for p, o in sorted(offsets.items())]
         _retrying(lambda: consumer.commit(offsets=tps, asynchronous=False))
@@ -340,7 +341,7 @@ def set_group_offsets(
 
 
 def read_range(
-    bootstrap: str,
+    cluster: KafkaCluster,
     topic: str,
     *,
     start: Mapping[int, int] | None = None,
@@ -350,7 +351,7 @@ def read_range(
     """Records of ``topic`` (partitions ``only``, default all) from ``start`` (default: the
     beginning) up to the high watermark seen when the call began; stops early when nothing
     arrives for ``idle_timeout_s``."""
-    marks = watermarks(bootstrap, topic)
+    marks = watermarks(cluster, topic)
     if only is not None:
         marks = {p: m for p, m in marks.items() if p in only}
     begin = {p: (start or {}).get(p, OFFSET_BEGINNING) for p in marks}
@@ -358,7 +359,7 @@ def read_range(
             if high > max(low, begin[p] if begin[p] >= 0 else low)}  # fmt: skip
     if not todo:
         return
-    consumer = _reader(bootstrap)
+    consumer = _reader(cluster)
     try:
         consumer.assign([TopicPartition(topic, p, begin[p]) for p in sorted(todo)])
         idle = 0.0
@@ -383,9 +384,11 @@ def read_range(
         consumer.close()
 
 
-def read_one(bootstrap: str, topic: str, partition: int, offset: int) -> ConsumedRecord | None:
+def read_one(
+    cluster: KafkaCluster, topic: str, partition: int, offset: int
+) -> ConsumedRecord | None:
     """The record at one exact position, or None when it is gone or not there yet."""
-    for record in read_range(bootstrap, topic, start={partition: offset}, only={partition},
+    for record in read_range(cluster, topic, start={partition: offset}, only={partition},
                              idle_timeout_s=3.0):  # fmt: skip
         return record if record.offset == offset else None
     return None

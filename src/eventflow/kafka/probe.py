@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING
 
 from confluent_kafka.admin import AdminClient
+
+if TYPE_CHECKING:
+    from eventflow.kafka.client_config import KafkaCluster
 
 # librdkafka logs every refused connection while a broker starts; admin tools want silence
 # (failures still surface as exceptions with a message).
@@ -14,10 +17,11 @@ QUIET_LOGGER.addHandler(logging.NullHandler())
 QUIET_LOGGER.propagate = False
 
 
-def metadata_answers(bootstrap: str, *, timeout_s: float = 2.0) -> bool:
-    """True when a broker at ``bootstrap`` answers a metadata request within the timeout."""
-    config: dict[str, Any] = {"bootstrap.servers": bootstrap, "logger": QUIET_LOGGER}
-    admin = AdminClient(config)
+def metadata_answers(cluster: KafkaCluster, *, timeout_s: float = 2.0) -> bool:
+    """True when a broker of ``cluster`` answers a metadata request within the timeout."""
+    from eventflow.kafka.client_config import client_config
+
+    admin = AdminClient(client_config(cluster, {}))
     try:
         metadata = admin.list_topics(timeout=timeout_s)
     except Exception:  # any failure means "not answering"

@@ -22,6 +22,7 @@ from typing import Any, NamedTuple, Protocol, cast
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
 from eventflow.errors import BrokerError, ErrorCode
+from eventflow.kafka.client_config import KafkaCluster, client_config
 from eventflow.kafka.client_log import CLIENT_LOG, log_client_error
 from eventflow.kafka.delivery_errors import DEFAULT_MESSAGE_MAX_BYTES, TOO_LARGE_CODES, classify
 
@@ -188,17 +189,15 @@ class DurableProducer:
 
     def __init__(
         self,
-        bootstrap: str,
+        cluster: KafkaCluster,
         *,
-        client_id: str = "eventflow",
+        client_id: str | None = None,
         delivery_timeout_ms: int = 30_000,
         linger_ms: int = 5,
         extra: Mapping[str, Any] | None = None,
         background_poll: bool = True,
     ) -> None:
         config: dict[str, Any] = {
-            "bootstrap.servers": bootstrap,
-            "client.id": client_id,
             "acks": "all",
             "enable.idempotence": True,
             "max.in.flight.requests.per.connection": 5,
@@ -209,7 +208,7 @@ class DurableProducer:
         }
         config.update(extra or {})
         self._max_message_bytes = int(config.get("message.max.bytes", DEFAULT_MESSAGE_MAX_BYTES))
-        self._producer = Producer(config)
+        self._producer = Producer(client_config(cluster, config, client_id=client_id))
         self._closed = threading.Event()
         self._poller: threading.Thread | None = None
         if background_poll:

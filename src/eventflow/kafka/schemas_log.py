@@ -12,7 +12,6 @@ import threading
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from confluent_kafka import (
     OFFSET_BEGINNING,
@@ -25,7 +24,7 @@ from confluent_kafka import (
 
 from eventflow.errors import BrokerError, ErrorCode
 from eventflow.kafka.admin import TopicAdmin
-from eventflow.kafka.probe import QUIET_LOGGER
+from eventflow.kafka.client_config import KafkaCluster, client_config
 from eventflow.kafka.topics_file import TopicSpec
 
 DEFAULT_TOPIC = "_schemas"
@@ -43,24 +42,35 @@ class SchemaLogRecord:
 class KafkaSchemaLog:
     """``SchemaLog`` over one Kafka topic partition; positions are offsets."""
 
-    def __init__(self, bootstrap: str, topic: str = DEFAULT_TOPIC, *,
+    def __init__(self, cluster: KafkaCluster, topic: str = DEFAULT_TOPIC, *,
                  timeout_s: float = 30.0) -> None:  # fmt: skip
-        self._bootstrap = bootstrap
+        self._cluster = cluster
         self._topic = topic
         self._timeout = timeout_s
         self._partition = TopicPartition(topic, 0)
-        common: dict[str, Any] = {"bootstrap.servers": bootstrap, "logger": QUIET_LOGGER}
-        ensure_schemas_topic(bootstrap, topic, timeout_s)
+        ensure_schemas_topic(cluster, topic, timeout_s)
         timeout_ms = int(timeout_s * 1000)
-        self._producer = Producer({**common, "acks": "all", "enable.idempotence": True,
-                                   "linger.ms": 0, "message.timeout.ms": timeout_ms})  # fmt: skip
-        self._consumer = Consumer({**common, "group.id": f"eventflow-registry-{uuid.uuid4().hex}",
-                                   "enable.auto.commit": False, "enable.partition.eof": False,
-                                   "fetch.wait.max.ms": 50})  # fmt: skip
+        producer_role = {
+            "acks": "all",
+            "enable.idempotence": True,
+            "linger.ms": 0,
+            "message.timeout.ms": timeout_ms,
+        }
+        self._producer = Producer(client_config(cluster, producer_role))
+        tail_role = {
+            "group.id": f"eventflow-registry-{uuid.uuid4().hex}",
+            "enable.auto.commit": False,
+            "enable.partition.eof": False,
+            "fetch.wait.max.ms": 50,
+        }
+        self._consumer = Consumer(client_config(cluster, tail_role))
         self._consumer.assign([TopicPartition(topic, 0, OFFSET_BEGINNING)])
         # A second handle for end offsets: the tailing one is busy in consume() on its thread.
-        self._watermarks = Consumer({**common, "group.id": f"eventflow-registry-{uuid.uuid4().hex}",
-                                     "enable.auto.commit": False})  # fmt: skip
+        marks_role = {
+            "group.id": f"eventflow-registry-{uuid.uuid4().hex}",
+            "enable.auto.commit": False,
+        }
+        self._watermarks = Consumer(client_config(cluster, marks_role))
         self._produce_lock = threading.Lock()
 
     def append(self, key: bytes, value: bytes | None) -> int:
@@ -148,13 +158,13 @@ class KafkaSchemaLog:
         self._watermarks.close()
 
     def _failed(self, cause: object) -> BrokerError:
-        return BrokerError(f"schema log {self._topic} on Kafka at {self._bootstrap}: {cause}",
+        return BrokerError(f"schema log {self._topic} on Kafka at {self._cluster}: {cause}",
                            code=ErrorCode.REGISTRY_STORE_FAILED)  # fmt: skip
 
 
-def ensure_schemas_topic(bootstrap: str, topic: str, timeout_s: float) -> None:
+def ensure_schemas_topic(cluster: KafkaCluster, topic: str, timeout_s: float) -> None:
     """Create ``topic`` (1 partition, compacted) if missing; refuse one that is not so."""
-    admin = TopicAdmin(bootstrap, timeout_s=timeout_s)
+    admin = TopicAdmin(cluster, timeout_s=timeout_s)
     spec = TopicSpec(topic, partitions=1, replication_factor=1,
                      config={"cleanup.policy": "compact"})  # fmt: skip
     result = admin.apply([spec])

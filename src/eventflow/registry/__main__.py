@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from eventflow.config import Settings
 from eventflow.errors import ConfigError, EventFlowError
+from eventflow.kafka.client_config import KafkaCluster
 from eventflow.registry.server import serve_registry
 
 _EXIT_INPUT = 2
@@ -59,11 +60,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "error: --storage kafka needs --bootstrap or EVENTFLOW_KAFKA__BOOTSTRAP_SERVERS\n"
             )
             return _EXIT_INPUT
+    cluster = KafkaCluster.from_settings(settings.kafka, bootstrap) if bootstrap else None
     where = str(server.file) if server.storage == "file" else f"{server.topic} on {bootstrap}"
     sys.stdout.write(f"schema registry on http://{server.host}:{server.port} (log: {where})\n")
     sys.stdout.flush()
     try:
-        serve_registry(server, bootstrap or "")
+        serve_registry(server, cluster if server.storage == "kafka" else None)
     except ConfigError as exc:
         sys.stderr.write(f"error: {exc}\n")
         return _EXIT_INPUT

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from eventflow.config import RegistryServerSettings
 from eventflow.errors import ConfigError
+from eventflow.kafka.client_config import KafkaCluster
 from eventflow.kafka.schemas_log import KafkaSchemaLog
 from eventflow.registry.asgi import RegistryApp
 from eventflow.registry.controller import RegistryController
@@ -39,18 +40,23 @@ def parse_users(spec: str | None) -> dict[str, str]:
     return users
 
 
-def open_log(server: RegistryServerSettings, bootstrap: str) -> SchemaLog:
+def open_log(server: RegistryServerSettings, cluster: KafkaCluster | None) -> SchemaLog:
     if server.storage == "file":
         return FileSchemaLog(server.file)
-    return KafkaSchemaLog(bootstrap, server.topic)
+    if cluster is None:
+        raise ConfigError("the registry's kafka storage needs a Kafka cluster (--bootstrap)")
+    return KafkaSchemaLog(cluster, server.topic)
 
 
 def start_registry(
-    server: RegistryServerSettings, bootstrap: str, *, engine: SchemaEngine | None = None
+    server: RegistryServerSettings,
+    cluster: KafkaCluster | None,
+    *,
+    engine: SchemaEngine | None = None,
 ) -> RunningRegistry:
     """Open the log, replay it fully, and return the app ready to serve."""
     users = parse_users(server.basic_auth_users)
-    store = RegistryStore(open_log(server, bootstrap))
+    store = RegistryStore(open_log(server, cluster))
     store.start()
     chosen = engine or ContractsEngine(validate_defaults=server.validate_defaults)
     controller = RegistryController(store, chosen)
@@ -58,11 +64,11 @@ def start_registry(
     return RunningRegistry(app, store)
 
 
-def serve_registry(server: RegistryServerSettings, bootstrap: str) -> None:
+def serve_registry(server: RegistryServerSettings, cluster: KafkaCluster | None) -> None:
     """Run the registry in the foreground until interrupted (one worker)."""
     import uvicorn
 
-    running = start_registry(server, bootstrap)
+    running = start_registry(server, cluster)
     LOG.info("schema registry replayed %d records", running.store.position)
     try:
         uvicorn.run(running.app, host=server.host, port=server.port, log_level="warning",

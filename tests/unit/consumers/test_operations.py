@@ -24,6 +24,7 @@ from eventflow.consumers.dead_letter import (
 from eventflow.consumers.demo import demo_events
 from eventflow.consumers.operations import StoredDeadLetter, replay_dead_letters, replay_offsets
 from eventflow.errors import ConfigError
+from eventflow.kafka.client_config import KafkaCluster
 from tests.unit.consumers.fakes import FakeProducer, record
 
 AT = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
@@ -103,11 +104,11 @@ def test_parse_time():
 
 def test_replay_offsets_needs_exactly_one_start():
     with pytest.raises(ConfigError, match="exactly one of --from-offset and --from-time"):
-        replay_offsets("unused:1", "t")
+        replay_offsets(KafkaCluster("unused:1"), "t")
     with pytest.raises(ConfigError, match="exactly one"):
-        replay_offsets("unused:1", "t", from_offset=1, from_time_ms=2)
+        replay_offsets(KafkaCluster("unused:1"), "t", from_offset=1, from_time_ms=2)
     with pytest.raises(ConfigError, match="--from-offset must be >= 0"):
-        replay_offsets("unused:1", "t", from_offset=-1)
+        replay_offsets(KafkaCluster("unused:1"), "t", from_offset=-1)
 
 
 def test_cli_input_errors_exit_2():

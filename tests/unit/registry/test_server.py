@@ -19,12 +19,12 @@ def test_users_are_parsed_and_bad_entries_name_the_setting():
 
 def test_start_registry_with_file_storage_serves_the_replayed_log(tmp_path):
     settings = RegistryServerSettings(storage="file", file=tmp_path / "s.log")
-    running = start_registry(settings, "")
+    running = start_registry(settings, None)
     with TestClient(running.app) as http:
         schema = '{"type":"record","name":"A","fields":[{"name":"a","type":"int"}]}'
         assert http.post("/subjects/a/versions", json={"schema": schema}).json() == {"id": 1}
     running.close()
-    again = start_registry(settings, "")
+    again = start_registry(settings, None)
     with TestClient(again.app) as http:
         assert http.get("/subjects").json() == ["a"]
     again.close()

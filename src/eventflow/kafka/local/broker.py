@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from eventflow.errors import EnvironmentProblem, ErrorCode
+from eventflow.kafka.client_config import KafkaCluster
 from eventflow.kafka.local.distribution import KafkaDistribution, resolve_distribution
 from eventflow.kafka.probe import metadata_answers
 from eventflow.processes import process_alive, terminate_group
@@ -150,7 +151,7 @@ class LocalBroker:
     def status(self) -> BrokerStatus:
         pid = self._live_pid()
         bootstrap = self.bootstrap
-        answering = bool(pid and bootstrap and metadata_answers(bootstrap, timeout_s=2.0))
+        answering = bool(pid and bootstrap and metadata_answers(KafkaCluster(bootstrap)))
         return BrokerStatus(
             running=pid is not None, pid=pid, bootstrap=bootstrap, answering=answering,
             state_dir=self.root, log_file=self.log_file,
@@ -291,7 +292,7 @@ class LocalBroker:
                     f"{self._failure_reason()}; full log: {self.log_file}",
                     code=ErrorCode.BROKER_START_FAILED,
                 )
-            if metadata_answers(bootstrap, timeout_s=1.0):
+            if metadata_answers(KafkaCluster(bootstrap), timeout_s=1.0):
                 return
             time.sleep(0.2)
         self.stop()

@@ -13,6 +13,7 @@ from typing import Any
 from eventflow.config import Settings
 from eventflow.contracts import ParsedSchema
 from eventflow.errors import EventFlowError
+from eventflow.kafka.client_config import KafkaCluster
 from eventflow.kafka.local import LocalBroker
 from eventflow.kafka.producer import DurableProducer
 from eventflow.producers.http.avro_binary import Unsupported
@@ -113,10 +114,12 @@ def _compile(
     return encode if same else None
 
 
-def api_bootstrap(settings: Settings) -> str:
-    if settings.kafka.bootstrap_servers:
-        return settings.kafka.bootstrap_servers
-    return LocalBroker(settings.dev.state_dir).bootstrap or f"127.0.0.1:{settings.dev.kafka_port}"
+def api_cluster(settings: Settings) -> KafkaCluster:
+    """The configured cluster (EVENTFLOW_KAFKA__*), else the local development broker."""
+    bootstrap = settings.kafka.bootstrap_servers or (
+        LocalBroker(settings.dev.state_dir).bootstrap or f"127.0.0.1:{settings.dev.kafka_port}"
+    )
+    return KafkaCluster.from_settings(settings.kafka, bootstrap)
 
 
 def resolve_registry_url(settings: Settings) -> str:
@@ -126,7 +129,7 @@ def resolve_registry_url(settings: Settings) -> str:
 def build_components(
     settings: Settings,
     *,
-    bootstrap: str | None = None,
+    cluster: KafkaCluster | None = None,
     registry_url: str | None = None,
     schemas_dir: Path | None = None,
 ) -> ApiComponents:
@@ -142,7 +145,7 @@ def build_components(
         spec.event_type: workspace.schema_for_event_type(spec.event_type) for spec in catalog
     }
     producer = DurableProducer(
-        bootstrap or api_bootstrap(settings),
+        cluster or api_cluster(settings),
         client_id=f"{settings.kafka.client_id}-http-api",
         delivery_timeout_ms=api.delivery_timeout_ms,
         linger_ms=api.linger_ms,
