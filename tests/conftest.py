@@ -1,1 +1,1 @@
-pytest_plugins = ["tests.fixtures.kafka", "tests.fixtures.registry"]
+pytest_plugins = ["tests.fixtures.kafka", "tests.fixtures.registry", "tests.fixtures.secure_kafka"]

@@ -11,7 +11,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 
-from eventflow.config import PipelineSettings, Settings
+from eventflow.config import KafkaSettings, PipelineSettings, Settings
 from eventflow.consumers.codec import RegistryCodec
 from eventflow.consumers.operations import StoredDeadLetter, list_dead_letters, topic_size
 from eventflow.kafka.admin import TopicAdmin
@@ -76,6 +76,12 @@ class Lane:
     workdir: Path
     rules_dir: Path = RULES
     shared_raw: str | None = None  # read this shared topic (from its current end) instead
+    kafka: KafkaSettings = field(default_factory=KafkaSettings)  # how to connect (security)
+    kafka_env: dict[str, str] = field(default_factory=dict)  # the same, for service processes
+
+    @property
+    def cluster(self) -> KafkaCluster:
+        return KafkaCluster.from_settings(self.kafka, self.bootstrap)
 
     @property
     def raw(self) -> str:
@@ -120,7 +126,7 @@ class Lane:
         return base.model_copy(
             update={
                 "pipeline": self.pipeline(**overrides),
-                "kafka": base.kafka.model_copy(update={"bootstrap_servers": self.bootstrap}),
+                "kafka": self.kafka.model_copy(update={"bootstrap_servers": self.bootstrap}),
                 "registry": base.registry.model_copy(update={"url": self.registry_url}),
             }
         )
@@ -129,17 +135,18 @@ class Lane:
         env = {k: v for k, v in os.environ.items() if not k.startswith("EVENTFLOW_")}
         env["EVENTFLOW_KAFKA__BOOTSTRAP_SERVERS"] = self.bootstrap
         env["EVENTFLOW_REGISTRY__URL"] = self.registry_url
+        env.update(self.kafka_env)
         for key, value in self.pipeline(**overrides).model_dump().items():
             if value is not None:
                 env[f"EVENTFLOW_PIPELINE__{key.upper()}"] = str(value)
         return env
 
     def size(self, topic: str) -> int:
-        return topic_size(KafkaCluster(self.bootstrap), topic)
+        return topic_size(self.cluster, topic)
 
     def dead_letters(self) -> list[StoredDeadLetter]:
         codec = RegistryCodec(RegistryClient(self.registry_url))
-        return list(list_dead_letters(KafkaCluster(self.bootstrap), self.dlq, codec))
+        return list(list_dead_letters(self.cluster, self.dlq, codec))
 
 
 def make_lane(
@@ -149,20 +156,28 @@ def make_lane(
     *,
     partitions: int = 3,
     shared_raw: str | None = None,
+    kafka: KafkaSettings | None = None,
+    kafka_env: dict[str, str] | None = None,
 ) -> Lane:
     """Fresh topics for one test; with ``shared_raw`` (e.g. the API's events.raw.v1) the lane's
     validator group starts at that topic's current end, so older events are not its business."""
-    lane = Lane(bootstrap, registry_url, uuid.uuid4().hex[:10], workdir, shared_raw=shared_raw)
+    lane = Lane(
+        bootstrap,
+        registry_url,
+        uuid.uuid4().hex[:10],
+        workdir,
+        shared_raw=shared_raw,
+        kafka=kafka or KafkaSettings(),
+        kafka_env=kafka_env or {},
+    )
     names = (
         [lane.validated, lane.enriched] if shared_raw else [lane.raw, lane.validated, lane.enriched]
     )
     specs = [TopicSpec(name, partitions, 1, {}) for name in names]
-    TopicAdmin(KafkaCluster(bootstrap)).apply([*specs, TopicSpec(lane.dlq, 1, 1, {})])
+    TopicAdmin(lane.cluster).apply([*specs, TopicSpec(lane.dlq, 1, 1, {})])
     if shared_raw:
-        ends = {
-            p: high for p, (_low, high) in watermarks(KafkaCluster(bootstrap), shared_raw).items()
-        }
-        set_group_offsets(KafkaCluster(bootstrap), f"validator-{lane.run}", shared_raw, ends)
+        ends = {p: high for p, (_low, high) in watermarks(lane.cluster, shared_raw).items()}
+        set_group_offsets(lane.cluster, f"validator-{lane.run}", shared_raw, ends)
     return lane
 
 

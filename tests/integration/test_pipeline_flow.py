@@ -110,7 +110,7 @@ def test_http_to_database_row_with_validation_enrichment_dead_letters_and_trace(
     assert json.loads(row["payload"])["bio"].startswith("Ich koche")
     # trace: the event on every stage's topic, and its row; a bad one in the DLQ
     report = trace_event(
-        lane.bootstrap,
+        KafkaCluster(lane.bootstrap),
         [lane.raw, lane.validated, lane.enriched],
         lane.dlq,
         codec,

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient
 from confluent_kafka.admin._config import ConfigResource
+from confluent_kafka.admin._metadata import ClusterMetadata
 from confluent_kafka.admin._resource import ResourceType
 from confluent_kafka.cimpl import NewTopic
 
 from eventflow.errors import BrokerError, ErrorCode
 from eventflow.kafka.client_config import KafkaCluster, client_config
+from eventflow.kafka.refusals import RefusalWatch
 from eventflow.kafka.topics_file import TopicSpec
 from eventflow.kafka.topics_plan import ExistingTopic, TopicsPlan, plan_topics
 
@@ -27,13 +30,11 @@ class TopicAdmin:
     def __init__(self, cluster: KafkaCluster, *, timeout_s: float = 30.0) -> None:
         self._cluster = cluster
         self._timeout = timeout_s
-        self._admin = AdminClient(client_config(cluster, {}))
+        self._refusals = RefusalWatch()
+        self._admin = AdminClient(client_config(cluster, {"error_cb": self._refusals}))
 
     def existing(self, names: Sequence[str]) -> dict[str, ExistingTopic]:
-        try:
-            metadata = self._admin.list_topics(timeout=self._timeout)
-        except KafkaException as exc:
-            raise self._unreachable(exc) from exc
+        metadata = self._metadata()
         present = [n for n in names if n in metadata.topics and metadata.topics[n].error is None]
         configs = self._configs(present)
         out: dict[str, ExistingTopic] = {}
@@ -92,6 +93,20 @@ class TopicAdmin:
             raise BrokerError(f"could not read topic configs: {exc.args[0]}",
                               code=ErrorCode.ADMIN_FAILED) from exc  # fmt: skip
         return out
+
+    def _metadata(self) -> ClusterMetadata:
+        """The cluster's metadata; asked in short slices, so a refusal (credentials,
+        certificates) is reported within about a second instead of after the timeout."""
+        deadline = time.monotonic() + self._timeout
+        while True:
+            slice_s = max(0.1, min(1.0, deadline - time.monotonic()))
+            try:
+                return self._admin.list_topics(timeout=slice_s)
+            except KafkaException as exc:
+                self._admin.poll(0)  # serves error_cb
+                self._refusals.check(self._cluster)
+                if time.monotonic() >= deadline:
+                    raise self._unreachable(exc) from exc
 
     def _unreachable(self, exc: KafkaException) -> BrokerError:
         return BrokerError(
