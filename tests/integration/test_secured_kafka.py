@@ -37,6 +37,7 @@ from tests.integration.pipeline_support import (
     ServiceProcess,
     make_lane,
     register_contracts,
+    wait_until,
 )
 
 pytestmark = pytest.mark.integration
@@ -133,8 +134,11 @@ def test_the_whole_pipeline_runs_over_sasl_ssl(
     secured_kafka: SecuredKafka, secured_registry, tmp_path
 ):
     cluster = secured_kafka.cluster()
-    TopicAdmin(cluster).apply(load_topics_file(REPO / "topics.yaml"))
-    assert "_schemas" in TopicAdmin(cluster).existing(["_schemas"])
+    specs = load_topics_file(REPO / "topics.yaml")
+    admin = TopicAdmin(cluster)
+    admin.apply(specs)
+    wait_until(lambda: len(admin.existing([t.name for t in specs])) == len(specs), 30, "topics")
+    assert "_schemas" in admin.existing(["_schemas"])  # the registry's log, on this broker
     lane = make_lane(
         secured_kafka.bootstrap,
         secured_registry,
