@@ -15,6 +15,7 @@ where it came from. Messages never contain a property's value: it may be a secre
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +25,12 @@ from confluent_kafka import KafkaException, Producer
 
 from eventflow.config import KafkaSettings
 from eventflow.errors import ConfigError
-from eventflow.kafka.probe import QUIET_LOGGER
+
+# librdkafka logs every refused connection while a broker starts; admin tools want silence
+# (failures still surface as exceptions with a message). Services pass their own logger.
+QUIET_LOGGER = logging.getLogger("eventflow.kafka.librdkafka")
+QUIET_LOGGER.addHandler(logging.NullHandler())
+QUIET_LOGGER.propagate = False
 
 # librdkafka keys the typed settings own -> the setting to use instead
 TYPED_KEYS: dict[str, str] = {

@@ -8,7 +8,7 @@ broker outage is visible without flooding the log.
 
 Services' producers and consumers pass :data:`CLIENT_LOG` as ``logger`` and
 :func:`log_client_error` as ``error_cb``; admin probes that expect refusals keep their quiet
-logger (``eventflow.kafka.probe.QUIET_LOGGER``).
+logger (``eventflow.kafka.client_config.QUIET_LOGGER``).
 """
 
 from __future__ import annotations

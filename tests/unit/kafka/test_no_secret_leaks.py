@@ -14,8 +14,7 @@ from eventflow.cli import main
 from eventflow.config import KafkaSettings, Settings
 from eventflow.devstack.stack import StackUrls, service_env
 from eventflow.errors import ConfigError
-from eventflow.kafka.client_config import KafkaCluster, client_config
-from eventflow.kafka.probe import QUIET_LOGGER
+from eventflow.kafka.client_config import QUIET_LOGGER, KafkaCluster, client_config
 from eventflow.kafka.producer import DurableProducer
 
 SECRET = "PLANTED-s3cr3t-7d2e"
