@@ -142,10 +142,26 @@ class KafkaSettings(BaseModel):
 
 
 class RegistrySettings(BaseModel):
-    """Where the Confluent-compatible schema registry is."""
+    """Where the Confluent-compatible schema registry is and how to authenticate (TLS with an
+    optional client certificate; basic auth or a bearer token); see docs/production.md."""
+
+    model_config = _SECRET_SAFE
 
     url: str | None = None
-    basic_auth_user_info: str | None = None
+    basic_auth_user_info: SecretStr | None = None  # user:password (Confluent Cloud: key:secret)
+    bearer_token: SecretStr | None = None  # "Authorization: Bearer ..." (an OAuth access token)
+    ca_file: Path | None = None  # CAs trusted for the registry's certificate; None: system store
+    cert_file: Path | None = None  # client certificate, for mutual TLS
+    key_file: Path | None = None
+    key_password: SecretStr | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> RegistrySettings:
+        if self.basic_auth_user_info is not None and self.bearer_token is not None:
+            raise ValueError("set registry.basic_auth_user_info or registry.bearer_token, not both")
+        if (self.cert_file is None) != (self.key_file is None):
+            raise ValueError("registry.cert_file and registry.key_file go together")
+        return self
 
 
 class RegistryServerSettings(BaseModel):
@@ -157,9 +173,25 @@ class RegistryServerSettings(BaseModel):
     topic: str = "_schemas"
     file: Path = Path(".eventflow/registry/schemas.log")
     max_body_bytes: int = Field(default=2 * 1024 * 1024, gt=0)
-    basic_auth_users: str | None = None  # "user:password[,user:password...]"
+    basic_auth_users: SecretStr | None = None  # "user:password[,user:password...]"
     # Confluent's avro.validate.defaults: check field defaults of NEW schemas (off, as there)
     validate_defaults: bool = False
+    tls_cert_file: Path | None = None  # serve HTTPS with this certificate (PEM) …
+    tls_key_file: Path | None = None  # … and its key
+    tls_key_password: SecretStr | None = None
+    tls_client_ca_file: Path | None = None  # then require client certificates signed by these
+
+    @model_validator(mode="after")
+    def _tls_complete(self) -> RegistryServerSettings:
+        if (self.tls_cert_file is None) != (self.tls_key_file is None):
+            raise ValueError("registry_server.tls_cert_file and tls_key_file go together")
+        if self.tls_client_ca_file is not None and self.tls_cert_file is None:
+            raise ValueError("registry_server.tls_client_ca_file needs tls_cert_file (HTTPS)")
+        return self
+
+    @property
+    def scheme(self) -> str:
+        return "https" if self.tls_cert_file is not None else "http"
 
 
 class DevSettings(BaseModel):

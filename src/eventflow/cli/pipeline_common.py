@@ -33,7 +33,7 @@ def registry_codec(settings: Settings, registry_url: str | None) -> RegistryCode
     from eventflow.registry.client import RegistryClient
 
     url = registry_url or registry_url_of(settings)
-    return RegistryCodec(RegistryClient(url, basic_auth=settings.registry.basic_auth_user_info))
+    return RegistryCodec(RegistryClient.from_settings(url, settings.registry))
 
 
 @contextmanager

@@ -35,7 +35,7 @@ def _run(settings: Settings, bootstrap: str | None, overrides: dict[str, Any]) -
     server = settings.registry_server.model_copy(update=chosen)
     cluster = None if server.storage == "file" else resolve_cluster(settings, bootstrap)
     where = server.file if server.storage == "file" else f"{server.topic} on {cluster}"
-    click.echo(f"schema registry on http://{server.host}:{server.port} (log: {where})")
+    click.echo(f"schema registry on {server.scheme}://{server.host}:{server.port} (log: {where})")
     run_guarded(lambda: serve_registry(server, cluster))
 
 

@@ -96,8 +96,7 @@ def build_service(kind: ServiceKind, settings: Settings, *, cluster: KafkaCluste
         port = p.writer_metrics_port
     group = {"validator": p.validator_group, "enricher": p.enricher_group,
              "writer": p.writer_group}[kind]  # fmt: skip
-    registry = RegistryClient(registry_url_of(settings),
-                              basic_auth=settings.registry.basic_auth_user_info)  # fmt: skip
+    registry = RegistryClient.from_settings(registry_url_of(settings), settings.registry)
     closers.append(registry.close)
     # polled by the runtime's own thread while it waits for a batch (no poll thread)
     producer = DurableProducer(cluster, client_id=f"{settings.kafka.client_id}-{kind}",

@@ -5,6 +5,7 @@ runs a real broker for development.
 """
 
 from eventflow.kafka.admin import TopicAdmin
+from eventflow.kafka.client_config import QUIET_LOGGER, KafkaCluster, client_config
 from eventflow.kafka.consumer import (
     ConsumedRecord,
     Partition,
@@ -14,7 +15,7 @@ from eventflow.kafka.consumer import (
     set_group_offsets,
     watermarks,
 )
-from eventflow.kafka.probe import QUIET_LOGGER, metadata_answers
+from eventflow.kafka.probe import metadata_answers
 from eventflow.kafka.producer import (
     DeliveryFailed,
     DeliveryGroup,
@@ -38,6 +39,7 @@ __all__ = [
     "DurableProducer",
     "ExistingTopic",
     "GroupSender",
+    "KafkaCluster",
     "KafkaSchemaLog",
     "Partition",
     "ProducerQueueFull",
@@ -47,6 +49,7 @@ __all__ = [
     "TopicSpec",
     "TopicsFileError",
     "TopicsPlan",
+    "client_config",
     "load_topics_file",
     "metadata_answers",
     "offsets_for_time",

@@ -62,7 +62,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _EXIT_INPUT
     cluster = KafkaCluster.from_settings(settings.kafka, bootstrap) if bootstrap else None
     where = str(server.file) if server.storage == "file" else f"{server.topic} on {bootstrap}"
-    sys.stdout.write(f"schema registry on http://{server.host}:{server.port} (log: {where})\n")
+    sys.stdout.write(
+        f"schema registry on {server.scheme}://{server.host}:{server.port} (log: {where})\n"
+    )
     sys.stdout.flush()
     try:
         serve_registry(server, cluster if server.storage == "kafka" else None)

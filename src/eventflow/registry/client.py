@@ -8,6 +8,7 @@ Only the public API is used, so the same code drives ``eventflow registry serve`
 from __future__ import annotations
 
 import base64
+import ssl
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -16,6 +17,8 @@ from urllib.parse import quote
 
 import httpx
 
+from eventflow.config import RegistrySettings
+from eventflow.errors import ConfigError
 from eventflow.registry.errors import Code, RegistryError, RegistryUnreachable
 
 CONTENT_TYPE = "application/vnd.schemaregistry.v1+json"
@@ -74,6 +77,8 @@ class RegistryClient:
         url: str,
         *,
         basic_auth: str | None = None,
+        bearer_token: str | None = None,
+        tls: ssl.SSLContext | None = None,
         timeout_s: float = 10.0,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
@@ -81,12 +86,39 @@ class RegistryClient:
         if basic_auth:
             token = base64.b64encode(basic_auth.encode()).decode()
             headers["Authorization"] = f"Basic {token}"
+        elif bearer_token:
+            headers["Authorization"] = f"Bearer {bearer_token}"
         self.url = url.rstrip("/")
         self._http = httpx.Client(
-            base_url=self.url, headers=headers, timeout=timeout_s, transport=transport
+            base_url=self.url,
+            headers=headers,
+            timeout=timeout_s,
+            transport=transport,
+            verify=tls if tls is not None else True,
         )
         self._by_id: dict[int, RegisteredSchema] = {}
         self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(
+        cls,
+        url: str,
+        settings: RegistrySettings,
+        *,
+        timeout_s: float = 10.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> RegistryClient:
+        """A client with the configured credentials and TLS (EVENTFLOW_REGISTRY__*)."""
+        basic = settings.basic_auth_user_info
+        bearer = settings.bearer_token
+        return cls(
+            url,
+            basic_auth=basic.get_secret_value() if basic is not None else None,
+            bearer_token=bearer.get_secret_value() if bearer is not None else None,
+            tls=tls_context(settings),
+            timeout_s=timeout_s,
+            transport=transport,
+        )
 
     # -- transport ---------------------------------------------------------------------------
 
@@ -224,3 +256,29 @@ class RegistryClient:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def tls_context(settings: RegistrySettings) -> ssl.SSLContext | None:
+    """The TLS context for the registry: its CA bundle and our client certificate, if set
+    (None: httpx's default verification against the system's CAs)."""
+    if settings.ca_file is None and settings.cert_file is None:
+        return None
+    try:
+        context = ssl.create_default_context(
+            cafile=str(settings.ca_file) if settings.ca_file is not None else None
+        )
+    except (OSError, ssl.SSLError) as exc:
+        raise ConfigError(
+            f"EVENTFLOW_REGISTRY__CA_FILE {settings.ca_file} is not a readable PEM CA bundle "
+            f"({type(exc).__name__})"
+        ) from exc
+    if settings.cert_file is not None and settings.key_file is not None:
+        password = settings.key_password.get_secret_value() if settings.key_password else None
+        try:
+            context.load_cert_chain(settings.cert_file, settings.key_file, password)
+        except (OSError, ssl.SSLError) as exc:
+            raise ConfigError(
+                f"EVENTFLOW_REGISTRY__CERT_FILE {settings.cert_file} / KEY_FILE "
+                f"{settings.key_file}: not a readable certificate and key ({type(exc).__name__})"
+            ) from exc
+    return context

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import ssl
 from dataclasses import dataclass
+from typing import Any
 
 from eventflow.config import RegistryServerSettings
 from eventflow.errors import ConfigError
@@ -55,7 +57,9 @@ def start_registry(
     engine: SchemaEngine | None = None,
 ) -> RunningRegistry:
     """Open the log, replay it fully, and return the app ready to serve."""
-    users = parse_users(server.basic_auth_users)
+    users = parse_users(
+        server.basic_auth_users.get_secret_value() if server.basic_auth_users else None
+    )
     store = RegistryStore(open_log(server, cluster))
     store.start()
     chosen = engine or ContractsEngine(validate_defaults=server.validate_defaults)
@@ -71,7 +75,41 @@ def serve_registry(server: RegistryServerSettings, cluster: KafkaCluster | None)
     running = start_registry(server, cluster)
     LOG.info("schema registry replayed %d records", running.store.position)
     try:
-        uvicorn.run(running.app, host=server.host, port=server.port, log_level="warning",
-                    access_log=False, lifespan="on", server_header=False)  # fmt: skip
+        uvicorn.run(
+            running.app,
+            host=server.host,
+            port=server.port,
+            log_level="warning",
+            access_log=False,
+            lifespan="on",
+            server_header=False,
+            **tls_options(server),
+        )
     finally:
         running.close()
+
+
+def tls_options(server: RegistryServerSettings) -> dict[str, Any]:
+    """uvicorn's TLS options: HTTPS with the configured certificate, and client certificates
+    required (signed by ``tls_client_ca_file``) when that is set."""
+    if server.tls_cert_file is None or server.tls_key_file is None:
+        return {}
+    for path, setting in (
+        (server.tls_cert_file, "TLS_CERT_FILE"),
+        (server.tls_key_file, "TLS_KEY_FILE"),
+        (server.tls_client_ca_file, "TLS_CLIENT_CA_FILE"),
+    ):
+        if path is not None and not path.is_file():
+            raise ConfigError(
+                f"EVENTFLOW_REGISTRY_SERVER__{setting}: {path} is not a readable file"
+            )
+    options: dict[str, Any] = {
+        "ssl_certfile": str(server.tls_cert_file),
+        "ssl_keyfile": str(server.tls_key_file),
+    }
+    if server.tls_key_password is not None:
+        options["ssl_keyfile_password"] = server.tls_key_password.get_secret_value()
+    if server.tls_client_ca_file is not None:
+        options["ssl_ca_certs"] = str(server.tls_client_ca_file)
+        options["ssl_cert_reqs"] = ssl.CERT_REQUIRED
+    return options

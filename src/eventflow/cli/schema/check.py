@@ -150,7 +150,8 @@ def check(obj: CliContext, *, ref: str | None, registry_url: str | None, fmt: st
     """
     folder = root or obj.settings.schemas_dir
     ws = run_guarded(lambda: load_workspace(folder, validate_defaults=validate_defaults))
-    auth = obj.settings.registry.basic_auth_user_info
+    secret = obj.settings.registry.basic_auth_user_info
+    auth = secret.get_secret_value() if secret is not None else None
     if registry_url is not None and ref is not None:
         url, target = registry_url, ref
         verdicts = run_guarded(

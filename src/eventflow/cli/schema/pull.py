@@ -50,7 +50,7 @@ def pull(obj: CliContext, /, subject: str, out_dir: Path, registry_url: str | No
     """Download every version of SUBJECT into OUT/SUBJECT/v<N>.avsc."""
     settings = obj.settings
     url = registry_url or settings.registry_url()
-    with RegistryClient(url, basic_auth=obj.settings.registry.basic_auth_user_info) as client:
+    with RegistryClient.from_settings(url, obj.settings.registry) as client:
         versions = run_guarded(
             lambda: [client.get_version(subject, n) for n in client.list_versions(subject)]
         )

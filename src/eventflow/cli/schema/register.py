@@ -106,8 +106,9 @@ def register(obj: CliContext, /, registry_url: str | None, dry_run: bool,
     settings = obj.settings
     url = registry_url or settings.registry_url()
     ws = run_guarded(lambda: load_workspace(schemas_dir or obj.settings.schemas_dir))
-    client = RegistryClient(url, basic_auth=obj.settings.registry.basic_auth_user_info)
-    auth = obj.settings.registry.basic_auth_user_info
+    client = RegistryClient.from_settings(url, obj.settings.registry)
+    secret = obj.settings.registry.basic_auth_user_info
+    auth = secret.get_secret_value() if secret is not None else None
     try:
         results = run_guarded(lambda: sync_workspace(ws, client, dry_run=dry_run))
     finally:

@@ -138,9 +138,8 @@ def build_components(
     workspace = load_workspace(schemas_dir or settings.schemas_dir)
     catalog = catalog_from_workspace(workspace, api.topic)
     url = registry_url or resolve_registry_url(settings)
-    basic = settings.registry.basic_auth_user_info
-    registry = RegistryClient(url, basic_auth=basic)
-    probe_client = RegistryClient(url, basic_auth=basic, timeout_s=2.0)
+    registry = RegistryClient.from_settings(url, settings.registry)
+    probe_client = RegistryClient.from_settings(url, settings.registry, timeout_s=2.0)
     schemas = {
         spec.event_type: workspace.schema_for_event_type(spec.event_type) for spec in catalog
     }
