@@ -24,6 +24,6 @@ want="$(stamp_of)"
 have="$(cat .venv/.eventflow-stamp 2>/dev/null || true)"
 if [ "$want" != "$have" ]; then
   .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade "pip==26.3"
-  .venv/bin/python -m pip install -q --disable-pip-version-check -c constraints.txt -e ".[dev,bench]"
+  .venv/bin/python -m pip install -q --disable-pip-version-check -c constraints.txt -e ".[dev,bench,aws]"
   echo "$want" > .venv/.eventflow-stamp
 fi
