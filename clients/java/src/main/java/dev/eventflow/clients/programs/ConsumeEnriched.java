@@ -4,10 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.eventflow.clients.contracts.ContractCatalog;
 import dev.eventflow.clients.serde.RecordJson;
-import dev.eventflow.clients.serde.RegistryClient;
 import dev.eventflow.clients.serde.SerdeException;
 import dev.eventflow.clients.serde.SpecificAvroDeserializer;
-import dev.eventflow.clients.serde.WriterSchemas;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -55,8 +53,11 @@ public final class ConsumeEnriched {
         "idle-exit-s", "0"));
     int maxEvents = options.integer("max-events");
     int idleExitS = options.integer("idle-exit-s");
-    SpecificAvroDeserializer deserializer = new SpecificAvroDeserializer(
-        new WriterSchemas(new RegistryClient(options.get("registry"))));
+    // configured as a Kafka value deserializer would be; called here on the raw bytes so a
+    // record that cannot be decoded is told apart from a registry that does not answer
+    SpecificAvroDeserializer deserializer = new SpecificAvroDeserializer();
+    deserializer.configure(
+        Map.of(SpecificAvroDeserializer.REGISTRY_URL_CONFIG, options.get("registry")), false);
     Properties config = new Properties();
     config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, options.get("bootstrap"));
     config.put(ConsumerConfig.GROUP_ID_CONFIG, options.get("group"));

@@ -9,9 +9,8 @@ import com.eventflow.events.ShippingAddress;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.eventflow.clients.contracts.ContractCatalog;
 import dev.eventflow.clients.contracts.EventTypeContract;
-import dev.eventflow.clients.serde.RegistryClient;
+import dev.eventflow.clients.serde.SpecificAvroDeserializer;
 import dev.eventflow.clients.serde.SpecificAvroSerializer;
-import dev.eventflow.clients.serde.WriterSchemas;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
@@ -23,6 +22,7 @@ import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import org.apache.avro.generic.IndexedRecord;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -63,11 +63,16 @@ public final class ProduceOrder {
     EventTypeContract contract = contracts.eventType(EVENT_TYPE);
     OrderPlaced order = order(options);
 
-    SpecificAvroSerializer serializer = new SpecificAvroSerializer(
-        new WriterSchemas(new RegistryClient(options.get("registry"))), contracts);
-    byte[] value = serializer.serialize(topic, order);
+    // configured as a Kafka value serializer would be (schema.registry.url, contracts folder)
+    SpecificAvroSerializer serializer = new SpecificAvroSerializer();
+    serializer.configure(Map.of(
+        SpecificAvroDeserializer.REGISTRY_URL_CONFIG, options.get("registry"),
+        SpecificAvroSerializer.CONTRACTS_DIR_CONFIG, options.get("contracts")), false);
+    // at start-up, before Kafka: a subject without this contract fails here, naming it
+    int schemaId = serializer.schemaId(
+        SpecificAvroSerializer.subjectFor(topic, order.getSchema()), order.getSchema());
     byte[] key = keyOf(order, contract.partitionKey());
-    ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, null, key, value);
+    ProducerRecord<byte[], SpecificRecord> record = new ProducerRecord<>(topic, null, key, order);
     String eventId = order.getEnvelope().getEventId().toString();
     record.headers().add("event_type", EVENT_TYPE.getBytes(StandardCharsets.UTF_8));
     record.headers().add("event_id", eventId.getBytes(StandardCharsets.UTF_8));
@@ -76,8 +81,8 @@ public final class ProduceOrder {
     config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, options.get("bootstrap"));
     config.put(ProducerConfig.ACKS_CONFIG, "all");
     config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-    try (KafkaProducer<byte[], byte[]> producer =
-        new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer())) {
+    try (KafkaProducer<byte[], SpecificRecord> producer =
+        new KafkaProducer<>(config, new ByteArraySerializer(), serializer)) {
       RecordMetadata landed = producer.send(record).get();
       System.out.println(JSON.createObjectNode()
           .put("event_id", eventId)
@@ -85,8 +90,7 @@ public final class ProduceOrder {
           .put("topic", landed.topic())
           .put("partition", landed.partition())
           .put("offset", landed.offset())
-          .put("schema_id", serializer.schemaId(
-              SpecificAvroSerializer.subjectFor(topic, order.getSchema()), order.getSchema())));
+          .put("schema_id", schemaId));
     }
   }
 

@@ -28,6 +28,8 @@ import org.apache.kafka.common.serialization.Serializer;
  * must also be the one the class was generated from (same Avro parsing canonical form).
  */
 public final class SpecificAvroSerializer implements Serializer<SpecificRecord> {
+  public static final String CONTRACTS_DIR_CONFIG = "eventflow.contracts.dir";
+
   private RegistryClient registry;
   private WriterSchemas schemas;
   private ContractCatalog contracts;
@@ -43,7 +45,10 @@ public final class SpecificAvroSerializer implements Serializer<SpecificRecord> 
     this.contracts = contracts;
   }
 
-  /** {@code schema.registry.url} is required; the contracts are the ones in the jar. */
+  /**
+   * {@code schema.registry.url} is required; the contracts are the ones in the jar unless
+   * {@code eventflow.contracts.dir} names a folder laid out like {@code schemas/avro/}.
+   */
   @Override
   public void configure(Map<String, ?> configs, boolean isKey) {
     Object url = configs.get(SpecificAvroDeserializer.REGISTRY_URL_CONFIG);
@@ -52,7 +57,10 @@ public final class SpecificAvroSerializer implements Serializer<SpecificRecord> 
     }
     registry = new RegistryClient(url.toString());
     schemas = new WriterSchemas(registry);
-    contracts = ContractCatalog.fromClasspath();
+    Object dir = configs.get(CONTRACTS_DIR_CONFIG);
+    contracts = dir == null || dir.toString().isEmpty()
+        ? ContractCatalog.fromClasspath()
+        : ContractCatalog.fromDirectory(java.nio.file.Path.of(dir.toString()));
   }
 
   public static String subjectFor(String topic, Schema schema) {
