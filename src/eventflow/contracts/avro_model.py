@@ -73,6 +73,11 @@ class AvroNode:
     # a compact structural string; equal shapes always read each other. None otherwise.
     shape: str | None = None
     canonical_text: str | None = None  # Parsing Canonical Form of this subtree, on demand
+    # a logical type the value engine applies (eventflow.serde.avro): set only when valid for
+    # the underlying type, as Java ignores invalid ones; precision and scale are the decimal's
+    logical_type: str | None = None
+    precision: int = 0
+    scale: int = 0
 
     @property
     def union_key(self) -> str:

@@ -20,6 +20,7 @@ from typing import Any
 
 from eventflow.contracts.avro_model import PRIMITIVE_TYPES, UNRESOLVED, AvroField, AvroNode
 from eventflow.contracts.default_values import valid_default
+from eventflow.contracts.logical_types import set_logical_type
 from eventflow.contracts.naming import full_name
 from eventflow.contracts.schema_resolution import (
     InvalidSchema,
@@ -219,7 +220,9 @@ class SchemaGraphBuilder:
                 pointer, f'schema object without a string "type": {short_json(doc)}'
             )
         if type_name in PRIMITIVE_TYPES:
-            return AvroNode(type=type_name, source=self.source, pointer=pointer, shape=type_name)
+            node = AvroNode(type=type_name, source=self.source, pointer=pointer, shape=type_name)
+            set_logical_type(node, doc)
+            return node
         if type_name in ("record", "error"):
             return self._record(doc, pointer, namespace, is_error=type_name == "error")
         if type_name == "enum":
@@ -353,6 +356,7 @@ class SchemaGraphBuilder:
             type="fixed", source=self.source, pointer=pointer, name=name, namespace=space,
             fullname=f"{space}.{name}" if space else name, size=size,
         )  # fmt: skip
+        set_logical_type(node, doc)
         node.aliases = self._named_aliases(doc, space, pointer)
         self._register(node, doc, pointer)
         return node

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import io
 from typing import Any, NamedTuple, cast
 
-from fastavro import schemaless_reader
 from fastavro.read import SchemaResolutionError
 
 from eventflow.contracts import ParsedSchema
@@ -74,14 +72,12 @@ class AvroDeserializer:
         plan = self._plans.get(schema_id)
         if plan is None:
             plan = self._plan(schema_id, data)
-        writer, writer_schema, reader_schema = plan
-        stream = io.BytesIO(data)  # shares the buffer, no copy
-        stream.seek(HEADER_SIZE)
+        writer, _writer_schema, reader_schema = plan
         as_class = self._reader_class is not None
         names = self._union_names
         reader = self._reader
         try:
-            value = schemaless_reader(stream, writer_schema, reader_schema, names, names)
+            value = writer.codec.values.read(data, HEADER_SIZE, reader_schema, union_names=names)
         except EOFError as exc:
             raise TruncatedPayload(
                 f"Avro body of schema id {schema_id} ends early ({len(data) - HEADER_SIZE} bytes)",

@@ -7,32 +7,31 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import fastavro
-
 from eventflow.contracts import ParsedSchema, SchemaParseError, parse_schema
 from eventflow.errors import EventFlowError
+from eventflow.serde.avro import SchemaValues, compile_values
 from eventflow.serde.avro_json import collect_named_types, inline_references
 from eventflow.serde.errors import SchemaMismatch, UnknownSchemaId
 from eventflow.serde.lookup import SchemaLookup, SchemaReferenceLike, is_not_found
-from eventflow.serde.validate import SchemaValidator
 
 
 @dataclass(frozen=True, slots=True)
 class SchemaCodec:
-    """One Avro schema ready to encode and decode with fastavro."""
+    """One Avro schema ready to encode (the value engine) and decode (fastavro)."""
 
     avro: Any  # self-contained schema JSON (logical types kept)
     fastavro: Any  # fastavro's parsed form of ``avro``
     root: str  # simple name of the top-level type, the first segment of error paths
     fingerprint: int
-    validator: SchemaValidator  # names the field of a value that does not fit
+    values: SchemaValues  # the value engine of this schema: writer, checks, reader
 
     @classmethod
     def from_json(cls, avro: Any, fingerprint: int) -> SchemaCodec:
         name = avro.get("name", "") if isinstance(avro, dict) else ""
-        parsed = fastavro.parse_schema(avro)
+        node = parse_schema(json.dumps(avro), validate_defaults=False).root
+        values = compile_values(node, avro)
         root = str(name).rpartition(".")[2] or "value"
-        return cls(avro, parsed, root, fingerprint, SchemaValidator(avro))
+        return cls(avro, values.fastavro_schema, root, fingerprint, values)
 
 
 @dataclass(frozen=True, slots=True)

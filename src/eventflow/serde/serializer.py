@@ -8,14 +8,12 @@ schema unless built with ``auto_register=True``.
 from __future__ import annotations
 
 import decimal
-import io
 from collections.abc import Mapping
 from typing import Any, cast
 
-from fastavro import schemaless_writer
-
 from eventflow.contracts import ParsedSchema
 from eventflow.errors import EventFlowError
+from eventflow.serde.avro import ValueRejected
 from eventflow.serde.errors import InvalidValue, SchemaMismatch
 from eventflow.serde.lookup import SchemaLookup, SchemaRegistrar, is_not_found
 from eventflow.serde.model import is_avro_record_class, plain_value
@@ -30,21 +28,17 @@ _ENCODE_ERRORS = (
 class AvroSerializer:
     """Serialize generated event instances or plain dicts in Confluent wire format.
 
-    ``validate`` checks every value against the schema before encoding (naming the failing
-    field, and refusing what fastavro would silently coerce, like ``1.5`` for a ``long``).
-    ``None`` (the default) validates plain dicts given to :meth:`serialize` (untyped input)
-    and trusts generated instances and :meth:`serialize_with_id` (a pipeline re-encoding
-    what it decoded); a value fastavro rejects is always reported with its field path.
+    Values are written by the value engine (:mod:`eventflow.serde.avro`), whose writer checks
+    as it writes: it refuses what fastavro would silently coerce (``1.5`` for a ``long``, any
+    text for a ``uuid``) and every refusal is an :class:`InvalidValue` naming the field path
+    (e.g. ``OrderPlaced.payload.line_items[0].quantity``).
     """
 
-    def __init__(
-        self, lookup: SchemaLookup, *, auto_register: bool = False, validate: bool | None = None
-    ) -> None:
+    def __init__(self, lookup: SchemaLookup, *, auto_register: bool = False) -> None:
         if auto_register and not callable(getattr(lookup, "register", None)):
             raise TypeError("auto_register=True needs a lookup that can register schemas")
         self._lookup = lookup
         self._auto_register = auto_register
-        self._validate = validate
         self._registry = RegistrySchemas(lookup)
         self._ids: dict[tuple[str, int], int] = {}
         self._latest: dict[str, int] = {}
@@ -66,15 +60,12 @@ class AvroSerializer:
                 try:
                     record = value.to_avro_dict()
                 except _ENCODE_ERRORS:
-                    return self._encode(known[0], known[1], plain_value(value), True)
-                return self._encode(known[0], known[1], record, self._validate is True)
+                    record = plain_value(value)
+                return self._encode(known[0], known[1], record)
         to_dict = getattr(value, "to_avro_dict", None)
-        if to_dict is not None:
-            source: ParsedSchema | type | None = schema if schema is not None else type(value)
-            validate = self._validate is True
-        else:
-            source = schema
-            validate = self._validate is not False
+        source: ParsedSchema | type | None = schema
+        if source is None and to_dict is not None:
+            source = type(value)
         if source is None:
             schema_id = self._latest_id(subject)
             codec = self._registry.by_id(schema_id).codec
@@ -91,10 +82,9 @@ class AvroSerializer:
                 record = to_dict()
             except _ENCODE_ERRORS:
                 record = plain_value(value)
-                validate = True
         else:
             record = value
-        return self._encode(schema_id, codec, record, validate)
+        return self._encode(schema_id, codec, record)
 
     def schema_id_for(self, subject: str, schema: ParsedSchema | type) -> int:
         """The id ``schema`` is registered under in ``subject`` (any version; cached).
@@ -106,26 +96,16 @@ class AvroSerializer:
     def serialize_with_id(self, schema_id: int, value: Mapping[str, Any]) -> bytes:
         """Encode a dict with the registered schema ``schema_id`` (fetched once, cached)."""
         codec = self._registry.by_id(schema_id).codec
-        return self._encode(schema_id, codec, value, self._validate is True)
+        return self._encode(schema_id, codec, value)
 
-    def _encode(self, schema_id: int, codec: SchemaCodec, record: Any, validate: bool) -> bytes:
-        if validate:
-            _raise_if_invalid(codec, record, schema_id)
+    def _encode(self, schema_id: int, codec: SchemaCodec, record: Any) -> bytes:
         prefix = self._headers.get(schema_id)
         if prefix is None:
             prefix = self._headers[schema_id] = header(schema_id)
-        out = io.BytesIO()
-        out.write(prefix)
         try:
-            schemaless_writer(out, codec.fastavro, record)
-        except _ENCODE_ERRORS as exc:
-            _raise_if_invalid(codec, record, schema_id)
-            raise InvalidValue(
-                f"{codec.root}: value does not fit the schema: {exc}",
-                field_path=codec.root,
-                schema_id=schema_id,
-            ) from exc
-        return out.getvalue()
+            return codec.values.encode(record, prefix, root=codec.root)
+        except ValueRejected as exc:
+            raise invalid_value(exc, schema_id) from exc
 
     def _class_codec(self, cls: type) -> SchemaCodec:
         fingerprint = _fingerprint(cls)
@@ -201,11 +181,10 @@ class AvroSerializer:
         return schema_id
 
 
-def _raise_if_invalid(codec: SchemaCodec, record: Any, schema_id: int) -> None:
-    problem = codec.validator.find(record, codec.root)
-    if problem is not None:
-        path, message = problem
-        raise InvalidValue(f"{path}: {message}", field_path=path, schema_id=schema_id)
+def invalid_value(rejected: ValueRejected, schema_id: int | None = None) -> InvalidValue:
+    """The serde error for a value the engine refused: its first problem, path and wording."""
+    first = rejected.first
+    return InvalidValue(str(first), field_path=first.path, schema_id=schema_id)
 
 
 def _fingerprint(source: ParsedSchema | type) -> int:

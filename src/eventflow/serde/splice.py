@@ -19,12 +19,11 @@ from __future__ import annotations
 
 import io
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
 from typing import Any, NamedTuple, cast
 
-import fastavro
-from fastavro import schemaless_reader, schemaless_writer
+from fastavro import schemaless_reader
 
+from eventflow.serde.avro import RecordSplit, split_record
 from eventflow.serde.deserializer import AvroDeserializer
 from eventflow.serde.lookup import SchemaLookup
 from eventflow.serde.schemas import RegistrySchemas
@@ -32,7 +31,6 @@ from eventflow.serde.serializer import AvroSerializer
 from eventflow.serde.wire import HEADER_SIZE, MAGIC_BYTE
 
 _READ_ERRORS = (EOFError, ValueError, IndexError, UnicodeDecodeError, OverflowError, KeyError)
-_WRITE_ERRORS = (TypeError, ValueError, OverflowError, KeyError, AttributeError, ArithmeticError)
 
 
 class SplitDecoded(NamedTuple):
@@ -43,39 +41,13 @@ class SplitDecoded(NamedTuple):
     head_end: int | None
 
 
-@dataclass(frozen=True, slots=True)
-class _Layout:
-    head: Any  # fastavro schema of the fields before tail_from
-    tail: Any  # fastavro schema of tail_from and every field after it
-    tail_fields: frozenset[str]
-
-
-def split_schemas(avro: Any, tail_from: str) -> tuple[Any, Any, frozenset[str]] | None:
-    """(head, tail, tail field names) as fastavro schemas, or None if ``avro`` cannot split.
-
-    ``avro`` is a self-contained record schema (JSON form). The tail is a record of the same
-    namespace that may use named types the head defines.
-    """
-    if not isinstance(avro, Mapping) or avro.get("type") != "record":
-        return None
-    fields = list(avro.get("fields") or ())
-    names = [f.get("name") for f in fields]
-    if tail_from not in names or names.index(tail_from) == 0:
-        return None
-    cut = names.index(tail_from)
-    named: dict[str, Any] = {}
-    head = fastavro.parse_schema({**avro, "fields": fields[:cut]}, named_schemas=named)
-    tail_avro = {**avro, "name": f"{avro['name']}__tail", "fields": fields[cut:]}
-    tail_avro.pop("aliases", None)
-    tail = fastavro.parse_schema(tail_avro, named_schemas=named)
-    return head, tail, frozenset(str(n) for n in names[cut:])
-
-
 class SplicingCodec:
     """Decode Confluent-framed records split at ``tail_from``; re-encode by splicing.
 
-    Errors are the serde's typed errors: anything the split read or the tail write refuses
-    is redone by :class:`AvroDeserializer` / :class:`AvroSerializer`, which raise them.
+    The split and the tail's writer come from the value engine
+    (:func:`eventflow.serde.avro.split_record`). Errors are the serde's typed errors:
+    anything the split read or the tail write refuses is redone by
+    :class:`AvroDeserializer` / :class:`AvroSerializer`, which raise them.
     """
 
     def __init__(self, lookup: SchemaLookup, tail_from: str) -> None:
@@ -83,7 +55,7 @@ class SplicingCodec:
         self._registry = RegistrySchemas(lookup)
         self._decoder = AvroDeserializer(lookup)
         self._encoder = AvroSerializer(lookup)
-        self._layouts: dict[int, _Layout | None] = {}
+        self._layouts: dict[int, RecordSplit | None] = {}
 
     def decode(self, data: bytes) -> SplitDecoded:
         if len(data) > HEADER_SIZE and data[0] == MAGIC_BYTE:
@@ -131,23 +103,20 @@ class SplicingCodec:
                 and layout.tail_fields.issuperset(changed)
                 and source[1:HEADER_SIZE] == schema_id.to_bytes(4, "big")
             ):
-                out = io.BytesIO()
-                out.write(memoryview(source)[:head_end])
+                out = bytearray(memoryview(source)[:head_end])
                 try:
-                    schemaless_writer(out, layout.tail, value)
-                except _WRITE_ERRORS:
-                    pass  # the full encode below names the field
-                else:
-                    return out.getvalue()
+                    layout.write_tail(value, out)
+                except Exception:  # a refused value: the full encode raises, naming the field
+                    return self._encoder.serialize_with_id(schema_id, value)
+                return bytes(out)
         return self._encoder.serialize_with_id(schema_id, value)
 
-    def _layout(self, schema_id: int, data: bytes) -> _Layout | None:
-        writer = self._registry.by_id(schema_id, raw=data)
+    def _layout(self, schema_id: int, data: bytes) -> RecordSplit | None:
+        codec = self._registry.by_id(schema_id, raw=data).codec
         try:
-            split = split_schemas(writer.codec.avro, self.tail_from)
+            layout = split_record(codec.values.node, codec.avro, self.tail_from)
         except Exception:  # a schema fastavro cannot split is read whole
-            split = None
-        layout = _Layout(*split) if split is not None else None
+            layout = None
         self._layouts[schema_id] = layout
         return layout
 

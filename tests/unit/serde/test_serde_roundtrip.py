@@ -177,7 +177,7 @@ def test_silent_fastavro_coercion_is_refused_for_dicts(registry):
 
 
 def test_fast_path_failure_still_names_field(registry):
-    ser = AvroSerializer(registry, validate=False)
+    ser = AvroSerializer(registry)
     with pytest.raises(InvalidValue) as err:
         ser.serialize({**order(), "lines": ["x"]}, subject=SUBJECT)
     assert err.value.field_path == "Order.lines[0]"

@@ -6,7 +6,7 @@ build these with :func:`build_components` pointed at their broker and registry).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -16,14 +16,13 @@ from eventflow.errors import EventFlowError
 from eventflow.kafka.client_config import KafkaCluster
 from eventflow.kafka.local import LocalBroker
 from eventflow.kafka.producer import DurableProducer
-from eventflow.producers.http.avro_binary import Unsupported
-from eventflow.producers.http.avro_source import compile_writer
 from eventflow.producers.http.catalog import EventCatalog, EventTypeSpec, build_spec
 from eventflow.producers.http.components import ApiComponents
 from eventflow.producers.http.problems import ContractNotRegistered, FieldProblem, InvalidEvent
 from eventflow.registry.client import RegistryClient
-from eventflow.serde import AvroSerializer, InvalidValue, SchemaLookup, SchemaMismatch
-from eventflow.serde.wire import HEADER_SIZE
+from eventflow.serde import AvroSerializer, SchemaLookup, SchemaMismatch
+from eventflow.serde.avro import ValueRejected
+from eventflow.serde.wire import header
 from eventflow.workspace import Workspace, load_workspace
 
 
@@ -46,19 +45,17 @@ def catalog_from_workspace(workspace: Workspace, topic: str) -> EventCatalog:
 
 class RegistryEncoder:
     """Confluent wire format: the schema id from :class:`eventflow.serde.AvroSerializer`,
-    the Avro body from the compiled encoder (:mod:`avro_source`).
+    the Avro body from the value engine's writer of the event type (``spec.values``).
 
     The schema id of each subject is looked up once (never registered at run time); values
-    were already checked by the API, so the serializer does not validate them again. The
-    first record of each event type goes through fastavro; the compiled encoder is used
-    from then on only if it wrote the same bytes for it. A value the compiled encoder
-    cannot write goes through fastavro too (which names the failing field).
+    were already checked and converted by the API, so a value the writer refuses is a
+    defect of the API's checks, reported as an invalid event naming the field.
     """
 
     def __init__(self, registry: SchemaLookup, schemas: Mapping[str, ParsedSchema]) -> None:
-        self._serializer = AvroSerializer(registry, validate=False)
+        self._serializer = AvroSerializer(registry)
         self._schemas = dict(schemas)  # by event type
-        self._compiled: dict[str, Callable[[Any], bytes] | None] = {}  # by event type
+        self._headers: dict[str, bytes] = {}  # by event type
 
     def missing_contracts(self, catalog: EventCatalog) -> list[str]:
         """Event types whose contract is in no registered version of their subject."""
@@ -71,47 +68,20 @@ class RegistryEncoder:
         return missing
 
     def encode(self, spec: EventTypeSpec, record: Mapping[str, Any]) -> bytes:
-        compiled = self._compiled.get(spec.event_type)
-        if compiled is not None:
+        prefix = self._headers.get(spec.event_type)
+        if prefix is None:
             try:
-                return compiled(record)
-            except _WRITE_ERRORS:
-                pass  # fastavro below raises the error that names the field
+                schema_id = self._serializer.schema_id_for(
+                    spec.subject, self._schemas[spec.event_type]
+                )
+            except SchemaMismatch as exc:  # permanent: retrying will not register the contract
+                raise ContractNotRegistered(f"event type {spec.event_type!r}: {exc}") from exc
+            prefix = self._headers[spec.event_type] = header(schema_id)
         try:
-            value = self._serializer.serialize(
-                record, subject=spec.subject, schema=self._schemas[spec.event_type]
-            )
-        except InvalidValue as exc:
-            raise InvalidEvent(str(exc), fields=[FieldProblem("data", str(exc))]) from exc
-        except SchemaMismatch as exc:  # permanent: retrying will not register the contract
-            raise ContractNotRegistered(f"event type {spec.event_type!r}: {exc}") from exc
-        if spec.event_type not in self._compiled:
-            self._compiled[spec.event_type] = _compile(spec, value[:HEADER_SIZE], record, value)
-        return value
-
-
-_WRITE_ERRORS = (TypeError, ValueError, KeyError, AttributeError, OverflowError, IndexError)
-
-
-def _compile(
-    spec: EventTypeSpec, header: bytes, first: Mapping[str, Any], expected: bytes
-) -> Callable[[Any], bytes] | None:
-    """The compiled encoder of ``spec`` with the wire header, if it writes ``expected``."""
-    try:
-        write = compile_writer(dict(spec.record_schema), spec.named)
-    except Unsupported:
-        return None
-
-    def encode(record: Any) -> bytes:
-        out = bytearray(header)
-        write(record, out)
-        return bytes(out)
-
-    try:
-        same = encode(first) == expected
-    except _WRITE_ERRORS:
-        same = False
-    return encode if same else None
+            return spec.values.encode(record, prefix, root="record")
+        except ValueRejected as exc:
+            fields = [FieldProblem(p.path, p.message) for p in exc.problems]
+            raise InvalidEvent(str(exc), fields=fields) from exc
 
 
 def api_cluster(settings: Settings) -> KafkaCluster:

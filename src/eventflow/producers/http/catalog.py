@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from eventflow.producers.http.avro_fast import PayloadConverter
+from eventflow.contracts import parse_schema
 from eventflow.producers.http.examples import example_for
 from eventflow.producers.http.problems import FieldProblem, InvalidEvent
-from eventflow.serde.avro_json import collect_named_types, definition_name
+from eventflow.serde.avro import SchemaValues, compile_values
+from eventflow.serde.avro_json import collect_named_types, definition_name, inline_references
+
+
+class PayloadConverter:
+    """Check and convert one event type's payload with the value engine: the fast form when
+    it fits, every failing field by its path (``data.items[0].quantity``) when not."""
+
+    def __init__(self, values: SchemaValues) -> None:
+        self._from_json = values.from_json
+
+    def __call__(self, value: Any, path: str) -> tuple[Any, list[FieldProblem]]:
+        datum, problems = self._from_json(value, path)
+        return datum, [FieldProblem(p.path, p.message) for p in problems]
 
 
 @dataclass(frozen=True)
@@ -25,6 +39,7 @@ class EventTypeSpec:
     payload_namespace: str
     named: Mapping[str, dict[str, Any]]
     converter: PayloadConverter
+    values: SchemaValues  # the value engine of the whole record (its writer encodes events)
 
     def example(self) -> dict[str, Any]:
         """A JSON request body that would be accepted for this event type."""
@@ -49,6 +64,9 @@ def build_spec(
     payload = next((f for f in record_schema.get("fields", []) if f.get("name") == "payload"), None)
     if payload is None:
         raise ValueError(f"{record_name} has no `payload` field (ADR 0002 event shape)")
+    avro = inline_references(dict(record_schema), named)
+    root = parse_schema(json.dumps(avro), source=record_name, validate_defaults=False).root
+    values = compile_values(root, avro)
     return EventTypeSpec(
         event_type=event_type,
         record_name=record_name,
@@ -58,7 +76,8 @@ def build_spec(
         payload_schema=payload["type"],
         payload_namespace=record_name.rpartition(".")[0],
         named=named,
-        converter=PayloadConverter(payload["type"], named, record_name.rpartition(".")[0]),
+        converter=PayloadConverter(compile_values(root.field_map["payload"].schema, None)),
+        values=values,
     )
 
 

@@ -1,7 +1,8 @@
 """Generate a JSON example of an event type's ``data`` from its Avro schema (pure).
 
 The example is what a client would post: plain JSON, ISO-8601 timestamps, decimals as
-text. Every example converts cleanly with :func:`eventflow.producers.http.avro_json.convert`.
+text. Every example converts cleanly with the value engine's JSON form
+(:mod:`eventflow.serde.avro`).
 """
 
 from __future__ import annotations
