@@ -165,8 +165,10 @@ def _decimal(node: AvroNode) -> Check:
     def decimal_value(value: Any) -> None:
         if isinstance(value, Decimal):
             decimal_unscaled(value, precision, scale)
+        elif isinstance(value, bytes | bytearray):
+            raw(value)  # the encoded form, written as it is
         else:
-            raw(value)
+            raise Refused(f"must be a Decimal (decimal({precision},{scale})); got {show(value)}")
 
     return decimal_value
 

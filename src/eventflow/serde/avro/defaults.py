@@ -31,7 +31,10 @@ def _datum(node: AvroNode, value: Any) -> Any:
     if node.type == "union":
         if not node.branches:
             raise ValueError("empty union")
-        return _datum(node.branches[0], value)
+        first = node.branches[0]
+        datum = _datum(first, value)
+        several = sum(1 for b in node.branches if b.type != "null") > 1
+        return (first.union_key, datum) if several and first.type != "null" else datum
     if node.logical_type == "decimal":
         raw = value.encode("latin-1")
         if node.type == "fixed" and len(raw) != node.size:

@@ -1,5 +1,8 @@
 """Check-and-convert plain JSON to datums: a fast and a precise form of the same rules (pure).
 
+A value of a union with several non-null branches becomes ``(branch name, datum)``, fastavro's
+union notation, so the writer writes the branch the JSON matched (the first, in schema order).
+
 :class:`JsonCompiler` turns a schema node into closures once. The fast form converts a value
 or raises :class:`Refused` for the first problem (with its path); the precise form collects
 every problem. Both call the same leaf rules (:mod:`json_rules`) in the same order, so they
@@ -95,6 +98,9 @@ class JsonCompiler:
     def _fast_union(self, node: AvroNode) -> Fast:
         nullable = any(b.type == "null" for b in node.branches)
         others = [self.fast(b) for b in node.branches if b.type != "null"]
+        if len(others) > 1:  # the datum names its branch: the writer writes the one that matched
+            keys = [b.union_key for b in node.branches if b.type != "null"]
+            others = [_tagged(key, convert) for key, convert in zip(keys, others, strict=True)]
         not_null = f"must not be null ({label(node)})"
         if len(others) == 1:
             inner = others[0]
@@ -176,6 +182,9 @@ class JsonCompiler:
     def _precise_union(self, node: AvroNode) -> Precise:
         nullable = any(b.type == "null" for b in node.branches)
         others = [self.precise(b) for b in node.branches if b.type != "null"]
+        if len(others) > 1:
+            keys = [b.union_key for b in node.branches if b.type != "null"]
+            others = [_tagged_precise(k, c) for k, c in zip(keys, others, strict=True)]
         not_null = f"must not be null ({label(node)})"
         wording = f"must be one of {label(node)}; got " if others else "must be null; got "
 
@@ -195,6 +204,20 @@ class JsonCompiler:
             return _FAILED
 
         return union
+
+
+def _tagged(key: str, convert: Fast) -> Fast:
+    def tagged(value: Any) -> Any:  # fastavro's union notation: (branch name, datum)
+        return key, convert(value)
+
+    return tagged
+
+
+def _tagged_precise(key: str, convert: Precise) -> Precise:
+    def tagged(value: Any, path: str, problems: list[ValueProblem]) -> Any:
+        return key, convert(value, path, problems)
+
+    return tagged
 
 
 def _deferred(holder: list[Fast]) -> Fast:

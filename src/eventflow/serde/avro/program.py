@@ -113,14 +113,26 @@ class SchemaValues:
         reader: Any = None,
         *,
         union_names: bool = False,
+        named_types: bool = False,
     ) -> Any:
         """Decode the Avro binary at ``data[offset:]`` with fastavro (faster at reading than
         generated Python), resolved to ``reader`` (a fastavro schema) when given;
-        ``union_names`` gives ``(name, value)`` for branches of unions of named types."""
+        ``union_names`` gives ``(name, value)`` for records in unions of named types,
+        ``named_types`` for every named branch (enums and fixed too)."""
         stream = io.BytesIO(data)  # shares the buffer, no copy
         stream.seek(offset)
-        schema = self.fastavro_schema
-        return cast(Any, schemaless_reader(stream, schema, reader, union_names, union_names))
+        return cast(
+            Any,
+            schemaless_reader(
+                stream,
+                self.fastavro_schema,
+                reader,
+                union_names,
+                union_names,
+                return_named_type=named_types,
+                return_named_type_override=named_types,
+            ),
+        )
 
 
 def compile_values(node: AvroNode, avro: Any) -> SchemaValues:

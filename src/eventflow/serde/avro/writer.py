@@ -10,6 +10,7 @@ property test checks both.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from eventflow.contracts.avro_model import AvroNode
@@ -179,6 +180,9 @@ class _Generator:
         pad = _PAD * depth
         self._open.add(id(node))
         lines: list[str] = []
+        if not node.fields:  # field reads check the others: a non-mapping fails on them
+            mapping = self._const("Mapping", Mapping)
+            lines += [f"{pad}if not isinstance({x}, {mapping}):", f"{pad}    raise TypeError()"]
         for field in node.fields:
             value = self._name("f")
             default = default_datum(field)

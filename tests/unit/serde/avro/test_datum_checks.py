@@ -85,7 +85,7 @@ def test_valid_value_has_no_problem_and_writes_like_fastavro():
         ("qty", 1.5, "Order.qty", "whole number"),
         ("qty", True, "Order.qty", "whole number"),
         ("qty", 2**31, "Order.qty", "range"),
-        ("total", 1.5, "Order.total", "bytes"),
+        ("total", 1.5, "Order.total", "must be a Decimal (decimal(6,2))"),
         ("total", decimal.Decimal("1.234"), "Order.total", "after the decimal point"),
         ("total", decimal.Decimal("12345.6"), "Order.total", "digits in total"),
         ("at", "yesterday", "Order.at", "long"),
