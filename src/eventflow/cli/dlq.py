@@ -50,7 +50,7 @@ def format_letter_line(partition: int, offset: int, letter: Any) -> str:
 
 
 def letter_json(partition: int, offset: int, letter: Any) -> dict[str, Any]:
-    value = letter.to_avro()
+    value = letter.to_avro_dict()
     value["failed_at"] = letter.failed_at.isoformat()
     for key in ("original_key", "original_value"):
         raw = value[key]

@@ -18,7 +18,7 @@ from typing import Any
 from eventflow.consumers.dead_letter import DLQ_SUBJECT
 from eventflow.consumers.outcome import RetriableFailure
 from eventflow.errors import EventFlowError
-from eventflow.events import DeadLetter as DeadLetterRecord
+from eventflow.events import DeadLetter
 from eventflow.serde import AvroDeserializer, AvroSerializer, SchemaLookup, SerdeError
 from eventflow.serde.splice import SplicingCodec
 
@@ -60,13 +60,12 @@ class RegistryCodec:
                                             changed=changed)  # fmt: skip
             return self._encoder.serialize_with_id(schema_id, value)
 
-    def encode_dead_letter(self, value: dict[str, Any]) -> bytes:
-        """Under the id of THIS code's DeadLetter schema, found among all versions of the
-        subject (a newer version registered later does not stop older services)."""
+    def encode_dead_letter(self, letter: DeadLetter) -> bytes:
+        """The generated dead letter under the dead-letter topic's subject (``<topic>-value``),
+        with the id of THIS code's DeadLetter schema, found among all versions of the subject
+        (a newer version registered later does not stop older services)."""
         with _registry_failures_retriable():
-            return self._encoder.serialize(
-                value, subject=self._dlq_subject, schema=DeadLetterRecord
-            )
+            return self._encoder.serialize(letter, subject=self._dlq_subject, schema=DeadLetter)
 
 
 @contextmanager

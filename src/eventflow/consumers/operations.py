@@ -9,8 +9,9 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from eventflow.consumers.dead_letter import DeadLetter
+from eventflow.consumers.dead_letter import replay_headers
 from eventflow.errors import ConfigError
+from eventflow.events import DeadLetter
 from eventflow.kafka.client_config import KafkaCluster
 from eventflow.kafka.consumer import (
     ConsumedRecord,
@@ -118,7 +119,7 @@ def _letter(record: ConsumedRecord, decoder: Decoder) -> DeadLetter | None:
         return None
     try:
         _schema_id, value = decoder.decode(record.value)
-        return DeadLetter.from_avro(value)
+        return DeadLetter.from_avro_dict(value)
     except Exception:  # a foreign record on the DLQ topic: not ours to replay
         return None
 
@@ -141,7 +142,7 @@ def replay_dead_letters(
         value = letter.original_value
         if letter.original_value_by_reference:
             value = _original_of(letter, fetch_original)
-        headers = [(k, v) for k, v in letter.replay_headers() if v is not None]
+        headers = [(k, v) for k, v in replay_headers(letter) if v is not None]
         futures.append(producer.send(letter.origin_topic, value,
                                      key=letter.original_key, headers=headers))  # fmt: skip
     done = 0

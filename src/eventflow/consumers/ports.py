@@ -7,6 +7,7 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import Any, Protocol
 
 from eventflow.consumers.outcome import InputEvent, Outcome
+from eventflow.events import DeadLetter
 from eventflow.kafka.consumer import ConsumedRecord, Partition
 from eventflow.kafka.producer import DeliveryGroup, GroupSender
 
@@ -46,7 +47,7 @@ class RecordCodec(Protocol):
         head_end: int | None = None,
         changed: Collection[str] | None = None,
     ) -> bytes: ...
-    def encode_dead_letter(self, value: dict[str, Any]) -> bytes: ...
+    def encode_dead_letter(self, letter: DeadLetter) -> bytes: ...
 
 
 class Handler(Protocol):

@@ -27,7 +27,12 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from eventflow.consumers.dead_letter import DLQ_TOPIC, DeadLetter, fit_letter, format_exception
+from eventflow.consumers.dead_letter import (
+    DLQ_TOPIC,
+    dead_letter_for,
+    fit_letter,
+    format_exception,
+)
 from eventflow.consumers.metrics import ServiceMetrics
 from eventflow.consumers.outcome import (
     Forward,
@@ -47,6 +52,7 @@ from eventflow.consumers.output_failures import (
 )
 from eventflow.consumers.ports import EventStore, Handler, LoopSender, RecordCodec, RecordSource
 from eventflow.consumers.retry import Narrowing, RetryState
+from eventflow.events import DeadLetter
 from eventflow.kafka.consumer import ConsumedRecord, Partition
 from eventflow.kafka.delivery_errors import DEFAULT_MESSAGE_MAX_BYTES
 from eventflow.kafka.producer import DeliveryFailed, DeliveryGroup
@@ -281,7 +287,7 @@ class ServiceRuntime:
             raise RetriableFailure(f"could not queue a record for {topic}: {exc}") from exc
 
     def _dead_letter(self, record: ConsumedRecord, reject: Reject) -> DeadLetter:
-        return DeadLetter.for_record(
+        return dead_letter_for(
             record, error_type=reject.error_type, message=reject.message,
             service=self.spec.service, group=self.spec.group, attempt=self._attempt_of(record),
             stack_trace=reject.stack_trace,
@@ -292,7 +298,7 @@ class ServiceRuntime:
     ) -> None:
         encode = self._codec.encode_dead_letter
         limit = self.spec.max_record_bytes
-        sent, key, data = fit_letter(letter, record.key, lambda c: encode(c.to_avro()), limit)
+        sent, key, data = fit_letter(letter, record.key, encode, limit)
         how = " (by reference: the original would not fit)" if sent is not letter else ""
         log.warning(
             "%s: dead-lettering %s%s: %s: %s",

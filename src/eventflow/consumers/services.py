@@ -22,6 +22,7 @@ from typing import Literal
 
 from eventflow.config import Settings
 from eventflow.consumers.codec import RegistryCodec
+from eventflow.consumers.dead_letter import dead_letter_subject
 from eventflow.consumers.enricher import ENRICHER_GROUP, EnricherService
 from eventflow.consumers.enrichment.config import load_enrichment
 from eventflow.consumers.enrichment.plugin import load_enrichers
@@ -117,7 +118,8 @@ def build_service(kind: ServiceKind, settings: Settings, *, cluster: KafkaCluste
     consumer = GroupConsumer(cluster, group, [spec.input_topic],
                              client_id=f"{settings.kafka.client_id}-{kind}")  # fmt: skip
     runtime = ServiceRuntime(spec, source=consumer, producer=producer,
-                             codec=RegistryCodec(registry, tail_from=_TAIL_FROM.get(kind)),
+                             codec=RegistryCodec(registry, tail_from=_TAIL_FROM.get(kind),
+                                                 dlq_subject=dead_letter_subject(p.dlq_topic)),
                              handler=handler, store=store,
                              metrics=ServiceMetrics(GROUPS[kind]))  # fmt: skip
     return BuiltService(kind, runtime, port, closers)

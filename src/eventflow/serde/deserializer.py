@@ -18,7 +18,7 @@ from eventflow.serde.schemas import (
     codec_for_json_text,
     self_contained,
 )
-from eventflow.serde.wire import HEADER_SIZE, MAGIC_BYTE, unframe
+from eventflow.serde.wire import HEADER_SIZE, schema_id_of, unframe
 
 
 class Decoded(NamedTuple):
@@ -66,9 +66,9 @@ class AvroDeserializer:
         return self._registry.by_id(schema_id)
 
     def deserialize(self, data: bytes) -> Decoded:
-        if len(data) < HEADER_SIZE or data[0] != MAGIC_BYTE:
-            unframe(data)  # raises BadMagicByte or TruncatedPayload
-        schema_id = int.from_bytes(data[1:HEADER_SIZE], "big")
+        schema_id = schema_id_of(data)
+        if schema_id is None:
+            schema_id, _body = unframe(data)  # raises BadMagicByte or TruncatedPayload
         plan = self._plans.get(schema_id)
         if plan is None:
             plan = self._plan(schema_id, data)

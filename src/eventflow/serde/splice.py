@@ -28,7 +28,7 @@ from eventflow.serde.deserializer import AvroDeserializer
 from eventflow.serde.lookup import SchemaLookup
 from eventflow.serde.schemas import RegistrySchemas
 from eventflow.serde.serializer import AvroSerializer
-from eventflow.serde.wire import HEADER_SIZE, MAGIC_BYTE
+from eventflow.serde.wire import HEADER_SIZE, schema_id_of
 
 _READ_ERRORS = (EOFError, ValueError, IndexError, UnicodeDecodeError, OverflowError, KeyError)
 
@@ -58,8 +58,8 @@ class SplicingCodec:
         self._layouts: dict[int, RecordSplit | None] = {}
 
     def decode(self, data: bytes) -> SplitDecoded:
-        if len(data) > HEADER_SIZE and data[0] == MAGIC_BYTE:
-            schema_id = int.from_bytes(data[1:HEADER_SIZE], "big")
+        schema_id = schema_id_of(data)
+        if schema_id is not None:
             layout = self._layouts.get(schema_id, _UNKNOWN)
             if layout is _UNKNOWN:
                 layout = self._layout(schema_id, data)
@@ -101,7 +101,7 @@ class SplicingCodec:
             if (
                 layout is not None
                 and layout.tail_fields.issuperset(changed)
-                and source[1:HEADER_SIZE] == schema_id.to_bytes(4, "big")
+                and schema_id_of(source) == schema_id
             ):
                 out = bytearray(memoryview(source)[:head_end])
                 try:

@@ -10,9 +10,9 @@ from typing import Any
 
 from eventflow.serde.errors import InvalidValue
 from eventflow.serde.model import plain_value
-from eventflow.serde.schemas import Codec, codec_for_json_text
+from eventflow.serde.schemas import SchemaCodec, codec_for_json_text
 
-_CLASS_CODECS: dict[type, Codec] = {}
+_CLASS_CODECS: dict[type, SchemaCodec] = {}
 
 
 def validate_record(value: Any) -> None:

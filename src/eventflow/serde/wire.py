@@ -21,6 +21,15 @@ def frame(schema_id: int, avro_body: bytes) -> bytes:
     return header(schema_id) + avro_body
 
 
+def schema_id_of(data: bytes | None) -> int | None:
+    """The schema id of a Confluent-framed payload, ``None`` when the frame is not intact
+    (no payload, another first byte than 0, fewer than 5 bytes). The one place the header is
+    read; :func:`unframe` says what is wrong with a frame."""
+    if data is None or len(data) < HEADER_SIZE or data[0] != MAGIC_BYTE:
+        return None
+    return int.from_bytes(data[1:HEADER_SIZE], "big")
+
+
 def unframe(data: bytes) -> tuple[int, memoryview]:
     """Split a Confluent-framed payload into (schema id, Avro body) without copying the body."""
     if len(data) < 1:
@@ -36,5 +45,4 @@ def unframe(data: bytes) -> tuple[int, memoryview]:
             f"payload has {len(data)} bytes; the Confluent header needs {HEADER_SIZE}",
             raw=bytes(data),
         )
-    schema_id = int.from_bytes(data[1:HEADER_SIZE], "big")
-    return schema_id, memoryview(data)[HEADER_SIZE:]
+    return int.from_bytes(data[1:HEADER_SIZE], "big"), memoryview(data)[HEADER_SIZE:]

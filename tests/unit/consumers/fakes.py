@@ -7,6 +7,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from eventflow.events import DeadLetter
 from eventflow.kafka.consumer import ConsumedRecord, Partition
 from eventflow.kafka.testing import FakeProducer
 
@@ -102,9 +103,9 @@ class FakeCodec:
         self.splices.append((source, head_end, changed))
         return b"\x00" + schema_id.to_bytes(4, "big") + json.dumps(value, default=str).encode()
 
-    def encode_dead_letter(self, value: dict[str, Any]) -> bytes:
+    def encode_dead_letter(self, letter: DeadLetter) -> bytes:
         return json.dumps(
-            value, default=lambda o: o.hex() if isinstance(o, bytes) else str(o)
+            letter.to_avro_dict(), default=lambda o: o.hex() if isinstance(o, bytes) else str(o)
         ).encode()
 
 

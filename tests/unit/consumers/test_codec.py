@@ -7,9 +7,11 @@ from typing import Any, NoReturn
 import pytest
 
 from eventflow.consumers.codec import RegistryCodec
+from eventflow.consumers.dead_letter import dead_letter_for
 from eventflow.consumers.outcome import RetriableFailure
 from eventflow.errors import ErrorCode, EventFlowError
 from eventflow.serde.errors import BadMagicByte
+from tests.unit.consumers.fakes import record
 
 FRAMED = b"\x00\x00\x00\x00\x07" + b"\x02"  # schema id 7, then a body
 
@@ -26,6 +28,11 @@ class RegistryAway:
     get_schema = get_version = list_versions = lookup = _fail
 
 
+DEAD_LETTER = dead_letter_for(
+    record(1), error_type="x", message="m", service="s", group="g", attempt=1
+)
+
+
 @pytest.mark.parametrize("tail_from", [None, "validation"])
 def test_a_registry_that_is_away_makes_every_codec_call_retriable(tail_from: str | None) -> None:
     codec = RegistryCodec(RegistryAway(), tail_from=tail_from)
@@ -33,7 +40,7 @@ def test_a_registry_that_is_away_makes_every_codec_call_retriable(tail_from: str
         lambda: codec.decode(FRAMED),
         lambda: codec.decode_split(FRAMED),
         lambda: codec.encode(7, {"a": 1}),
-        lambda: codec.encode_dead_letter({"a": 1}),
+        lambda: codec.encode_dead_letter(DEAD_LETTER),
     ]
     for call in calls:
         with pytest.raises(RetriableFailure, match=r"schema registry: .*unreachable"):

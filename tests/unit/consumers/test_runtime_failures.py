@@ -11,11 +11,12 @@ from datetime import UTC, datetime
 import orjson
 from confluent_kafka import KafkaError
 
-from eventflow.consumers.dead_letter import DeadLetter, fit_letter
+from eventflow.consumers.dead_letter import dead_letter_for, fit_letter
 from eventflow.consumers.metrics import metrics_app
 from eventflow.consumers.outcome import Forward, InputEvent
 from eventflow.consumers.output_failures import commit_offsets
 from eventflow.consumers.runtime import ServiceRuntime, ServiceSpec
+from eventflow.events import DeadLetter
 from eventflow.kafka.delivery_errors import classify
 from tests.unit.consumers.fakes import FakeCodec, FakeProducer, FakeSource, record
 
@@ -150,7 +151,7 @@ def _get(rt: ServiceRuntime, path: str) -> dict[str, object]:
 
 def test_a_letter_that_would_not_fit_carries_a_reference_and_says_so():
     big = record(0, value=b"\x00\x00\x00\x00\x07" + b"x" * 50_000)
-    letter = DeadLetter.for_record(
+    letter = dead_letter_for(
         big,
         error_type="rule:x",
         message="no",
@@ -162,7 +163,7 @@ def test_a_letter_that_would_not_fit_carries_a_reference_and_says_so():
     codec = FakeCodec()
 
     def encode(candidate: DeadLetter) -> bytes:
-        return codec.encode_dead_letter(candidate.to_avro())
+        return codec.encode_dead_letter(candidate)
 
     same, key, data = fit_letter(letter, big.key, encode, 1_000_000)
     assert same is letter and key == b"k0"
@@ -174,7 +175,7 @@ def test_a_letter_that_would_not_fit_carries_a_reference_and_says_so():
     assert sent.original_value_sha256 is not None and len(sent.original_value_sha256) == 64
     assert (sent.origin_topic, sent.origin_partition, sent.origin_offset) == ("events.raw.v1", 0, 0)
     # a letter whose own context is too large is cut to its minimum
-    huge = DeadLetter.for_record(
+    huge = dead_letter_for(
         big,
         error_type="x",
         message="m" * 100_000,

@@ -14,7 +14,6 @@ from pydantic import ValidationError
 
 from eventflow.producers.http.models import EVENT_IN, EventIn
 from eventflow.producers.http.problems import FieldProblem, InvalidEvent
-from eventflow.serde.avro import epoch_units
 
 _validate = EVENT_IN.validate_python
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
