@@ -57,12 +57,7 @@ def test_listed_names_are_defined_by_eventflow(package: str) -> None:
 
 # Names still defined twice, each with the change that removes the twin. A test below fails
 # as soon as an entry is no longer a duplicate, so the list only shrinks.
-PENDING: dict[str, str] = {
-    "PRIMITIVES": "producers/http/avro_binary.py goes with the Avro value engine (issue 11 A)",
-    "compile_encoder": "avro_binary.py and avro_source.py go with the Avro value engine",
-    "compile_writer": "avro_binary.py and avro_source.py go with the Avro value engine",
-    "Problem": "serde/validate.py's rule copy goes with the Avro value engine",
-}
+PENDING: dict[str, str] = {}
 # Defined in many places on purpose: type variables, module loggers, entry points' ``main``.
 CONVENTIONAL = {"T", "LOG", "log", "main"}
 

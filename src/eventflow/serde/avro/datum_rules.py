@@ -25,7 +25,7 @@ from eventflow.serde.avro.limits import (
     is_uuid_text,
     utf8_text,
 )
-from eventflow.serde.avro.problems import Refused, show
+from eventflow.serde.avro.problems import Refused, shown
 
 Check = Callable[[Any], None]
 
@@ -44,20 +44,20 @@ def datum_rule(node: AvroNode) -> Check | None:
 
 def _null(value: Any) -> None:
     if value is not None:
-        raise Refused(f"must be null; got {show(value)}")
+        raise Refused(f"must be null; got {shown(value)}")
 
 
 def _boolean(value: Any) -> None:
     if value is not True and value is not False:
-        raise Refused(f"must be true or false; got {show(value)}")
+        raise Refused(f"must be true or false; got {shown(value)}")
 
 
 def _whole(kind: str, low: int, high: int) -> Check:
     def whole(value: Any) -> None:
         if type(value) is not int:
-            raise Refused(f"must be a whole number ({kind}); got {show(value)}")
+            raise Refused(f"must be a whole number ({kind}); got {shown(value)}")
         if not low <= value <= high:
-            raise Refused(f"is out of range for {kind} ({low}..{high}); got {show(value)}")
+            raise Refused(f"is out of range for {kind} ({low}..{high}); got {shown(value)}")
 
     return whole
 
@@ -69,31 +69,31 @@ def _number(kind: str) -> Check:
             try:
                 value = float(value)
             except OverflowError:
-                raise Refused(f"is out of range for {kind}; got {show(value)}") from None
+                raise Refused(f"is out of range for {kind}; got {shown(value)}") from None
         elif cls is not float:
-            raise Refused(f"must be a number ({kind}); got {show(value)}")
+            raise Refused(f"must be a number ({kind}); got {shown(value)}")
         if kind == "float" and math.isfinite(value) and not float32_fits(value):
-            raise Refused(f"is out of range for float (about ±3.4e38); got {show(value)}")
+            raise Refused(f"is out of range for float (about ±3.4e38); got {shown(value)}")
 
     return number
 
 
 def _string(value: Any) -> None:
     if not isinstance(value, str):
-        raise Refused(f"must be a text; got {show(value)}")
+        raise Refused(f"must be a text; got {shown(value)}")
     if not value.isascii() and not utf8_text(value):
         raise Refused("must be valid Unicode text (it holds a lone surrogate)")
 
 
 def _bytes(value: Any) -> None:
     if type(value) is not bytes and type(value) is not bytearray:
-        raise Refused(f"must be bytes; got {show(value)}")
+        raise Refused(f"must be bytes; got {shown(value)}")
 
 
 def _fixed(size: int) -> Check:
     def fixed(value: Any) -> None:
         if type(value) is not bytes or len(value) != size:
-            raise Refused(f"must be exactly {size} bytes; got {show(value)}")
+            raise Refused(f"must be exactly {size} bytes; got {shown(value)}")
 
     return fixed
 
@@ -104,7 +104,7 @@ def _enum(node: AvroNode) -> Check:
 
     def enum(value: Any) -> None:
         if not isinstance(value, str) or value not in symbols:
-            raise Refused(f"{wording}; got {show(value)}")
+            raise Refused(f"{wording}; got {shown(value)}")
 
     return enum
 
@@ -116,7 +116,7 @@ def _timestamp(node: AvroNode) -> Check:
     def timestamp(value: Any) -> None:
         if isinstance(value, dt.datetime):
             if not local and value.tzinfo is None:
-                raise Refused(f"must have a time zone (an aware datetime); got {show(value)}")
+                raise Refused(f"must have a time zone (an aware datetime); got {shown(value)}")
             return
         long_value(value)
 
@@ -153,7 +153,7 @@ def _uuid(_node: AvroNode) -> Check:
             return
         if is_uuid_text(value):
             return
-        raise Refused(f"must be a UUID; got {show(value)}")
+        raise Refused(f"must be a UUID; got {shown(value)}")
 
     return uuid_value
 
@@ -168,7 +168,7 @@ def _decimal(node: AvroNode) -> Check:
         elif isinstance(value, bytes | bytearray):
             raw(value)  # the encoded form, written as it is
         else:
-            raise Refused(f"must be a Decimal (decimal({precision},{scale})); got {show(value)}")
+            raise Refused(f"must be a Decimal (decimal({precision},{scale})); got {shown(value)}")
 
     return decimal_value
 

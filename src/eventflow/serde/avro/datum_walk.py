@@ -23,7 +23,7 @@ from eventflow.serde.avro.problems import (
     item_segment,
     key_segment,
     label,
-    show,
+    shown,
 )
 
 Walk = Callable[[Any, str, list[ValueProblem]], None]
@@ -85,7 +85,7 @@ class DatumChecker:
 
         def record(value: Any, path: str, problems: list[ValueProblem]) -> None:
             if not isinstance(value, Mapping):
-                problems.append(ValueProblem(path, wording + show(value)))
+                problems.append(ValueProblem(path, wording + shown(value)))
                 return
             for name, walk, has_default, required in fields:
                 if name in value:
@@ -115,7 +115,7 @@ class DatumChecker:
                 problems.append(ValueProblem(path, exc.message))
                 return
             if index < 0:
-                problems.append(ValueProblem(path, wording + show(value)))
+                problems.append(ValueProblem(path, wording + shown(value)))
                 return
             walks[index](inner, path, problems)
 
@@ -179,7 +179,7 @@ def _leaf(rule: Callable[[Any], None]) -> Walk:
 def _array(items: Walk) -> Walk:
     def array(value: Any, path: str, problems: list[ValueProblem]) -> None:
         if type(value) is not list and type(value) is not tuple:
-            problems.append(ValueProblem(path, f"must be a list; got {show(value)}"))
+            problems.append(ValueProblem(path, f"must be a list; got {shown(value)}"))
             return
         for index, item in enumerate(value):
             items(item, path + item_segment(index), problems)
@@ -190,7 +190,7 @@ def _array(items: Walk) -> Walk:
 def _map(values: Walk) -> Walk:
     def mapping(value: Any, path: str, problems: list[ValueProblem]) -> None:
         if not isinstance(value, dict):
-            problems.append(ValueProblem(path, f"must be a dict (map); got {show(value)}"))
+            problems.append(ValueProblem(path, f"must be a dict (map); got {shown(value)}"))
             return
         for key, item in value.items():
             sub = path + key_segment(key)

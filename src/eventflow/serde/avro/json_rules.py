@@ -23,14 +23,14 @@ from eventflow.serde.avro.limits import (
     is_uuid_text,
     utf8_text,
 )
-from eventflow.serde.avro.problems import Refused, show
+from eventflow.serde.avro.problems import Refused, shown
 
-Rule = Callable[[Any], Any]
+JsonRule = Callable[[Any], Any]
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _EPOCH_DATE = date(1970, 1, 1)
 
 
-def json_rule(node: AvroNode) -> Rule | None:
+def json_rule(node: AvroNode) -> JsonRule | None:
     """The rule of a leaf node (primitive, enum or fixed); ``None`` for records and containers."""
     logical = node.logical_type
     if logical is not None:
@@ -62,44 +62,44 @@ def epoch_units(moment: datetime, per_second: int) -> int:
 
 def _null(value: Any) -> Any:
     if value is not None:
-        raise Refused(f"must be null; got {show(value)}")
+        raise Refused(f"must be null; got {shown(value)}")
 
 
 def _boolean(value: Any) -> Any:
     if value is True or value is False:
         return value
-    raise Refused(f"must be true or false; got {show(value)}")
+    raise Refused(f"must be true or false; got {shown(value)}")
 
 
-def _whole(kind: str, low: int, high: int) -> Rule:
+def _whole(kind: str, low: int, high: int) -> JsonRule:
     def whole(value: Any) -> Any:
         cls = type(value)
         if cls is int:
             if low <= value <= high:
                 return value
-            raise Refused(f"is out of range for {kind} ({low}..{high}); got {show(value)}")
+            raise Refused(f"is out of range for {kind} ({low}..{high}); got {shown(value)}")
         if cls is float and value.is_integer() and low <= value <= high:
             return int(value)
-        raise Refused(f"must be a whole number ({kind}); got {show(value)}")
+        raise Refused(f"must be a whole number ({kind}); got {shown(value)}")
 
     return whole
 
 
-def _number(kind: str) -> Rule:
+def _number(kind: str) -> JsonRule:
     def number(value: Any) -> Any:
         cls = type(value)
         if cls is float:
             if not math.isfinite(value):
-                raise Refused(f"must be a finite number; got {show(value)}")
+                raise Refused(f"must be a finite number; got {shown(value)}")
         elif cls is int:
             try:
                 value = float(value)
             except OverflowError:
-                raise Refused(f"is out of range for {kind}; got {show(value)}") from None
+                raise Refused(f"is out of range for {kind}; got {shown(value)}") from None
         else:
-            raise Refused(f"must be a number ({kind}); got {show(value)}")
+            raise Refused(f"must be a number ({kind}); got {shown(value)}")
         if kind == "float" and not float32_fits(value):
-            raise Refused(f"is out of range for float (about ±3.4e38); got {show(value)}")
+            raise Refused(f"is out of range for float (about ±3.4e38); got {shown(value)}")
         return value
 
     return number
@@ -107,7 +107,7 @@ def _number(kind: str) -> Rule:
 
 def _string(value: Any) -> Any:
     if type(value) is not str:
-        raise Refused(f"must be a text; got {show(value)}")
+        raise Refused(f"must be a text; got {shown(value)}")
     if not value.isascii() and not utf8_text(value):
         raise Refused("must be valid Unicode text (it holds a lone surrogate)")
     return value
@@ -119,34 +119,34 @@ def _bytes(value: Any) -> Any:
             return value.encode("latin-1")
         except UnicodeEncodeError:
             pass
-    raise Refused(f"must be a text of latin-1 characters (Avro JSON bytes); got {show(value)}")
+    raise Refused(f"must be a text of latin-1 characters (Avro JSON bytes); got {shown(value)}")
 
 
-def _fixed(size: int) -> Rule:
+def _fixed(size: int) -> JsonRule:
     def fixed(value: Any) -> Any:
         if type(value) is str and len(value) == size:
             try:
                 return value.encode("latin-1")
             except UnicodeEncodeError:
                 pass
-        raise Refused(f"must be a text of exactly {size} latin-1 characters; got {show(value)}")
+        raise Refused(f"must be a text of exactly {size} latin-1 characters; got {shown(value)}")
 
     return fixed
 
 
-def _enum(node: AvroNode) -> Rule:
+def _enum(node: AvroNode) -> JsonRule:
     symbols = node.symbol_set
     wording = f"must be one of {', '.join(node.symbols)}"
 
     def enum(value: Any) -> Any:
         if type(value) is str and value in symbols:
             return value
-        raise Refused(f"{wording}; got {show(value)}")
+        raise Refused(f"{wording}; got {shown(value)}")
 
     return enum
 
 
-def _timestamp(node: AvroNode) -> Rule:
+def _timestamp(node: AvroNode) -> JsonRule:
     logical = node.logical_type or ""
     per_second = 1000 if logical.endswith("millis") else 1_000_000
     local = logical.startswith("local-")
@@ -159,12 +159,12 @@ def _timestamp(node: AvroNode) -> Rule:
         if type(value) is int:
             if low <= value <= high:
                 return value
-            raise Refused(f"is out of range for long ({low}..{high}); got {show(value)}")
+            raise Refused(f"is out of range for long ({low}..{high}); got {shown(value)}")
         if type(value) is str:
             moment = _local_instant(value) if local else parse_instant(value)
             if moment is not None:
                 return epoch_units(moment, per_second)
-        raise Refused(f"{wording}; got {show(value)}")
+        raise Refused(f"{wording}; got {shown(value)}")
 
     return timestamp
 
@@ -177,27 +177,27 @@ def _local_instant(text: str) -> datetime | None:
     return parsed if parsed.tzinfo is None else None
 
 
-def _date(_node: AvroNode) -> Rule:
+def _date(_node: AvroNode) -> JsonRule:
     low, high = INT_RANGE
 
     def day(value: Any) -> Any:
         if type(value) is int:
             if low <= value <= high:
                 return value
-            raise Refused(f"is out of range for int ({low}..{high}); got {show(value)}")
+            raise Refused(f"is out of range for int ({low}..{high}); got {shown(value)}")
         if type(value) is str:
             try:
                 return (date.fromisoformat(value) - _EPOCH_DATE).days
             except ValueError:
                 pass
         raise Refused(
-            f"must be an ISO-8601 date (YYYY-MM-DD) or days since 1970; got {show(value)}"
+            f"must be an ISO-8601 date (YYYY-MM-DD) or days since 1970; got {shown(value)}"
         )
 
     return day
 
 
-def _time_of_day(node: AvroNode) -> Rule:
+def _time_of_day(node: AvroNode) -> JsonRule:
     per_second = 1000 if node.logical_type == "time-millis" else 1_000_000
     low, high = INT_RANGE if per_second == 1000 else LONG_RANGE
     kind = "int" if per_second == 1000 else "long"
@@ -206,7 +206,7 @@ def _time_of_day(node: AvroNode) -> Rule:
         if type(value) is int:
             if low <= value <= high:
                 return value
-            raise Refused(f"is out of range for {kind} ({low}..{high}); got {show(value)}")
+            raise Refused(f"is out of range for {kind} ({low}..{high}); got {shown(value)}")
         if type(value) is str:
             try:
                 moment = time.fromisoformat(value)
@@ -215,21 +215,21 @@ def _time_of_day(node: AvroNode) -> Rule:
             if moment is not None and moment.tzinfo is None:
                 seconds = moment.hour * 3600 + moment.minute * 60 + moment.second
                 return seconds * per_second + moment.microsecond * per_second // 1_000_000
-        raise Refused(f"must be an ISO-8601 time of day (HH:MM:SS) or {kind}; got {show(value)}")
+        raise Refused(f"must be an ISO-8601 time of day (HH:MM:SS) or {kind}; got {shown(value)}")
 
     return time_of_day
 
 
-def _uuid(_node: AvroNode) -> Rule:
+def _uuid(_node: AvroNode) -> JsonRule:
     def uuid_text(value: Any) -> Any:
         if type(value) is str and is_uuid_text(value):
             return value
-        raise Refused(f"must be a UUID text; got {show(value)}")
+        raise Refused(f"must be a UUID text; got {shown(value)}")
 
     return uuid_text
 
 
-def _decimal(node: AvroNode) -> Rule:
+def _decimal(node: AvroNode) -> JsonRule:
     precision, scale = node.precision, node.scale
     quantum = Decimal(1).scaleb(-scale)
     exact = Context(prec=precision + 1)
@@ -238,23 +238,23 @@ def _decimal(node: AvroNode) -> Rule:
     def decimal_value(value: Any) -> Any:
         cls = type(value)
         if cls is not str and cls is not int and cls is not float:
-            raise Refused(f"must be a decimal number (text or number); got {show(value)}")
+            raise Refused(f"must be a decimal number (text or number); got {shown(value)}")
         text = value if cls is str else repr(value) if cls is float else None
         try:
             number = Decimal(text) if text is not None else Decimal(value)
         except (InvalidOperation, ValueError):
-            raise Refused(f"must be a decimal number; got {show(value)}") from None
+            raise Refused(f"must be a decimal number; got {shown(value)}") from None
         if not number.is_finite():
-            raise Refused(f"must be a finite decimal number; got {show(value)}")
+            raise Refused(f"must be a finite decimal number; got {shown(value)}")
         if number and number.adjusted() >= precision - scale:
-            raise Refused(f"has more than {precision} digits in total ({kind}); got {show(value)}")
+            raise Refused(f"has more than {precision} digits in total ({kind}); got {shown(value)}")
         try:
             quantized = number.quantize(quantum, context=exact)
         except InvalidOperation:
-            raise Refused(f"does not fit {kind}; got {show(value)}") from None
+            raise Refused(f"does not fit {kind}; got {shown(value)}") from None
         if quantized != number:
             raise Refused(
-                f"has more than {scale} digits after the decimal point ({kind}); got {show(value)}"
+                f"has more than {scale} digits after the decimal point ({kind}); got {shown(value)}"
             )
         # quantized has at most ``precision`` digits and exponent -scale: the writer takes it
         return quantized if quantized else quantized.copy_abs()  # no negative zero
@@ -262,7 +262,7 @@ def _decimal(node: AvroNode) -> Rule:
     return decimal_value
 
 
-_PLAIN: dict[str, Rule] = {
+_PLAIN: dict[str, JsonRule] = {
     "null": _null,
     "boolean": _boolean,
     "int": _whole("int", *INT_RANGE),
@@ -273,7 +273,7 @@ _PLAIN: dict[str, Rule] = {
     "bytes": _bytes,
 }
 
-_LOGICAL: dict[str, Callable[[AvroNode], Rule]] = {
+_LOGICAL: dict[str, Callable[[AvroNode], JsonRule]] = {
     "timestamp-millis": _timestamp,
     "timestamp-micros": _timestamp,
     "local-timestamp-millis": _timestamp,

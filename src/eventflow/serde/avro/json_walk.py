@@ -26,7 +26,7 @@ from eventflow.serde.avro.problems import (
     item_segment,
     key_segment,
     label,
-    show,
+    shown,
 )
 
 Fast = Callable[[Any], Any]
@@ -74,7 +74,7 @@ class JsonCompiler:
 
         def record(value: Any) -> Any:
             if type(value) is not dict:
-                raise Refused(wording + show(value))
+                raise Refused(wording + shown(value))
             out = {}
             name = ""
             try:
@@ -125,7 +125,7 @@ class JsonCompiler:
                     return convert(value)
                 except Refused:
                     continue
-            raise Refused(wording + show(value))
+            raise Refused(wording + shown(value))
 
         return union
 
@@ -162,7 +162,7 @@ class JsonCompiler:
 
         def record(value: Any, path: str, problems: list[ValueProblem]) -> Any:
             if type(value) is not dict:
-                problems.append(ValueProblem(path, wording + show(value)))
+                problems.append(ValueProblem(path, wording + shown(value)))
                 return _FAILED
             out = {}
             for name, convert, default, required in fields:
@@ -200,7 +200,7 @@ class JsonCompiler:
                 datum = convert(value, path, trial)
                 if not trial:
                     return datum
-            problems.append(ValueProblem(path, wording + show(value)))
+            problems.append(ValueProblem(path, wording + shown(value)))
             return _FAILED
 
         return union
@@ -242,7 +242,7 @@ def _check_key(key: str) -> None:
 def _fast_array(items: Fast) -> Fast:
     def array(value: Any) -> Any:
         if type(value) is not list:
-            raise Refused(f"must be an array; got {show(value)}")
+            raise Refused(f"must be an array; got {shown(value)}")
         index = 0
         try:
             out = []
@@ -259,7 +259,7 @@ def _fast_array(items: Fast) -> Fast:
 def _fast_map(values: Fast) -> Fast:
     def mapping(value: Any) -> Any:
         if type(value) is not dict:
-            raise Refused(f"must be an object (map); got {show(value)}")
+            raise Refused(f"must be an object (map); got {shown(value)}")
         key = ""
         try:
             out = {}
@@ -288,7 +288,7 @@ def _precise_leaf(rule: Fast) -> Precise:
 def _precise_array(items: Precise) -> Precise:
     def array(value: Any, path: str, problems: list[ValueProblem]) -> Any:
         if type(value) is not list:
-            problems.append(ValueProblem(path, f"must be an array; got {show(value)}"))
+            problems.append(ValueProblem(path, f"must be an array; got {shown(value)}"))
             return _FAILED
         return [items(item, path + item_segment(i), problems) for i, item in enumerate(value)]
 
@@ -298,7 +298,7 @@ def _precise_array(items: Precise) -> Precise:
 def _precise_map(values: Precise) -> Precise:
     def mapping(value: Any, path: str, problems: list[ValueProblem]) -> Any:
         if type(value) is not dict:
-            problems.append(ValueProblem(path, f"must be an object (map); got {show(value)}"))
+            problems.append(ValueProblem(path, f"must be an object (map); got {shown(value)}"))
             return _FAILED
         out = {}
         for key, item in value.items():

@@ -7,7 +7,7 @@ import struct
 import uuid
 from decimal import Decimal
 
-from eventflow.serde.avro.problems import Refused, show
+from eventflow.serde.avro.problems import Refused, shown
 
 INT_RANGE = (-(2**31), 2**31 - 1)
 LONG_RANGE = (-(2**63), 2**63 - 1)
@@ -56,14 +56,14 @@ def decimal_unscaled(value: Decimal, precision: int, scale: int) -> int:
     _sign, digits, exponent = value.as_tuple()
     kind = f"decimal({precision},{scale})"
     if not isinstance(exponent, int):
-        raise Refused(f"must be a finite decimal number; got {show(value)}")
+        raise Refused(f"must be a finite decimal number; got {shown(value)}")
     shift = exponent + scale
     if shift < 0:
         raise Refused(
-            f"has more than {scale} digits after the decimal point ({kind}); got {show(value)}"
+            f"has more than {scale} digits after the decimal point ({kind}); got {shown(value)}"
         )
     if any(digits) and len(digits) + shift > precision:
-        raise Refused(f"has more than {precision} digits in total ({kind}); got {show(value)}")
+        raise Refused(f"has more than {precision} digits in total ({kind}); got {shown(value)}")
     numerator, denominator = value.as_integer_ratio()
     unscaled: int = numerator * 10**scale // denominator
     return unscaled  # exact: the denominator divides 10**scale

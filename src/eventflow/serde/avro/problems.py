@@ -55,10 +55,10 @@ def key_segment(key: object) -> str:
             return f"[{json.dumps(key, ensure_ascii=False)}]"
         except UnicodeEncodeError:  # pragma: no cover - json.dumps escapes surrogates
             pass
-    return f"[{show(key)}]"
+    return f"[{shown(key)}]"
 
 
-def show(value: Any) -> str:
+def shown(value: Any) -> str:
     """A value as a message shows it: integers and decimals in full as written, others short."""
     if value is None:
         return "null"
