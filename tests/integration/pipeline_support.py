@@ -21,7 +21,9 @@ import httpx
 
 from eventflow.config import KafkaSettings, PipelineSettings, Settings
 from eventflow.consumers.codec import RegistryCodec
+from eventflow.consumers.dead_letter import dead_letter_subject
 from eventflow.consumers.operations import StoredDeadLetter, list_dead_letters, topic_size
+from eventflow.events import DeadLetter
 from eventflow.kafka.admin import TopicAdmin
 from eventflow.kafka.client_config import KafkaCluster
 from eventflow.kafka.consumer import set_group_offsets, watermarks
@@ -149,6 +151,14 @@ class Lane:
         return list(list_dead_letters(self.cluster, self.dlq, codec))
 
 
+def register_dead_letter_subject(lane: Lane) -> None:
+    """Register the DeadLetter schema under the lane's own dead-letter subject: dead letters
+    go to the subject of the configured topic (``<topic>-value``), as an operator who moves
+    the dead-letter topic registers it."""
+    with RegistryClient(lane.registry_url, timeout_s=60) as client:
+        client.register(dead_letter_subject(lane.dlq), DeadLetter.AVRO_SCHEMA_JSON)
+
+
 def make_lane(
     bootstrap: str,
     registry_url: str,
@@ -175,6 +185,7 @@ def make_lane(
     )
     specs = [TopicSpec(name, partitions, 1, {}) for name in names]
     TopicAdmin(lane.cluster).apply([*specs, TopicSpec(lane.dlq, 1, 1, {})])
+    register_dead_letter_subject(lane)
     if shared_raw:
         ends = {p: high for p, (_low, high) in watermarks(lane.cluster, shared_raw).items()}
         set_group_offsets(lane.cluster, f"validator-{lane.run}", shared_raw, ends)

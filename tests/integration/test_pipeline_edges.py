@@ -27,6 +27,7 @@ from tests.integration.pipeline_support import (
     ServiceProcess,
     produce,
     register_contracts,
+    register_dead_letter_subject,
     wait_until,
 )
 
@@ -53,6 +54,7 @@ def lane_with(
             TopicSpec(lane.dlq, 1, 1, {}),
         ]
     )
+    register_dead_letter_subject(lane)
     return lane
 
 

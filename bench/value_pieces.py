@@ -1,0 +1,118 @@
+"""CPU µs per event of the in-process pieces the Avro value engine serves (one tree).
+
+Run by ``bench/compare_trees.py`` with one tree's ``src`` first on ``PYTHONPATH``, so the
+``eventflow`` it measures is that tree's; it uses only APIs both the engine's tree and the
+previous main have. Pieces, per order.placed event, no Kafka (an in-memory registry):
+
+  http.envelope        the API's envelope parse (``envelope.parse_event``)
+  http.payload_check   check and convert the payload JSON (``spec.converter``)
+  http.encode          Confluent framing + Avro body (``RegistryEncoder.encode``)
+  pipeline.decode      ``AvroDeserializer.deserialize`` of the raw event
+  pipeline.validator   validator stage codec: split decode + splice re-encode with validation
+  pipeline.enricher    enricher stage codec: split decode + splice re-encode with enrichment
+  pipeline.full_encode ``AvroSerializer.serialize_with_id`` of the enriched value
+
+Prints one JSON object {piece: best CPU µs per event over ``--repeat`` runs of ``--n``}.
+Usage: python bench/value_pieces.py [--n 2000] [--repeat 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]  # this script's tree: schemas, test fakes, load
+sys.path.append(str(REPO))  # after the measured tree's src (first on PYTHONPATH)
+
+from tests.unit.serde.fakes import FakeRegistry  # noqa: E402
+from tests.unit.serde.samples import order_placed  # noqa: E402
+
+from bench.http_load import order_data  # noqa: E402
+
+
+def cpu_us(fn: Callable[[], Any], n: int, repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.process_time()
+        for _ in range(n):
+            fn()
+        best = min(best, time.process_time() - started)
+    return best / n * 1e6
+
+
+def pieces(n: int, repeat: int) -> dict[str, float]:
+    from eventflow.consumers.codec import RegistryCodec
+    from eventflow.producers.http import adapters
+    from eventflow.producers.http.envelope import parse_event
+    from eventflow.serde import AvroDeserializer, AvroSerializer
+    from eventflow.serde.avro_json import inline_references
+    from eventflow.workspace import load_workspace
+
+    workspace = load_workspace(REPO / "schemas" / "avro")
+    catalog = adapters.catalog_from_workspace(workspace, "events.raw.v1")
+    spec = catalog.get("order.placed")
+    registry = FakeRegistry()
+    registry.register(
+        spec.subject, json.dumps(inline_references(dict(spec.record_schema), spec.named))
+    )
+    schemas = {"order.placed": workspace.schema_for_event_type("order.placed")}
+    encoder = adapters.RegistryEncoder(registry, schemas)
+    body = {"event_type": "order.placed", "data": order_data("o-1")}
+    payload, problems = spec.converter(body["data"], "data")
+    assert problems == [], problems
+    envelope = {
+        "event_id": "3f2b8c1e-9a4d-4e5f-8b6a-1c2d3e4f5a6b",
+        "event_type": "order.placed",
+        "source": "bench",
+        "occurred_at": 1_772_362_800_000,
+        "received_at": 1_772_362_800_123,
+        "correlation_id": "c",
+        "causation_id": None,
+    }
+    record = {"envelope": envelope, "payload": payload, "validation": None, "enrichment": None}
+    raw = encoder.encode(spec, record)
+    schema_id = int.from_bytes(raw[1:5], "big")
+    filled = order_placed().to_avro_dict()
+    validator = RegistryCodec(registry, tail_from="validation")
+    enricher = RegistryCodec(registry, tail_from="enrichment")
+    decoder = AvroDeserializer(registry)
+    serializer = AvroSerializer(registry)
+
+    def stage(codec: Any, field: str, data: bytes) -> bytes:
+        sid, value, head_end = codec.decode_split(data)
+        value[field] = filled[field]
+        out: bytes = codec.encode(sid, value, source=data, head_end=head_end, changed={field})
+        return out
+
+    validated = stage(validator, "validation", raw)
+    enriched_value = decoder.deserialize(stage(enricher, "enrichment", validated)).value
+    runs: dict[str, Callable[[], Any]] = {
+        "http.envelope": lambda: parse_event(body),
+        "http.payload_check": lambda: spec.converter(body["data"], "data"),
+        "http.encode": lambda: encoder.encode(spec, record),
+        "pipeline.decode": lambda: decoder.deserialize(raw),
+        "pipeline.validator": lambda: stage(validator, "validation", raw),
+        "pipeline.enricher": lambda: stage(enricher, "enrichment", validated),
+        "pipeline.full_encode": lambda: serializer.serialize_with_id(schema_id, enriched_value),
+    }
+    return {name: round(cpu_us(fn, n, repeat), 2) for name, fn in runs.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=2000)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    import eventflow
+
+    result = {"eventflow": str(Path(eventflow.__file__).parent), **pieces(args.n, args.repeat)}
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
