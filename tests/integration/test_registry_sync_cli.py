@@ -66,6 +66,18 @@ def test_register_creates_then_is_idempotent_and_sets_levels(workspace, fresh_re
     assert validated["id"] == raw["id"]  # same record on every stage: one id (ADR 0002)
     env_level = httpx.get(f"{fresh_registry}/config/com.eventflow.common.Envelope").json()
     assert env_level == {"compatibilityLevel": "FULL_TRANSITIVE"}
+    # the event type's data contract from git: metadata, CEL domain rules, compatibility group
+    assert raw["metadata"] == {"properties": {"major_version": "1", "owner": "orders-team"}}
+    rules = {r["name"]: r for r in raw["ruleSet"]["domainRules"]}
+    assert rules["order_total_positive"]["expr"] == "message.payload.total >= decimal('0.01')"
+    assert all(r["type"] == "CEL" and r["mode"] == "WRITE" for r in rules.values())
+    order_config = httpx.get(
+        f"{fresh_registry}/config/events.raw.v1-com.eventflow.events.OrderPlaced"
+    ).json()
+    assert order_config == {
+        "compatibilityGroup": "major_version",
+        "compatibilityLevel": "BACKWARD_TRANSITIVE",
+    }
 
     again = run("schema", "register", "--registry", fresh_registry, "--dir", str(workspace))
     assert again.exit_code == 0, again.output

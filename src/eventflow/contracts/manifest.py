@@ -39,7 +39,7 @@ _DOTTED_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$"
 _TOP_KEYS = {"pipeline_topics", "shared_types", "event_types", "dead_letter", "subjects"}
 _COMMON_KEYS = {"record", "file", "compatibility", "owner"}
 _SHARED_KEYS = _COMMON_KEYS
-_EVENT_KEYS = _COMMON_KEYS | {"event_type", "partition_key", "topics"}
+_EVENT_KEYS = _COMMON_KEYS | {"event_type", "partition_key", "topics", "major_version", "rules"}
 _DEAD_LETTER_KEYS = _COMMON_KEYS | {"topic"}
 _SUBJECT_KEYS = _COMMON_KEYS | {"subject", "topic", "role", "strategy"}
 
@@ -79,6 +79,8 @@ class EventTypeEntry:
     compatibility: CompatibilityLevel
     topics: tuple[str, ...]
     line: int = field(default=0, compare=False)
+    major_version: int = 1  # metadata property and compatibility group (ADR 0010)
+    rules: str | None = None  # Confluent rule set file (domain rules in CEL), next to the schema
 
 
 @dataclass(frozen=True)
@@ -223,8 +225,17 @@ class _Parser:
         for topic in topics:
             self.add(node, common, strategy="TopicRecordNameStrategy", topic=topic, event_type=name)
         line = node.start_mark.line + 1
+        major = self.scalar(entry["major_version"][1], where) if "major_version" in entry else "1"
+        if not major.isdigit() or int(major) < 1:
+            raise self.fail(
+                entry["major_version"][1],
+                f"{where}.major_version must be a whole number >= 1, got {major!r}",
+            )
+        rules = self.required(node, entry, "rules", where) if "rules" in entry else None
+        if rules is not None and (rules.startswith("/") or ".." in rules.split("/")):
+            raise self.fail(entry["rules"][1], f"{where}.rules must be a relative path")
         return EventTypeEntry(name, common.record, common.file, key, common.owner,
-                              common.level, topics, line)  # fmt: skip
+                              common.level, topics, line, int(major), rules)  # fmt: skip
 
     def dead_letter(self, node: yaml.Node) -> SubjectEntry:
         entry = self.mapping(node, "dead_letter", _DEAD_LETTER_KEYS, "dead_letter.")

@@ -18,6 +18,7 @@ from urllib.parse import quote
 import httpx
 
 from eventflow.config import RegistrySettings
+from eventflow.contracts.data_contract import DataContract
 from eventflow.errors import ConfigError
 from eventflow.registry.errors import Code, RegistryError, RegistryUnreachable
 
@@ -156,13 +157,20 @@ class RegistryClient:
 
     @staticmethod
     def _schema_body(
-        schema: str, references: Sequence[SchemaReference], schema_type: str = "AVRO"
+        schema: str,
+        references: Sequence[SchemaReference],
+        schema_type: str = "AVRO",
+        contract: DataContract | None = None,
     ) -> dict[str, Any]:
         body: dict[str, Any] = {"schema": schema}
         if schema_type != "AVRO":
             body["schemaType"] = schema_type
         if references:
             body["references"] = [r.to_json() for r in references]
+        if contract is not None:
+            body["metadata"] = contract.metadata
+            if contract.rule_set is not None:
+                body["ruleSet"] = contract.rule_set
         return body
 
     # -- subjects and versions ---------------------------------------------------------------
@@ -174,17 +182,24 @@ class RegistryClient:
         references: Sequence[SchemaReference] = (),
         *,
         normalize: bool = False,
+        contract: DataContract | None = None,
     ) -> int:
-        body = self._schema_body(schema, references)
+        """``contract``: the metadata and rule set registered with the schema (Confluent's)."""
+        body = self._schema_body(schema, references, contract=contract)
         params = {"normalize": "true"} if normalize else None
         result = self._call("POST", f"/subjects/{_segment(subject)}/versions", body=body,
                             params=params)  # fmt: skip
         return int(result["id"])
 
     def lookup(
-        self, subject: str, schema: str, references: Sequence[SchemaReference] = ()
+        self,
+        subject: str,
+        schema: str,
+        references: Sequence[SchemaReference] = (),
+        *,
+        contract: DataContract | None = None,
     ) -> RegisteredSchema:
-        body = self._schema_body(schema, references)
+        body = self._schema_body(schema, references, contract=contract)
         return _registered(self._call("POST", f"/subjects/{_segment(subject)}", body=body))
 
     def get_schema(self, schema_id: int) -> RegisteredSchema:
@@ -230,10 +245,16 @@ class RegistryClient:
         return bool(result["is_compatible"]), [str(m) for m in messages]
 
     def test_compatibility_all(
-        self, subject: str, schema: str, references: Sequence[SchemaReference] = ()
+        self,
+        subject: str,
+        schema: str,
+        references: Sequence[SchemaReference] = (),
+        *,
+        contract: DataContract | None = None,
     ) -> tuple[bool, list[str]]:
-        """Check against the versions the subject's level covers (all of them if transitive)."""
-        body = self._schema_body(schema, references)
+        """Check against the versions the subject's level covers (all of them if transitive;
+        only those of the contract's compatibility group, when the subject has one)."""
+        body = self._schema_body(schema, references, contract=contract)
         path = f"/compatibility/subjects/{_segment(subject)}/versions"
         result = self._call("POST", path, body=body, params={"verbose": "true"})
         return bool(result["is_compatible"]), [str(m) for m in result.get("messages") or []]
@@ -247,6 +268,17 @@ class RegistryClient:
     def set_compatibility(self, level: str, subject: str | None = None) -> None:
         path = "/config" if subject is None else f"/config/{_segment(subject)}"
         self._call("PUT", path, body={"compatibility": level})
+
+    def get_config(self, subject: str | None = None) -> dict[str, Any]:
+        """The whole config in scope (level, ``compatibilityGroup``, contract defaults)."""
+        path = "/config" if subject is None else f"/config/{_segment(subject)}"
+        params = {"defaultToGlobal": "true"} if subject is not None else None
+        return dict(self._call("GET", path, params=params))
+
+    def set_config(self, changes: dict[str, Any], subject: str | None = None) -> None:
+        """PUT only the given config keys (e.g. ``{"compatibilityGroup": "major_version"}``)."""
+        path = "/config" if subject is None else f"/config/{_segment(subject)}"
+        self._call("PUT", path, body=changes)
 
     def close(self) -> None:
         self._http.close()

@@ -4,6 +4,10 @@ For every manifest subject, in registration order (shared types first): look it 
 registry lacks it, check compatibility against the subject's versions (the registry's level
 decides which), register it with Confluent references to the shared types, then make the
 subject's level the manifest's. ``dry_run`` changes nothing and reports what it would do.
+
+An event subject carries its data contract (metadata ``owner`` and ``major_version``, the
+domain rules): it is part of the lookup and of the registration, and the subject's config gets
+``compatibilityGroup: major_version`` first, so a new major version starts a new group.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from eventflow.contracts.data_contract import MAJOR_VERSION, DataContract
 from eventflow.registry.client import RegistryClient, SchemaReference
 from eventflow.registry.errors import Code, RegistryError
 from eventflow.workspace import Workspace
@@ -49,7 +54,10 @@ def sync_workspace(ws: Workspace, client: RegistryClient, *, dry_run: bool) -> l
             results.append(SubjectSync(entry.subject, action, messages=(
                 "a referenced shared type is not registered yet",)))  # fmt: skip
             continue
-        result = _sync_one(client, entry.subject, text, refs, level, dry_run=dry_run)
+        contract = ws.contract_for_subject(entry.subject)
+        result = _sync_one(
+            client, entry.subject, text, refs, level, dry_run=dry_run, contract=contract
+        )
         versions[entry.subject] = result.version
         results.append(result)
     return results
@@ -63,31 +71,38 @@ def _sync_one(
     level: str,
     *,
     dry_run: bool,
+    contract: DataContract | None = None,
 ) -> SubjectSync:
-    existing = _lookup(client, subject, text, refs)
+    existing = _lookup(client, subject, text, refs, contract)
     if existing is not None:
         change = _level(client, subject, level, dry_run=dry_run, exists=True)
         return SubjectSync(subject, "unchanged", existing[0], existing[1], change)
     subject_exists = bool(_versions(client, subject))
+    if contract is not None and not dry_run:
+        _group(client, subject, exists=subject_exists)
     if subject_exists:
-        ok, messages = client.test_compatibility_all(subject, text, refs)
+        ok, messages = client.test_compatibility_all(subject, text, refs, contract=contract)
         if not ok:
             return SubjectSync(subject, "incompatible", messages=tuple(messages))
     if dry_run:
         change = _level(client, subject, level, dry_run=True, exists=subject_exists)
         return SubjectSync(subject, "would create", level_change=change)
-    schema_id = client.register(subject, text, refs)
-    found = _lookup(client, subject, text, refs)
+    schema_id = client.register(subject, text, refs, contract=contract)
+    found = _lookup(client, subject, text, refs, contract)
     version = found[1] if found else None
     change = _level(client, subject, level, dry_run=False, exists=True)
     return SubjectSync(subject, "created", schema_id, version, change)
 
 
 def _lookup(
-    client: RegistryClient, subject: str, text: str, refs: list[SchemaReference]
+    client: RegistryClient,
+    subject: str,
+    text: str,
+    refs: list[SchemaReference],
+    contract: DataContract | None = None,
 ) -> tuple[int, int | None] | None:
     try:
-        found = client.lookup(subject, text, refs)
+        found = client.lookup(subject, text, refs, contract=contract)
     except RegistryError as exc:
         if exc.error_code in (Code.SUBJECT_NOT_FOUND, Code.SCHEMA_NOT_FOUND):
             return None
@@ -102,6 +117,13 @@ def _versions(client: RegistryClient, subject: str) -> list[int]:
         if exc.error_code == Code.SUBJECT_NOT_FOUND:
             return []
         raise
+
+
+def _group(client: RegistryClient, subject: str, *, exists: bool) -> None:
+    """Compatibility only within a major version (Confluent's ``compatibilityGroup``)."""
+    current = client.get_config(subject) if exists else {}
+    if current.get("compatibilityGroup") != MAJOR_VERSION:
+        client.set_config({"compatibilityGroup": MAJOR_VERSION}, subject)
 
 
 def _level(

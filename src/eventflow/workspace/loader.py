@@ -14,7 +14,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from eventflow.contracts import ParsedSchema, parse_schema
+from eventflow.contracts.data_contract import DataContract, DataContractError, declared_contract
 from eventflow.contracts.manifest import (
     EventTypeEntry,
     Manifest,
@@ -45,6 +48,12 @@ class Workspace:
     schemas: Mapping[str, ParsedSchema]  # by the top-level type's full name
     by_file: Mapping[str, ParsedSchema] = field(default_factory=dict)
     dependencies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # file -> files
+    contracts: Mapping[str, DataContract] = field(default_factory=dict)  # by event type
+
+    def contract_for_subject(self, subject: str) -> DataContract | None:
+        """The metadata and rules registered with ``subject`` (event subjects only)."""
+        event_type = self.manifest.subject(subject).event_type
+        return None if event_type is None else self.contracts.get(event_type)
 
     def schema_for_subject(self, subject: str) -> ParsedSchema:
         return self.by_file[self.manifest.subject(subject).file]
@@ -83,6 +92,15 @@ def load_workspace(
             texts[file] = (root / file).read_text("utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise WorkspaceError(f"{root / file}:1: cannot read the schema file ({exc})") from exc
+    for event in manifest.event_types:
+        if event.rules is not None:
+            try:
+                texts[event.rules] = (root / event.rules).read_text("utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                where = f"{root / event.rules}:1"
+                raise WorkspaceError(
+                    f"{where}: cannot read the rules file of {event.event_type} ({exc})"
+                ) from exc
     return build_workspace(
         root, manifest, texts, label=str(root), validate_defaults=validate_defaults
     )
@@ -104,6 +122,12 @@ def load_workspace_at_ref(repo: Path, ref: str, subdir: str = "schemas/avro") ->
         if text is None:
             raise WorkspaceError(f"{ref}:{prefix}/{file}: missing at this ref")
         texts[file] = text
+    for event in manifest.event_types:
+        if event.rules is not None:
+            text = git.show_file(repo, commit, f"{prefix}/{event.rules}")
+            if text is None:
+                raise WorkspaceError(f"{ref}:{prefix}/{event.rules}: missing at this ref")
+            texts[event.rules] = text
     return build_workspace(repo / prefix, manifest, texts, label=f"{ref}:{prefix}")
 
 
@@ -198,7 +222,19 @@ def build_workspace(
     label: str,
     validate_defaults: bool = True,
 ) -> Workspace:
-    """Parse the manifest's files (``texts``: relative path -> text) and cross-check them."""
+    """Parse the manifest's files (``texts``: relative path -> text, schema files and the
+    event types' rules files) and cross-check them."""
+    rule_files = {e.rules for e in manifest.event_types if e.rules is not None}
+    for event in manifest.event_types:
+        if event.rules is not None and event.rules not in texts:
+            raise WorkspaceError(
+                f"{label}/{event.rules}:1: the rules file of {event.event_type} was not read"
+            )
+    contracts = {
+        e.event_type: _contract(e, texts.get(e.rules) if e.rules else None, f"{label}/{e.rules}")
+        for e in manifest.event_types
+    }
+    texts = {file: text for file, text in texts.items() if file not in rule_files}
     sources = {file: f"{label}/{file}" for file in texts}
     parsed, order = parse_in_order(texts, sources, validate_defaults=validate_defaults)
     shared_subject = {s.file: s.subject for s in manifest.shared_types()}
@@ -228,7 +264,27 @@ def build_workspace(
         dead_letter=next(s for s in subjects if s.subject == manifest.dead_letter.subject),
     )
     schemas = {schema.fullname: schema for schema in parsed.values() if schema.fullname}
-    return Workspace(root, resolved, schemas, parsed, order)
+    return Workspace(root, resolved, schemas, parsed, order, contracts)
+
+
+def _contract(event: EventTypeEntry, rules_text: str | None, source: str) -> DataContract:
+    """The event type's metadata and its rules file (Confluent RuleSet JSON, in YAML or JSON)."""
+    doc: object = None
+    if rules_text is not None:
+        try:
+            doc = yaml.safe_load(rules_text)
+        except yaml.MarkedYAMLError as exc:
+            line = exc.problem_mark.line + 1 if exc.problem_mark else 1
+            raise WorkspaceError(f"{source}:{line}: not valid YAML: {exc.problem}") from exc
+        if not isinstance(doc, dict):
+            raise WorkspaceError(
+                f"{source}:1: a rules file is a Confluent rule set: a mapping with "
+                "domainRules and/or migrationRules"
+            )
+    try:
+        return declared_contract(event.owner, event.major_version, doc)
+    except DataContractError as exc:
+        raise WorkspaceError(f"{source}: {exc}") from exc
 
 
 def _check_partition_key(

@@ -398,3 +398,28 @@ def test_the_new_schemas_defaults_are_validated_unless_told_not_to(repo: Path):
     assert "invalid default for field 'channel'" in refused.output
     relaxed = check("--no-validate-defaults")
     assert relaxed.exit_code == 0, relaxed.output
+
+
+def test_check_reports_rule_and_metadata_changes_of_the_contracts(repo: Path):
+    rules = repo / "schemas/avro/events/OrderPlaced.rules.yaml"
+    edit(
+        rules,
+        "expr: message.payload.total >= decimal('0.01')",
+        "expr: message.payload.total >= decimal('1.00')",
+    )
+    rules.write_text(
+        rules.read_text()
+        + (
+            "  - name: order_customer_present\n    kind: CONDITION\n    mode: WRITE\n"
+            "    type: CEL\n    expr: size(message.payload.customer_id) > 0\n    onFailure: ERROR\n"
+        )
+    )
+    result = check()
+    assert result.exit_code == 0, result.output
+    assert (
+        "contract order.placed: rule order_total_positive changed: expr "
+        "\"message.payload.total >= decimal('0.01')\" -> "
+        "\"message.payload.total >= decimal('1.00')\""
+    ) in result.output
+    assert "contract order.placed: rule order_customer_present added: " in result.output
+    assert "contract user.registered" not in result.output

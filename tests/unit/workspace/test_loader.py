@@ -130,7 +130,7 @@ def test_record_name_must_match_the_manifest(schemas_copy: Path):
     )
     with pytest.raises(
         ManifestError,
-        match=r"manifest\.yaml:51: record 'com\.eventflow\.events\.UserSignedUp' "
+        match=r"manifest\.yaml:53: record 'com\.eventflow\.events\.UserSignedUp' "
         r"expected in events/UserRegistered\.avsc, but it defines "
         r"'com\.eventflow\.events\.UserRegistered'",
     ):
@@ -142,7 +142,7 @@ def test_partition_key_must_exist_and_be_a_required_scalar(schemas_copy: Path):
     edit(manifest, "partition_key: payload.user_id", "partition_key: payload.uid")
     with pytest.raises(
         ManifestError,
-        match=r"manifest\.yaml:51: partition_key 'payload\.uid' "
+        match=r"manifest\.yaml:53: partition_key 'payload\.uid' "
         r"of 'user\.registered': payload has no field 'uid'",
     ):
         load_workspace(schemas_copy)

@@ -17,6 +17,7 @@ from eventflow.cli.schema.compat import validate_defaults_option
 from eventflow.cli.schema.lint import github_annotation
 from eventflow.contracts import Incompatibility
 from eventflow.workspace import load_workspace
+from eventflow.workspace.contract_report import contract_changes_since
 from eventflow.workspace.gate import (
     SubjectVerdict,
     check_against_git,
@@ -150,6 +151,7 @@ def check(obj: CliContext, *, ref: str | None, registry_url: str | None, fmt: st
     """
     folder = root or obj.settings.schemas_dir
     ws = run_guarded(lambda: load_workspace(folder, validate_defaults=validate_defaults))
+    contract_lines: list[str] = []
     secret = obj.settings.registry.basic_auth_user_info
     auth = secret.get_secret_value() if secret is not None else None
     if registry_url is not None and ref is not None:
@@ -166,11 +168,16 @@ def check(obj: CliContext, *, ref: str | None, registry_url: str | None, fmt: st
         target = ref or "HEAD"
         verdicts = run_guarded(lambda: check_against_git(ws, target))
         against = f"up to git {target}"
+        contract_lines = [
+            f"contract {event_type}: {line}"
+            for event_type, lines in run_guarded(lambda: contract_changes_since(ws, target)).items()
+            for line in lines
+        ]
     if fmt == "json":
         console.print(render_json(verdicts, against), markup=False, soft_wrap=True)
     else:
         lines = render_github(verdicts) if fmt == "github" else render_text(verdicts, against)
-        for line in lines:
+        for line in [*lines, *contract_lines]:
             console.print(line, markup=False, soft_wrap=True)
     if any(v.status == "incompatible" for v in verdicts):
         raise SystemExit(EXIT_FINDINGS)
