@@ -31,7 +31,12 @@ from eventflow.consumers.outcome import Forward, InputEvent, Outcome
 from eventflow.consumers.persistence import WRITER_GROUP, open_store
 from eventflow.consumers.ports import EventStore, Handler
 from eventflow.consumers.runtime import ServiceRuntime, ServiceSpec
-from eventflow.consumers.validator import VALIDATOR_GROUP, Validator, load_rulesets
+from eventflow.consumers.validator import (
+    VALIDATOR_GROUP,
+    RegisteredRules,
+    Validator,
+    load_rulesets,
+)
 from eventflow.kafka.admin import TopicAdmin
 from eventflow.kafka.client_config import KafkaCluster
 from eventflow.kafka.consumer import GroupConsumer
@@ -74,8 +79,10 @@ def build_service(kind: ServiceKind, settings: Settings, *, cluster: KafkaCluste
     store: EventStore | None = None
     closers: list[Callable[[], object]] = []
     output_topic: str | None
+    registry = RegistryClient.from_settings(registry_url_of(settings), settings.registry)
+    closers.append(registry.close)
     if kind == "validator":
-        handler = Validator(load_rulesets(p.rules_dir))
+        handler = Validator(load_rulesets(p.rules_dir), contract_rules=RegisteredRules(registry))
         input_topic, output_topic = p.raw_topic, p.validated_topic
         port = p.validator_metrics_port
     elif kind == "enricher":
@@ -97,8 +104,6 @@ def build_service(kind: ServiceKind, settings: Settings, *, cluster: KafkaCluste
         port = p.writer_metrics_port
     group = {"validator": p.validator_group, "enricher": p.enricher_group,
              "writer": p.writer_group}[kind]  # fmt: skip
-    registry = RegistryClient.from_settings(registry_url_of(settings), settings.registry)
-    closers.append(registry.close)
     # polled by the runtime's own thread while it waits for a batch (no poll thread)
     producer = DurableProducer(cluster, client_id=f"{settings.kafka.client_id}-{kind}",
                                linger_ms=5, background_poll=False)  # fmt: skip

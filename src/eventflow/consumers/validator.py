@@ -1,8 +1,14 @@
 """The validator service's handler (group ``validator-service``): business rules per event type.
 
-Valid events go on with their ``validation`` field filled (warnings listed as findings);
-an event failing an ERROR rule is dead-lettered with ``error_type`` ``rule:<rule id>``.
-Event types without a rules file pass with ruleset ``none``.
+Two sources of rules, checked in this order (ADR 0010):
+
+* the **domain rules registered with the event's writer schema** (Confluent data contract,
+  CEL, evaluated by confluent-kafka's executor): a broken rule whose ``onFailure`` is ERROR or
+  DLQ dead-letters the event with ``error_type`` ``rule:<rule name>``; ``NONE`` is a warning;
+* the rules file of the event type (``rules/<event_type>.yaml``), for what CEL cannot say.
+
+Valid events go on with their ``validation`` field filled (warnings listed as findings).
+Event types without rules pass with ruleset ``none``.
 """
 
 from __future__ import annotations
@@ -10,10 +16,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
 from eventflow import __version__
-from eventflow.consumers.outcome import Forward, InputEvent, Outcome, Reject
-from eventflow.consumers.validation.rules import RuleSet, RulesFileError, parse_rules
+from eventflow.consumers.outcome import Forward, InputEvent, Outcome, Reject, RetriableFailure
+from eventflow.consumers.validation.rules import Finding, RuleSet, RulesFileError, parse_rules
+from eventflow.kafka.cel_rules import DomainRules
+from eventflow.registry.client import RegisteredSchema
+from eventflow.registry.errors import RegistryError
 
 VALIDATOR_GROUP = "validator-service"
 _CHANGED = frozenset({"validation"})  # the only field the validator sets
@@ -45,15 +55,23 @@ class Validator:
         *,
         service: str = VALIDATOR_GROUP,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        contract_rules: Callable[[int], DomainRules | None] = lambda _schema_id: None,
     ) -> None:
         self._rulesets = dict(rulesets)
         self._name = f"{service}/{__version__}"
         self._clock = clock
+        self._contract_rules = contract_rules
 
     def handle(self, event: InputEvent) -> Outcome:
         ruleset = self._rulesets.get(event.event_type)
         now = self._clock()
-        findings = ruleset.evaluate(event.value, now) if ruleset is not None else []
+        registered = self._contract_rules(event.schema_id)
+        findings = [
+            Finding(b.name, "", "ERROR" if b.refuses else "WARNING", b.message)
+            for b in (registered.broken(event.value) if registered is not None else [])
+        ]
+        if ruleset is not None:
+            findings += ruleset.evaluate(event.value, now)
         errors = [f for f in findings if f.severity == "ERROR"]
         if errors:
             first = errors[0]
@@ -64,7 +82,7 @@ class Validator:
         value["validation"] = {
             "valid": True,
             "validator": self._name,
-            "ruleset": ruleset.ident if ruleset is not None else "none",
+            "ruleset": _ruleset_name(ruleset, registered, event.schema_id),
             "validated_at": now,
             "findings": [
                 {
@@ -77,3 +95,33 @@ class Validator:
             ],
         }
         return Forward(value, _CHANGED)
+
+
+def _ruleset_name(ruleset: RuleSet | None, registered: DomainRules | None, schema_id: int) -> str:
+    names = [f"schema {schema_id} rules"] if registered is not None and registered.names else []
+    if ruleset is not None:
+        names.append(ruleset.ident)
+    return " + ".join(names) or "none"
+
+
+class SchemasById(Protocol):
+    def get_schema(self, schema_id: int) -> RegisteredSchema: ...
+
+
+class RegisteredRules:
+    """The domain rules registered with each writer schema id (fetched once per id; the codec
+    has usually fetched the schema already, so this is a cache hit)."""
+
+    def __init__(self, registry: SchemasById) -> None:
+        self._registry = registry
+        self._by_id: dict[int, DomainRules | None] = {}
+
+    def __call__(self, schema_id: int) -> DomainRules | None:
+        if schema_id not in self._by_id:
+            try:
+                found = self._registry.get_schema(schema_id)
+            except RegistryError as exc:  # down or 5xx: wait and retry, never dead-letter
+                raise RetriableFailure(f"schema registry: {exc}") from exc
+            rules = DomainRules(found.rule_set, found.schema, f"schema id {schema_id}")
+            self._by_id[schema_id] = rules if rules.names else None
+        return self._by_id[schema_id]

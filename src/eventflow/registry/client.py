@@ -43,6 +43,8 @@ class RegisteredSchema:
     schema: str
     references: tuple[SchemaReference, ...] = ()
     schema_type: str = "AVRO"
+    metadata: dict[str, Any] | None = None  # Confluent data contract (ADR 0009)
+    rule_set: dict[str, Any] | None = None
 
 
 def _references(raw: object) -> tuple[SchemaReference, ...]:
@@ -63,6 +65,8 @@ def _registered(body: Mapping[str, Any], *, schema_id: int | None = None) -> Reg
         schema=str(body.get("schema", "")),
         references=_references(body.get("references")),
         schema_type=str(body.get("schemaType", "AVRO")),
+        metadata=body["metadata"] if isinstance(body.get("metadata"), dict) else None,
+        rule_set=body["ruleSet"] if isinstance(body.get("ruleSet"), dict) else None,
     )
 
 

@@ -17,11 +17,11 @@ from eventflow.registry.errors import Code, RegistryError
 __all__ = [
     "CONFLUENT_VERSION",
     "Json",
-    "canonical_metadata",
-    "canonical_rule_set",
     "merge_metadata",
     "merge_rule_sets",
     "property_of",
+    "requested_metadata",
+    "requested_rule_set",
     "with_confluent_version",
 ]
 
@@ -31,14 +31,14 @@ def _registry_error(exc: dc.DataContractError) -> RegistryError:
     return RegistryError(code, str(exc))
 
 
-def canonical_metadata(raw: object, where: str = "metadata") -> Json | None:
+def requested_metadata(raw: object, where: str = "metadata") -> Json | None:
     try:
         return dc.canonical_metadata(raw, where)
     except dc.DataContractError as exc:
         raise _registry_error(exc) from None
 
 
-def canonical_rule_set(raw: object) -> Json | None:
+def requested_rule_set(raw: object) -> Json | None:
     try:
         return dc.canonical_rule_set(raw)
     except dc.DataContractError as exc:

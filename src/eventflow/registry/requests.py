@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from eventflow.registry.data_contracts import Json, canonical_metadata, canonical_rule_set
+from eventflow.registry.data_contracts import Json, requested_metadata, requested_rule_set
 from eventflow.registry.errors import Code, RegistryError, invalid_version
 from eventflow.registry.records import Ref
 
@@ -62,8 +62,8 @@ def schema_request(body: Any, *, empty_allowed: bool = False) -> SchemaRequest:
         raise _unprocessable(f"id must be a positive integer, got {schema_id!r}")
     if version is not None and (not isinstance(version, int) or not 1 <= version <= MAX_VERSION):
         raise invalid_version(version)
-    metadata = canonical_metadata(body.get("metadata"))
-    rule_set = canonical_rule_set(body.get("ruleSet"))
+    metadata = requested_metadata(body.get("metadata"))
+    rule_set = requested_rule_set(body.get("ruleSet"))
     return SchemaRequest(schema, schema_type, tuple(refs), schema_id, version, metadata, rule_set)
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from eventflow.registry.data_contracts import Json, canonical_metadata, canonical_rule_set
+from eventflow.registry.data_contracts import Json, requested_metadata, requested_rule_set
 from eventflow.registry.engine import LEVELS
 from eventflow.registry.errors import Code, RegistryError
 
@@ -111,10 +111,10 @@ def _parse(body: dict[str, Any]) -> dict[str, Any]:
         changes["compatibility_group"] = group
     for attr in ("default_metadata", "override_metadata"):
         if _KEYS[attr] in body:
-            changes[attr] = canonical_metadata(body[_KEYS[attr]], _KEYS[attr])
+            changes[attr] = requested_metadata(body[_KEYS[attr]], _KEYS[attr])
     for attr in ("default_rule_set", "override_rule_set"):
         if _KEYS[attr] in body:
-            changes[attr] = canonical_rule_set(body[_KEYS[attr]])
+            changes[attr] = requested_rule_set(body[_KEYS[attr]])
     return changes
 
 
