@@ -43,7 +43,7 @@ class RegisteredSchema:
     schema: str
     references: tuple[SchemaReference, ...] = ()
     schema_type: str = "AVRO"
-    metadata: dict[str, Any] | None = None  # Confluent data contract (ADR 0009)
+    metadata: dict[str, Any] | None = None  # Confluent data contract (ADR 0010)
     rule_set: dict[str, Any] | None = None
 
 
