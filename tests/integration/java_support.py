@@ -11,6 +11,7 @@ something. Nothing here skips: missing Java or Maven fails the test.
 from __future__ import annotations
 
 import base64
+import fcntl
 import hashlib
 import json
 import shutil
@@ -113,27 +114,34 @@ def _maven(work: Path, *, offline: bool) -> subprocess.CompletedProcess[str]:
 
 
 def build_java_client() -> JavaClient:
-    """Build (or reuse) the client jar and its runtime libraries."""
+    """Build (or reuse) the client jar and its runtime libraries.
+
+    One build per content hash at a time: concurrent test sessions on this machine (other
+    worktrees, the lead's run on main) wait on a lock file instead of building over each other.
+    """
     java = find_java()
     cache = default_cache_dir() / "java-client"
     root = cache / _digest(CLIENT_SOURCES, CONTRACTS)
     work = root / "src"
     jar = work / "target" / JAR_NAME
-    if (root / "complete").exists():
-        return JavaClient(java, jar, 0.0)
-    if work.exists():
-        shutil.rmtree(work)
-    shutil.copytree(CLIENT_SOURCES, work, ignore=shutil.ignore_patterns("target"))
-    pom_hash = hashlib.sha256((CLIENT_SOURCES / "pom.xml").read_bytes()).hexdigest()[:16]
-    resolved = cache / f"resolved-{pom_hash}"
-    started = time.monotonic()
-    proc = _maven(work, offline=True) if resolved.exists() else None
-    if proc is None or proc.returncode != 0:
-        proc = _maven(work, offline=False)
-    assert proc.returncode == 0 and jar.exists(), proc.stdout[-4000:] + proc.stderr[-4000:]
-    resolved.write_text("ok\n")
-    (root / "complete").write_text("ok\n")
-    return JavaClient(java, jar, time.monotonic() - started)
+    cache.mkdir(parents=True, exist_ok=True)
+    with (cache / f"{root.name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (root / "complete").exists():
+            return JavaClient(java, jar, 0.0)
+        if work.exists():
+            shutil.rmtree(work)
+        shutil.copytree(CLIENT_SOURCES, work, ignore=shutil.ignore_patterns("target"))
+        pom_hash = hashlib.sha256((CLIENT_SOURCES / "pom.xml").read_bytes()).hexdigest()[:16]
+        resolved = cache / f"resolved-{pom_hash}"
+        started = time.monotonic()
+        proc = _maven(work, offline=True) if resolved.exists() else None
+        if proc is None or proc.returncode != 0:
+            proc = _maven(work, offline=False)
+        assert proc.returncode == 0 and jar.exists(), proc.stdout[-4000:] + proc.stderr[-4000:]
+        resolved.write_text("ok\n")
+        (root / "complete").write_text("ok\n")
+        return JavaClient(java, jar, time.monotonic() - started)
 
 
 def plain(value: Any) -> Any:
