@@ -261,6 +261,30 @@ class PipelineSettings(BaseModel):
     demo_api_key: str | None = None
 
 
+class BedrockSettings(BaseModel):
+    """The ``bedrock`` enricher (``eventflow[aws]``): Amazon Bedrock's Converse API. Which
+    events and fields it enriches, and its deadline and failure policy per step, are set in
+    ``rules/enrichment/`` like every enricher's."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model_id: str = Field(default="amazon.nova-micro-v1:0", min_length=1)
+    region: str | None = None  # None: the AWS default region of the environment
+    prompt_template: str = (
+        "Classify the sentiment of the text as positive, neutral or negative. Answer with "
+        'JSON only: {"label": "<label>", "confidence": <0..1>}. Text: {text}'
+    )
+    max_tokens: int = Field(default=200, ge=1, le=8192)
+    timeout_ms: int = Field(default=2000, ge=100, le=60_000)  # the AWS client's own timeouts
+    answer: Literal["text", "json"] = "json"
+
+    @model_validator(mode="after")
+    def _template_takes_the_text(self) -> BedrockSettings:
+        if "{text}" not in self.prompt_template:
+            raise ValueError("bedrock.prompt_template must contain {text} (where the text goes)")
+        return self
+
+
 class Settings(BaseSettings):
     """All EventFlow settings."""
 
@@ -277,6 +301,7 @@ class Settings(BaseSettings):
     dev: DevSettings = DevSettings()
     api: ApiSettings = ApiSettings()
     pipeline: PipelineSettings = PipelineSettings()
+    bedrock: BedrockSettings = BedrockSettings()
     topics_file: Path = Path("topics.yaml")
     schemas_dir: Path = Path("schemas/avro")
 

@@ -87,7 +87,9 @@ def build_service(kind: ServiceKind, settings: Settings, *, cluster: KafkaCluste
         port = p.validator_metrics_port
     elif kind == "enricher":
         plan = load_enrichment(p.enrichment_dir)
-        enrichers = load_enrichers({s.enricher for steps in plan.values() for s in steps})
+        enrichers = load_enrichers(
+            {s.enricher for steps in plan.values() for s in steps}, settings=settings
+        )
         enricher = EnricherService(plan, enrichers, on_failure=p.enricher_on_failure,
                                    timeout_ms=p.enricher_timeout_ms,
                                    workers=p.enricher_workers)  # fmt: skip

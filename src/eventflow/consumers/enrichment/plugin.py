@@ -7,7 +7,10 @@ a package makes one available by declaring a factory under the entry-point group
     [project.entry-points."eventflow.enrichers"]
     sentiment = "eventflow.consumers.enrichment.builtin:SentimentEnricher"
 
-Enrichers must be offline: anything they need (models, lexicons) ships inside their package.
+The target is called with no arguments, or, when it has a ``from_settings`` class method, with
+the service's settings (``from_settings(settings)``). Built-in enrichers are offline (anything
+they need ships inside their package); ``bedrock`` (``eventflow[aws]``) calls Amazon Bedrock,
+behind the enricher service's deadline, failure policy and circuit breaker.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
 from typing import Protocol, runtime_checkable
 
+from eventflow.config import Settings
 from eventflow.errors import ConfigError, ErrorCode
 
 ENTRY_POINT_GROUP = "eventflow.enrichers"
@@ -43,24 +47,30 @@ class EnricherNotFound(ConfigError):
 EnricherFactory = Callable[[], Enricher]
 
 
-def discover() -> dict[str, EnricherFactory]:
-    """Installed enricher factories by entry-point name (the target is called with no args)."""
-    return {ep.name: _factory(ep) for ep in entry_points(group=ENTRY_POINT_GROUP)}
+def discover(settings: Settings | None = None) -> dict[str, EnricherFactory]:
+    """Installed enricher factories by entry-point name."""
+    return {ep.name: _factory(ep, settings) for ep in entry_points(group=ENTRY_POINT_GROUP)}
 
 
-def _factory(ep: EntryPoint) -> EnricherFactory:
+def _factory(ep: EntryPoint, settings: Settings | None) -> EnricherFactory:
     def make() -> Enricher:
         target = ep.load()
+        from_settings = getattr(target, "from_settings", None)
+        if callable(from_settings):
+            return from_settings(settings or Settings())  # type: ignore[no-any-return]
         return target()  # type: ignore[no-any-return]
 
     return make
 
 
 def load_enrichers(
-    names: set[str], factories: Mapping[str, EnricherFactory] | None = None
+    names: set[str],
+    factories: Mapping[str, EnricherFactory] | None = None,
+    *,
+    settings: Settings | None = None,
 ) -> dict[str, Enricher]:
     """Instantiate the named enrichers (once each); unknown names fail listing what exists."""
-    available = dict(discover() if factories is None else factories)
+    available = dict(discover(settings) if factories is None else factories)
     out: dict[str, Enricher] = {}
     for name in sorted(names):
         if name not in available:
