@@ -61,6 +61,7 @@ def check_against(ws: Workspace, histories: Mapping[str, SubjectHistory]) -> lis
     for entry in ws.manifest.subjects:
         new = ws.by_file[entry.file]
         history = histories.get(entry.subject) or SubjectHistory(entry.subject, (), ())
+        history = within_major_version(ws, entry, history)
         level = entry.compatibility
         result = check_compatibility(new, history.versions, level)
         if level is CompatibilityLevel.NONE or not history.versions:
@@ -243,3 +244,34 @@ def display_path(path: str, cwd: Path | None = None) -> str:
         return Path(path).resolve().relative_to(base).as_posix()
     except ValueError:
         return path
+
+
+def within_major_version(
+    ws: Workspace, entry: SubjectEntry, history: SubjectHistory
+) -> SubjectHistory:
+    """Only the versions of the event type's current major version (its compatibility group,
+    ADR 0010); a bump leaves the others unchecked and says how to roll the break out."""
+    contract = ws.contract_for_subject(entry.subject)
+    if contract is None or not history.groups:
+        return history
+    major = contract.major_version
+    keep = [i for i, group in enumerate(history.groups) if group == major]
+    if len(keep) == len(history.versions):
+        return history
+    others = sorted({g for g in history.groups if g != major and g is not None})
+    note = (
+        f"major_version {major} starts a new compatibility group: the "
+        f"{len(history.versions) - len(keep)} earlier version(s) of major_version "
+        f"{', '.join(others)} are not checked (an intentional breaking change). Roll it out "
+        f"consumers first: each consumer moves to major_version {major}, or stays on "
+        f"{others[-1] if others else 'the old one'} by reading with Confluent's "
+        "use.latest.with.metadata (major_version) plus a DOWNGRADE migration rule; producers "
+        "switch last (ADR 0010; EventFlow's services do not run migration rules yet)"
+    )
+    return SubjectHistory(
+        history.subject,
+        tuple(history.versions[i] for i in keep),
+        tuple(history.labels[i] for i in keep),
+        (*history.notes, note),
+        tuple(history.groups[i] for i in keep),
+    )

@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
+import yaml
 
 from eventflow.contracts import CompatibilityLevel, ParsedSchema, check_compatibility, parse_schema
 from eventflow.errors import ConfigError, ErrorCode, EventFlowError
@@ -38,6 +39,9 @@ class SubjectHistory:
     versions: tuple[ParsedSchema, ...]
     labels: tuple[str, ...]
     notes: tuple[str, ...] = ()  # versions that could not be used, and why
+    # the event type's major_version at each version (its compatibility group, ADR 0010);
+    # empty when unknown (registry histories, shared types)
+    groups: tuple[str | None, ...] = ()
 
 
 class RegistryUnavailable(EventFlowError):
@@ -109,6 +113,19 @@ class _TreeAtCommit:
     def label(self, path: str) -> str:
         return f"{self.commit[:12]}:{self.subdir}/{path}"
 
+    def major_version_of(self, path: str) -> str | None:
+        """The manifest's ``major_version`` of the event type in ``path`` at this commit (1 when
+        the manifest did not say; None for a file that is no event type or no manifest)."""
+        try:
+            manifest = yaml.safe_load(self.text("manifest.yaml") or "")
+        except yaml.YAMLError:
+            return None
+        events = manifest.get("event_types") if isinstance(manifest, dict) else None
+        for event in events if isinstance(events, list) else []:
+            if isinstance(event, dict) and event.get("file") == path:
+                return str(event.get("major_version", 1))
+        return None
+
 
 def git_histories(ws: Workspace, repo: Path, ref: str, subdir: str) -> dict[str, SubjectHistory]:
     """Candidate versions of every file of ``ws`` on ``ref``'s first-parent line, keyed by file
@@ -137,6 +154,7 @@ def _file_history(ws: Workspace, file: str, *, repo: Path, ref: str, subdir: str
     versions: list[ParsedSchema] = []
     labels: list[str] = []
     notes: list[str] = []
+    groups: list[str | None] = []
     last: tuple[str, ...] | None = None
     for commit in git.commits_touching(repo, ref, paths, first_parent=True):
         tree = tree_at(commit)
@@ -147,12 +165,13 @@ def _file_history(ws: Workspace, file: str, *, repo: Path, ref: str, subdir: str
         except ConfigError as exc:
             notes.append(f"skipped {tree.label(file)}: {exc}")
             continue
-        if registry_identity(schema) == last:
+        if registry_identity(schema) == last and tree.major_version_of(file) == groups[-1]:
             continue  # e.g. only whitespace changed
         last = registry_identity(schema)
         versions.append(schema)
         labels.append(f"commit {commit[:12]}")
-    return SubjectHistory(file, tuple(versions), tuple(labels), tuple(notes))
+        groups.append(tree.major_version_of(file))
+    return SubjectHistory(file, tuple(versions), tuple(labels), tuple(notes), tuple(groups))
 
 
 def registry_identity(schema: ParsedSchema) -> tuple[str, ...]:
@@ -177,21 +196,30 @@ def published(history: SubjectHistory, level: CompatibilityLevel) -> SubjectHist
     """
     versions: list[ParsedSchema] = []
     labels: list[str] = []
+    groups: list[str | None] = []
     notes = list(history.notes)
-    seen: set[tuple[str, ...]] = set()
-    for schema, label in zip(history.versions, history.labels, strict=True):
-        identity = registry_identity(schema)
+    seen: set[tuple[str | None, ...]] = set()
+    known = history.groups or (None,) * len(history.versions)
+    for schema, label, group in zip(history.versions, history.labels, known, strict=True):
+        identity = (*registry_identity(schema), group)
         if identity in seen:
             continue
-        refused = check_compatibility(schema, versions, level).incompatibilities if versions else ()
+        same_group = [v for v, g in zip(versions, groups, strict=True) if g == group]
+        refused = (
+            check_compatibility(schema, same_group, level).incompatibilities if same_group else ()
+        )
         if refused:
             first = f"{refused[0].type.value} at {refused[0].location or '/'}"
             notes.append(f"{label} is not a published version: {level.value} refuses it ({first})")
             continue
         seen.add(identity)
         versions.append(schema)
+        groups.append(group)
         labels.append(f"version {len(versions)} ({label})")
-    return SubjectHistory(history.subject, tuple(versions), tuple(labels), tuple(notes))
+    kept_groups = tuple(groups) if history.groups else ()
+    return SubjectHistory(
+        history.subject, tuple(versions), tuple(labels), tuple(notes), kept_groups
+    )
 
 
 # -- registry -----------------------------------------------------------------------------------

@@ -423,3 +423,26 @@ def test_check_reports_rule_and_metadata_changes_of_the_contracts(repo: Path):
     ) in result.output
     assert "contract order.placed: rule order_customer_present added: " in result.output
     assert "contract user.registered" not in result.output
+
+
+def test_a_breaking_change_passes_only_with_a_major_version_bump(repo: Path):
+    order = repo / "schemas/avro" / ORDER
+    edit(order, '"name": "customer_id", "type": "string"', '"name": "customer_id", "type": "long"')
+    refused = check()
+    assert refused.exit_code == 1, refused.output
+    manifest = repo / "schemas/avro/manifest.yaml"
+    edit(
+        manifest,
+        "rules: events/OrderPlaced.rules.yaml\n    major_version: 1",
+        "rules: events/OrderPlaced.rules.yaml\n    major_version: 2",
+    )
+    accepted = check()
+    assert accepted.exit_code == 0, accepted.output
+    assert "major_version 2 starts a new compatibility group" in accepted.output
+    assert "consumers first" in accepted.output
+    assert "contract order.placed: metadata major_version: 1 -> 2" in accepted.output
+    # once the bump is committed, the new group has history of its own and is checked again
+    commit_all(repo, "orders v2: customer ids are numbers")
+    edit(order, '"name": "customer_id", "type": "long"', '"name": "customer_id", "type": "int"')
+    again = check()
+    assert again.exit_code == 1, again.output
