@@ -25,6 +25,7 @@ from fastapi.testclient import TestClient
 from eventflow.config import ApiKeySettings, ApiSettings
 from eventflow.consumers.codec import RegistryCodec
 from eventflow.consumers.persistence import SqliteStore
+from eventflow.contracts.data_contract import DataContract
 from eventflow.kafka.admin import TopicAdmin
 from eventflow.kafka.client_config import KafkaCluster
 from eventflow.kafka.consumer import committed_offsets, read_range
@@ -261,8 +262,20 @@ def test_v2_contract_is_read_by_java_v1_classes_and_v1_data_by_java_v2_classes(
     with RegistryClient(registry) as client:
         refs = [SchemaReference(name=r, subject=r, version=client.list_versions(r)[-1])
                 for r in entry.references]  # fmt: skip
-        v1_id = client.register(subject, (SCHEMAS / "events/OrderPlaced.avsc").read_text(), refs)
-        v2_id = client.register(subject, (v2_dir / "events/OrderPlaced.avsc").read_text(), refs)
+        # each version with its own metadata (as after a rule change): a lookup without
+        # metadata matches only the latest's, so the v1 producer finds v1 among all versions
+        v1_id = client.register(
+            subject,
+            (SCHEMAS / "events/OrderPlaced.avsc").read_text(),
+            refs,
+            contract=DataContract({"properties": {"note": "first"}}),
+        )
+        v2_id = client.register(
+            subject,
+            (v2_dir / "events/OrderPlaced.avsc").read_text(),
+            refs,
+            contract=DataContract({"properties": {"note": "gift notes"}}),
+        )
     assert v1_id != v2_id
     v2_classes = tmp_path / "v2-classes"
     java_client.run("CompileContracts", ["--schemas", str(v2_dir), "--out", str(v2_classes)])

@@ -60,6 +60,14 @@ public final class RegistryClient {
     return parse(body, body.path("id").asInt(), subject, version);
   }
 
+  /** {@code GET /subjects/{subject}/versions}: the version numbers, oldest first. */
+  public List<Integer> versions(String subject) {
+    JsonNode body = send(get("subjects/" + encode(subject) + "/versions"), "versions of " + subject);
+    List<Integer> numbers = new ArrayList<>();
+    body.forEach(n -> numbers.add(n.asInt()));
+    return numbers;
+  }
+
   /**
    * {@code POST /subjects/{subject}}: the registered version of {@code subject} whose schema is
    * {@code schema} with exactly {@code references}; a {@link SerdeException} when there is none.

@@ -96,25 +96,48 @@ public final class SpecificAvroSerializer implements Serializer<SpecificRecord> 
       return cached;
     }
     String record = schema.getFullName();
-    RegisteredSchema found;
+    long fingerprint = SchemaNormalization.parsingFingerprint64(schema);
+    int found;
     try {
-      found = registry.lookup(subject, contracts.schemaText(record), references(record));
+      found = registry.lookup(subject, contracts.schemaText(record), references(record)).id();
     } catch (SerdeException exc) {
       if (exc.isTransient()) {
         throw exc;
       }
-      throw new SerdeException("subject " + subject + " has no version with the contract of "
-          + record + " (" + exc.getMessage() + "); register it first with `eventflow schema "
-          + "register`: this serializer never registers", exc);
+      // held with other metadata or rules than the latest version's, or with other reference
+      // versions: the version whose schema is this class's, newest first (as the Python
+      // serializer does)
+      found = versionWithFingerprint(subject, record, fingerprint, exc);
     }
-    long registered = SchemaNormalization.parsingFingerprint64(schemas.byId(found.id()));
-    if (registered != SchemaNormalization.parsingFingerprint64(schema)) {
+    if (SchemaNormalization.parsingFingerprint64(schemas.byId(found)) != fingerprint) {
       throw new SerdeException("subject " + subject + " holds the contract of " + record
-          + " as schema id " + found.id() + ", but class " + record
+          + " as schema id " + found + ", but class " + record
           + " was generated from another version of it; rebuild with the same contracts");
     }
-    ids.putIfAbsent(key, found.id());
-    return found.id();
+    ids.putIfAbsent(key, found);
+    return found;
+  }
+
+  private int versionWithFingerprint(
+      String subject, String record, long fingerprint, SerdeException lookup) {
+    List<Integer> numbers;
+    try {
+      numbers = registry.versions(subject);
+    } catch (SerdeException exc) {
+      if (exc.isTransient()) {
+        throw exc;
+      }
+      numbers = List.of();
+    }
+    for (int i = numbers.size() - 1; i >= 0; i--) {
+      int id = registry.version(subject, numbers.get(i)).id();
+      if (SchemaNormalization.parsingFingerprint64(schemas.byId(id)) == fingerprint) {
+        return id;
+      }
+    }
+    throw new SerdeException("subject " + subject + " has no version with the contract of "
+        + record + " (" + lookup.getMessage() + "); register it first with "
+        + "`eventflow schema register`: this serializer never registers", lookup);
   }
 
   private List<SchemaReference> references(String record) {
