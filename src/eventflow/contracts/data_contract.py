@@ -17,6 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import celpy
+from celpy.celparser import CELParseError
+
 from eventflow.errors import ConfigError, ErrorCode
 
 Json = dict[str, Any]
@@ -250,9 +253,32 @@ class DataContract:
 
 def declared_contract(owner: str, major_version: int, rule_set_doc: object) -> DataContract:
     """The contract of a manifest event type: ``owner`` and ``major_version`` as metadata
-    properties, and the rule set file's content (Confluent's RuleSet JSON, e.g. read from YAML)."""
+    properties, and the rule set file's content (Confluent's RuleSet JSON, e.g. read from YAML).
+    Every CEL expression must parse: a typo would otherwise refuse every event at run time."""
     metadata = {"properties": {MAJOR_VERSION: str(major_version), "owner": owner}}
-    return DataContract(metadata, canonical_rule_set(rule_set_doc))
+    contract = DataContract(metadata, canonical_rule_set(rule_set_doc))
+    for key in RULE_LISTS:
+        for rule in (contract.rule_set or {}).get(key, []):
+            if rule["type"] in ("CEL", "CEL_FIELD"):
+                _check_cel(rule)
+    return contract
+
+
+def _check_cel(rule: Json) -> None:
+    expr = rule.get("expr")
+    if not expr:
+        raise invalid_rule_set(f"Rule '{rule['name']}': a {rule['type']} rule needs an expr")
+    guard, _, body = expr.partition(";") if ";" in expr else ("", "", expr)  # as Confluent
+    for part in (guard, body):
+        if part.strip():
+            try:
+                celpy.Environment().compile(part)
+            except CELParseError as exc:
+                first = str(exc).strip().splitlines()
+                detail = first[0] if first else "syntax error"
+                raise invalid_rule_set(
+                    f"Rule '{rule['name']}': expr is not valid CEL: {part.strip()!r} ({detail})"
+                ) from None
 
 
 def contract_changes(old: DataContract | None, new: DataContract) -> list[str]:

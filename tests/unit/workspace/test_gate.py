@@ -446,3 +446,18 @@ def test_a_breaking_change_passes_only_with_a_major_version_bump(repo: Path):
     edit(order, '"name": "customer_id", "type": "long"', '"name": "customer_id", "type": "int"')
     again = check()
     assert again.exit_code == 1, again.output
+
+
+def test_schema_diff_of_two_rule_sets_lists_the_rule_changes(repo: Path):
+    rules = "schemas/avro/events/PaymentFailed.rules.yaml"
+    edit(repo / rules, "onFailure: NONE", "onFailure: ERROR")
+    result = CliRunner().invoke(main, ["schema", "diff", f"HEAD:{rules}", rules])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == (
+        "rule payment_reason_known changed: onFailure 'NONE' -> 'ERROR'"
+    )
+    same = CliRunner().invoke(main, ["schema", "diff", rules, rules, "--format", "json"])
+    assert json.loads(same.output) == {"changes": []}
+    (repo / rules).write_text("domainRules: [{name: x}]\n")
+    bad = CliRunner().invoke(main, ["schema", "diff", f"HEAD:{rules}", rules])
+    assert bad.exit_code == 2 and "Missing rule type" in bad.output

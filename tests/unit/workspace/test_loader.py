@@ -268,3 +268,24 @@ def test_ref_without_contracts_has_no_manifest(tmp_path: Path):
     commit_all(repo, "empty")
     with pytest.raises(WorkspaceError, match=r"HEAD:schemas/avro/manifest\.yaml: no manifest"):
         load_workspace_at_ref(repo, "HEAD")
+
+
+def test_a_rules_file_with_invalid_cel_names_the_file_and_the_rule(schemas_copy: Path) -> None:
+    rules = schemas_copy / "events/OrderPlaced.rules.yaml"
+    rules.write_text(
+        rules.read_text().replace(
+            "expr: message.payload.total >= decimal('0.01')", "expr: message.payload.total >="
+        )
+    )
+    with pytest.raises(WorkspaceError) as exc:
+        load_workspace(schemas_copy)
+    message = str(exc.value)
+    assert "events/OrderPlaced.rules.yaml" in message
+    assert "Rule 'order_total_positive': expr is not valid CEL" in message
+
+
+def test_a_rules_file_breaking_confluent_rule_rules_is_refused(schemas_copy: Path) -> None:
+    rules = schemas_copy / "events/PaymentFailed.rules.yaml"
+    rules.write_text(rules.read_text().replace("name: payment_ids_differ", "name: 1bad"))
+    with pytest.raises(WorkspaceError, match="Illegal initial character in rule name: 1bad"):
+        load_workspace(schemas_copy)

@@ -9,6 +9,7 @@ import click
 
 from eventflow.cli.context import EXIT_FINDINGS, CliContext, run_guarded
 from eventflow.cli.render import console
+from eventflow.cli.schema.rules_diff import is_rules_file, load_rule_set, print_rule_changes
 from eventflow.contracts import CompatibilityLevel, ParsedSchema, SchemaParseError, parse_schema
 from eventflow.contracts.diff import Change, SchemaDiff, diff_schemas
 from eventflow.errors import EventFlowError
@@ -133,12 +134,20 @@ def diff(obj: CliContext, *, old: str, new: str, fmt: str, root: Path | None,
          level: str | None, fail_on_breaking: bool) -> None:  # fmt: skip
     """Semantic changes from OLD to NEW (.avsc paths, or REF:path for a committed version).
 
+    Given two rule set files (``*.rules.yaml``), it lists the rules added, removed and changed.
+
     Each change is tagged with its impact: backward (NEW reads OLD data) and forward (OLD
     reads NEW data), from the compatibility engine; the last line judges the change at the
     subject's level and says who must upgrade first. Exit 1 with --fail-on-breaking when it
     breaks that level, 2 on invalid input.
     """
     folder = root or obj.settings.schemas_dir
+    if is_rules_file(old) and is_rules_file(new):  # two rule sets (ADR 0010)
+        before, after = run_guarded(
+            lambda: tuple(load_rule_set(*read_schema_text(spec)) for spec in (old, new))
+        )
+        print_rule_changes(before, after, fmt)
+        return
 
     def load() -> tuple[ParsedSchema, ParsedSchema]:
         old_text, old_label = read_schema_text(old)
