@@ -21,7 +21,7 @@ from eventflow.consumers.codec import RegistryCodec
 from eventflow.consumers.demo import run_demo
 from eventflow.consumers.persistence import SqliteStore
 from eventflow.kafka.admin import TopicAdmin
-from eventflow.kafka.consumer import read_one
+from eventflow.kafka.consumer import read_one, watermarks
 from eventflow.kafka.producer import DurableProducer
 from eventflow.kafka.refusals import ConnectionRefused
 from eventflow.kafka.topics_file import TopicSpec, load_topics_file
@@ -90,6 +90,16 @@ def test_a_refused_connection_fails_fast_with_one_line_naming_the_cause(
     assert message.startswith(f"Kafka at {cluster.bootstrap} refused the connection: ")
     assert "\n" not in message
     assert SCRAM_PASSWORD not in message
+
+
+def test_operator_tools_reading_topics_fail_fast_on_a_refusal(secured_kafka: SecuredKafka):
+    """replay, dlq and trace read through group-less consumers, not the admin client."""
+    wrong = {"sasl": {"mechanism": "SCRAM-SHA-512", "username": "eventflow-it", "password": "no"}}
+    cluster = secured_kafka.cluster(**wrong)
+    started = time.monotonic()
+    with pytest.raises(ConnectionRefused, match="refused the connection: authentication failed"):
+        watermarks(cluster, "events.raw.v1")
+    assert time.monotonic() - started < FAST_S
 
 
 def test_cli_reports_a_wrong_password_in_one_line_and_exit_3(secured_kafka: SecuredKafka, tmp_path):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -15,7 +14,7 @@ from confluent_kafka.cimpl import NewTopic
 
 from eventflow.errors import BrokerError, ErrorCode
 from eventflow.kafka.client_config import KafkaCluster, client_config
-from eventflow.kafka.refusals import RefusalWatch
+from eventflow.kafka.refusals import RefusalWatch, metadata_or_refusal
 from eventflow.kafka.topics_file import TopicSpec
 from eventflow.kafka.topics_plan import ExistingTopic, TopicsPlan, plan_topics
 
@@ -95,18 +94,15 @@ class TopicAdmin:
         return out
 
     def _metadata(self) -> ClusterMetadata:
-        """The cluster's metadata; asked in short slices, so a refusal (credentials,
-        certificates) is reported within about a second instead of after the timeout."""
-        deadline = time.monotonic() + self._timeout
-        while True:
-            slice_s = max(0.1, min(1.0, deadline - time.monotonic()))
-            try:
-                return self._admin.list_topics(timeout=slice_s)
-            except KafkaException as exc:
-                self._admin.poll(0)  # serves error_cb
-                self._refusals.check(self._cluster)
-                if time.monotonic() >= deadline:
-                    raise self._unreachable(exc) from exc
+        """The cluster's metadata; a refusal (credentials, certificates) is reported within
+        about a second instead of after the timeout."""
+        try:
+            metadata: ClusterMetadata = metadata_or_refusal(
+                self._admin, self._cluster, self._refusals, self._timeout
+            )
+        except KafkaException as exc:
+            raise self._unreachable(exc) from exc
+        return metadata
 
     def _unreachable(self, exc: KafkaException) -> BrokerError:
         return BrokerError(

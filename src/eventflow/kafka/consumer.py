@@ -27,6 +27,7 @@ from confluent_kafka import (
 
 from eventflow.errors import BrokerError, ErrorCode
 from eventflow.kafka.client_config import KafkaCluster, client_config
+from eventflow.kafka.refusals import RefusalWatch, metadata_or_refusal
 
 Partition = tuple[str, int]
 BATCH_WINDOW_S = 0.005  # after the first record of a batch, how long to wait for more
@@ -243,8 +244,10 @@ def _retrying(call: Callable[[], _T], attempts: int = 20, delay_s: float = 0.25)
     raise AssertionError("unreachable")
 
 
-def _reader(cluster: KafkaCluster) -> Consumer:
+def _reader(cluster: KafkaCluster, refusals: RefusalWatch | None = None) -> Consumer:
     role = _group_role(f"eventflow-reader-{uuid.uuid4().hex}")
+    if refusals is not None:
+        role["error_cb"] = refusals
     return Consumer(client_config(cluster, role, client_id="eventflow-reader"))
 
 
@@ -253,9 +256,10 @@ def _offsets_client(cluster: KafkaCluster, group_id: str) -> Consumer:
 
 
 def partitions_of(cluster: KafkaCluster, topic: str, *, timeout_s: float = 10.0) -> list[int]:
-    consumer = _reader(cluster)
+    refusals = RefusalWatch()
+    consumer = _reader(cluster, refusals)
     try:
-        metadata = consumer.list_topics(topic, timeout=timeout_s)
+        metadata = metadata_or_refusal(consumer, cluster, refusals, timeout_s, topic)
     except KafkaException as exc:
         raise BrokerError(f"Kafka at {cluster.bootstrap} did not answer: {exc.args[0]}") from exc
     finally:

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import socket
 import ssl
-from typing import Any
+import time
+from typing import Any, Protocol
 
-from confluent_kafka import KafkaError
+from confluent_kafka import KafkaError, KafkaException
 
 from eventflow.errors import BrokerError, ErrorCode
 from eventflow.kafka.client_config import KafkaCluster
@@ -43,6 +44,33 @@ class RefusalWatch:
     def check(self, cluster: KafkaCluster) -> None:
         if self.first is not None:
             raise refused(cluster, self.first)
+
+
+class _MetadataClient(Protocol):
+    def list_topics(self, topic: str | None = None, timeout: float = -1) -> Any: ...
+    def poll(self, timeout: float = -1) -> Any: ...
+
+
+def metadata_or_refusal(
+    client: _MetadataClient,
+    cluster: KafkaCluster,
+    watch: RefusalWatch,
+    timeout_s: float,
+    topic: str | None = None,
+) -> Any:
+    """``client.list_topics`` asked in one-second slices: a refusal that ``watch`` (the
+    client's ``error_cb``) saw is raised within about a second instead of after
+    ``timeout_s``; the last ``KafkaException`` is re-raised once the time is up."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        slice_s = max(0.1, min(1.0, deadline - time.monotonic()))
+        try:
+            return client.list_topics(topic, timeout=slice_s)
+        except KafkaException:
+            client.poll(0)  # serves error_cb
+            watch.check(cluster)
+            if time.monotonic() >= deadline:
+                raise
 
 
 def refused(cluster: KafkaCluster, err: KafkaError) -> ConnectionRefused:

@@ -11,7 +11,9 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from eventflow.config import KafkaMskIamSettings
+from eventflow.config import KafkaMskIamSettings, KafkaSettings
+from eventflow.kafka.admin import TopicAdmin
+from eventflow.kafka.client_config import KafkaCluster
 from eventflow.kafka.msk_iam import MskIamTokenProvider
 
 FAKE_KEY_ID = "AKIAFAKEEVENTFLOW001"
@@ -126,3 +128,26 @@ def test_repr_never_shows_a_token(static_credentials):
     token, _ = provider(None)
     assert token not in repr(provider)
     assert repr(provider) == "MskIamTokenProvider(region=us-east-1, credentials=default)"
+
+
+def test_librdkafka_asks_for_the_first_token_when_a_client_is_made(static_credentials, monkeypatch):
+    """confluent-kafka serves the first oauth_cb at construction, so calls that do not poll
+    (an admin's list_topics, a reader's get_watermark_offsets) do not wait for a token."""
+    signed: list[float] = []
+    real_call = MskIamTokenProvider.__call__
+
+    def counting(self: MskIamTokenProvider, config: Any = None) -> tuple[str, float]:
+        token, expiry = real_call(self, config)
+        signed.append(expiry)
+        return token, expiry
+
+    monkeypatch.setattr(MskIamTokenProvider, "__call__", counting)
+    settings = KafkaSettings.model_validate(
+        {
+            "security_protocol": "SASL_SSL",
+            "sasl": {"mechanism": "OAUTHBEARER", "aws_msk_iam": {"region": "eu-west-1"}},
+        }
+    )
+    TopicAdmin(KafkaCluster.from_settings(settings, "127.0.0.1:1"), timeout_s=0.1)
+    assert len(signed) == 1
+    assert signed[0] > time.time() + 800  # a 15-minute token, in epoch seconds
