@@ -363,3 +363,50 @@ def test_unencodable_event_is_503_not_a_false_acceptance():
     assert response.status_code == 503
     assert "not registered" in response.json()["message"]
     assert sink.sent == []
+
+
+@pytest.mark.parametrize(
+    ("field", "raw"),
+    [
+        ("total", '"1e30"'),
+        ("total", "1e30"),
+        ("total", '"1e999999999"'),
+        ("total", "1e999999999"),
+        ("total", '"' + "9" * 27 + '"'),
+        ("total", "9" * 27),
+        ("total", '"NaN"'),
+        ("total", '"-Infinity"'),
+        ("customer_id", '"\\ud800"'),
+        ("line_items", '[{"sku": "a", "quantity": 1180591620717411303424, "unit_price": "1"}]'),
+    ],
+)
+def test_value_level_bad_input_is_422_naming_the_field_never_5xx(api, field, raw):
+    client, sink = api
+    good = order()["data"]
+    body = orjson.dumps({"event_type": "order.placed", "data": {**good, field: None}}).decode()
+    body = body.replace(f'"{field}":null', f'"{field}":{raw}')
+    response = client.post(
+        "/v1/events", content=body, headers={**SHOP, "Content-Type": "application/json"}
+    )
+    assert response.status_code == 422, response.text
+    paths = [f["path"] for f in response.json().get("fields", [])]
+    # the body's JSON parser refuses some outright (naming the body), the rest name the field
+    assert paths == ["body"] or paths[0].startswith(f"data.{field}"), paths
+    if "1180591620717411303424" in raw:
+        assert "1180591620717411303424" in response.text  # shown as written, not 1.18e+21
+    assert sink.sent == []
+
+
+def test_an_integer_beyond_64_bits_is_shown_as_written_in_a_batch_too(api):
+    client, sink = api
+    good = orjson.dumps(order()).decode()
+    bad = good.replace('"quantity":2', '"quantity":1180591620717411303424')
+    assert bad != good
+    body = f'{{"events":[{good},{bad}]}}'
+    response = client.post(
+        "/v1/events:batch", content=body, headers={**SHOP, "Content-Type": "application/json"}
+    )
+    assert response.status_code == 207, response.text
+    rejected = response.json()["results"][1]
+    assert "1180591620717411303424" in orjson.dumps(rejected).decode()
+    assert len(sink.sent) == 1

@@ -7,6 +7,7 @@ renders them (also for the FastAPI routes' exception handler).
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -82,14 +83,39 @@ def json_body(body: bytes) -> Any:
         ) from exc
 
 
+_DIGITS = bytes(48 if 48 <= b <= 57 else 32 for b in range(256))  # digits kept, others blank
+_LONG_RUN = b"0" * 19  # an integer of 19+ digits may lie beyond 64 bits
+
+
+def exact_json(body: bytes) -> Any | None:
+    """``body`` parsed with every integer exact, when it holds one orjson would have turned
+    into a float (beyond 64 bits), else ``None``. Used only for rejected requests, so the
+    answer names such a number as the client wrote it and an exact retry can succeed."""
+    if _LONG_RUN not in body.translate(_DIGITS):
+        return None
+    try:
+        return json.loads(body, parse_constant=_no_constant)
+    except ValueError:
+        return None
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
 async def post_event(state: ApiState, api_key: str | None, idempotency_key: str | None,
                      body: bytes) -> Reply:  # fmt: skip
     """``POST /v1/events``: 202 with the event's position once Kafka acknowledged it."""
     principal = authenticate(state, api_key)
     raw = json_body(body)
-    accepted = await state.service.ingest_one(
-        principal, raw, idempotency_key=checked_key(idempotency_key)
-    )
+    key = checked_key(idempotency_key)
+    try:
+        accepted = await state.service.ingest_one(principal, raw, idempotency_key=key)
+    except InvalidEvent:
+        exact = exact_json(body)  # a number beyond 64 bits: judge it as written
+        if exact is None:
+            raise
+        accepted = await state.service.ingest_one(principal, exact, idempotency_key=key)
     return 202, orjson.dumps(accepted)
 
 
@@ -114,6 +140,8 @@ async def post_batch(state: ApiState, api_key: str | None, idempotency_key: str 
     outcomes = await state.service.ingest_batch(
         principal, items, idempotency_key=checked_key(idempotency_key)
     )
+    if any(isinstance(o, InvalidEvent) for o in outcomes):
+        outcomes = _exact_problems(state, principal, body, outcomes)
     results = [_record_result(index, outcome) for index, outcome in enumerate(outcomes)]
     accepted = sum(1 for r in results if r["status"] == 202)
     if accepted == len(results):
@@ -127,6 +155,25 @@ async def post_batch(state: ApiState, api_key: str | None, idempotency_key: str 
         status = 207
     body_out = {"accepted": accepted, "rejected": len(results) - accepted, "results": results}
     return status, orjson.dumps(body_out)
+
+
+def _exact_problems(
+    state: ApiState, principal: Principal, body: bytes, outcomes: list[Any]
+) -> list[Any]:
+    """Rejected records re-checked with exact integers (when the body has one beyond 64 bits),
+    so their problems show such numbers as written."""
+    exact = exact_json(body)
+    items = exact.get("events") if isinstance(exact, dict) else None
+    if not isinstance(items, list) or len(items) != len(outcomes):
+        return outcomes
+    rechecked = list(outcomes)
+    for index, outcome in enumerate(outcomes):
+        if isinstance(outcome, InvalidEvent):
+            try:
+                state.service.prepare(principal, items[index], where=f"events[{index}]")
+            except InvalidEvent as exact_problem:
+                rechecked[index] = exact_problem
+    return rechecked
 
 
 def _record_result(index: int, outcome: AcceptedReply | ApiProblem) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from eventflow.serde.avro.problems import Refused, shown
 JsonRule = Callable[[Any], Any]
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _EPOCH_DATE = date(1970, 1, 1)
+_INEXACT = 2.0**63  # a float this large may be an integer literal that lost digits in parsing
 
 
 def json_rule(node: AvroNode) -> JsonRule | None:
@@ -248,6 +249,11 @@ def _decimal(node: AvroNode) -> JsonRule:
             raise Refused(f"must be a finite decimal number; got {shown(value)}")
         if number and number.adjusted() >= precision - scale:
             raise Refused(f"has more than {precision} digits in total ({kind}); got {shown(value)}")
+        if cls is float and abs(value) >= _INEXACT and value.is_integer():
+            raise Refused(
+                f"is a JSON number too large to be exact ({kind}); send it as text; "
+                f"got {shown(value)}"
+            )
         try:
             quantized = number.quantize(quantum, context=exact)
         except InvalidOperation:

@@ -34,6 +34,8 @@ from tests.unit.serde.avro.engine import fastavro_bytes, values_of
 SETTINGS = settings(
     max_examples=int(os.environ.get("EVENTFLOW_PROPERTY_EXAMPLES", "100")),
     deadline=None,
+    # the suite runs the same examples every time; EVENTFLOW_PROPERTY_EXPLORE=1 draws new ones
+    derandomize=not os.environ.get("EVENTFLOW_PROPERTY_EXPLORE"),
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 NAMES = st.text(alphabet=string.ascii_lowercase, min_size=1, max_size=6)
@@ -335,9 +337,14 @@ def test_the_writer_refuses_exactly_what_the_datum_checker_names(data: st.DataOb
         assert problems == [], f"the writer wrote a datum the checker refuses: {problems}"
         try:
             expected = fastavro_bytes(schema, datum)
-        except ValueError as exc:  # fastavro raises while trying an earlier decimal branch
-            assert "decimal" in str(exc) or "Scale" in str(exc)
-            return
+        except ValueError as exc:
+            if "decimal" in str(exc) or "Scale" in str(exc):
+                return  # fastavro raises while trying an earlier decimal branch of a union
+            # fastavro writes a left-out field's default as the raw JSON (fails for bytes and
+            # fixed): give it the record as written, every default filled in
+            expected = fastavro_bytes(schema, engine.read(written, named_types=True))
+        except TypeError:  # same, for a default fastavro cannot concatenate
+            expected = fastavro_bytes(schema, engine.read(written, named_types=True))
         assert written == expected
 
 

@@ -288,3 +288,10 @@ def test_union_of_string_and_more_takes_text_as_the_string():
     assert engine.from_json("x", "v") == (("string", "x"), [])
     assert engine.from_json(3, "v") == (("long", 3), [])
     assert engine.from_json(None, "v") == (None, [])
+
+
+def test_a_json_number_too_large_to_be_exact_is_refused_for_a_decimal():
+    engine = values_of({"type": "bytes", "logicalType": "decimal", "precision": 30, "scale": 0})
+    assert engine.from_json(10**25, "v")[1] == []  # an exact integer (text or stdlib JSON)
+    (problem,) = engine.from_json(float(10**25 + 1), "v")[1]  # orjson's float of an int literal
+    assert "too large to be exact" in problem.message and "send it as text" in problem.message
