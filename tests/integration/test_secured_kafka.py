@@ -102,13 +102,21 @@ def test_operator_tools_reading_topics_fail_fast_on_a_refusal(secured_kafka: Sec
     assert time.monotonic() - started < FAST_S
 
 
-def test_cli_reports_a_wrong_password_in_one_line_and_exit_3(secured_kafka: SecuredKafka, tmp_path):
+@pytest.mark.parametrize(
+    "command",
+    [["topics", "apply", "--file", str(REPO / "topics.yaml")], ["serve", "api", "--port", "0"]],
+)
+def test_cli_reports_a_wrong_password_in_one_line_and_exit_3(
+    secured_kafka: SecuredKafka, tmp_path, command: list[str]
+):
     env = {k: v for k, v in os.environ.items() if not k.startswith("EVENTFLOW_")}
     env.update(secured_kafka.env())
     env["EVENTFLOW_KAFKA__SASL__PASSWORD"] = "wrong-" + SCRAM_PASSWORD
+    env["EVENTFLOW_SCHEMAS_DIR"] = str(SCHEMAS)
+    env["EVENTFLOW_API__KEYS"] = "[]"
     started = time.monotonic()
     result = subprocess.run(
-        [sys.executable, "-m", "eventflow", "topics", "apply", "--file", str(REPO / "topics.yaml")],
+        [sys.executable, "-m", "eventflow", *command],
         env=env,
         cwd=tmp_path,
         capture_output=True,

@@ -6,6 +6,7 @@ import click
 
 from eventflow.cli.context import CliContext, run_guarded
 from eventflow.cli.render import err_console
+from eventflow.config import Settings
 
 APP_FACTORY = "eventflow.producers.http.app:create_app"
 
@@ -31,6 +32,7 @@ def api(
     settings = obj.settings
     keys = run_guarded(lambda: load_keys(settings.api.keys, settings.api.keys_file))
     run_guarded(lambda: load_workspace(settings.schemas_dir))
+    run_guarded(lambda: _not_refused(settings))
     if not keys:
         err_console.print(
             "[yellow]warning:[/] no API keys configured (EVENTFLOW_API__KEYS or "
@@ -45,3 +47,20 @@ def api(
         access_log=access_log,
         log_level="info",
     )
+
+
+def _not_refused(settings: Settings) -> None:
+    """Stop at start when the cluster refuses us (credentials, certificates): one line naming
+    the cause. A cluster that is only away is no reason not to start: the API answers 503
+    until it is back."""
+    from eventflow.errors import BrokerError
+    from eventflow.kafka.admin import TopicAdmin
+    from eventflow.kafka.refusals import ConnectionRefused
+    from eventflow.producers.http.adapters import api_cluster
+
+    try:
+        TopicAdmin(api_cluster(settings), timeout_s=5.0).existing([])
+    except ConnectionRefused:
+        raise
+    except BrokerError:
+        return
