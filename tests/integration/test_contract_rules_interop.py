@@ -16,10 +16,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroSerializer
 from confluent_kafka.schema_registry.rules.cel.cel_executor import CelExecutor
+from confluent_kafka.schema_registry.rules.cel.cel_field_executor import CelFieldExecutor
 from confluent_kafka.serialization import MessageField, SerializationContext, SerializationError
 
 from eventflow.consumers.outcome import Forward, InputEvent, Reject
@@ -35,7 +37,7 @@ pytestmark = pytest.mark.integration
 SCHEMAS = Path(__file__).resolve().parents[2] / "schemas" / "avro"
 SUBJECT = "events.raw.v1-com.eventflow.events.OrderPlaced"
 SEED = 20261202
-COUNT = 60
+COUNT = 200
 
 
 def an_order(rng: random.Random) -> dict[str, Any]:
@@ -43,10 +45,10 @@ def an_order(rng: random.Random) -> dict[str, Any]:
     items = [
         {
             "sku": f"S{i}",
-            "quantity": rng.choice([0, 1, 2, 5]),
-            "unit_price": rng.choice([Decimal("-1.00"), Decimal("0.00"), Decimal("9.95")]),
+            "quantity": rng.choice([0, 1, 1, 2, 2, 5, 5]),
+            "unit_price": rng.choice([Decimal("-1.00"), Decimal("0.00"), *[Decimal("9.95")] * 6]),
         }
-        for i in range(rng.choice([0, 1, 1, 2, 3]))
+        for i in range(rng.choice([0, 1, 1, 1, 1, 2, 2]))
     ]
     event_id = str(uuid.UUID(int=rng.getrandbits(128)))
     return {
@@ -63,14 +65,14 @@ def an_order(rng: random.Random) -> dict[str, Any]:
             "order_id": f"o-{rng.randrange(10**6)}",
             "customer_id": "c-1",
             "line_items": items,
-            "total": rng.choice([Decimal("0.00"), Decimal("0.01"), Decimal("19.90")]),
-            "currency": rng.choice(["EUR", "EUR", "CHF", "UNKNOWN"]),
+            "total": rng.choice([Decimal("0.00"), Decimal("0.01"), *[Decimal("19.90")] * 5]),
+            "currency": rng.choice(["UNKNOWN", *["EUR", "CHF"] * 3]),
             "shipping_address": {
-                "recipient": "Ada",
+                "recipient": rng.choice(["", *["Ada"] * 3]),
                 "street": "1 Main St",
                 "city": "Bern",
                 "postal_code": "3000",
-                "country": rng.choice(["CH", "CH", "ch", "CHE"]),
+                "country": rng.choice(["ch", "CHE", *["CH"] * 8]),
             },
         },
         "validation": None,
@@ -84,10 +86,30 @@ def test_confluent_serializer_and_eventflow_validator_agree_on_registered_cel_ru
         with RegistryClient(server.url) as ours:
             synced = sync_workspace(load_workspace(SCHEMAS), ours, dry_run=False)
             assert all(s.action == "created" for s in synced), synced
+            registered = ours.get_version(SUBJECT)
+            assert registered.rule_set is not None and registered.rule_set["domainRules"]
+            # plus a CEL_FIELD rule (every string field non-blank), registered as a new version
+            field_rule = {
+                "name": "no_blank_strings",
+                "kind": "CONDITION",
+                "mode": "WRITE",
+                "type": "CEL_FIELD",
+                "expr": "typeName != 'STRING' || size(value) > 0",
+                "onFailure": "ERROR",
+            }
+            rules_v2 = {"domainRules": [*registered.rule_set["domainRules"], field_rule]}
+            body = {
+                "schema": registered.schema,
+                "metadata": registered.metadata,
+                "ruleSet": rules_v2,
+                "references": [r.to_json() for r in registered.references],
+            }
+            assert httpx.post(f"{server.url}/subjects/{SUBJECT}/versions", json=body).is_success
             latest = ours.get_version(SUBJECT)
-            assert latest.rule_set is not None and latest.rule_set["domainRules"]
+            assert latest.version == 2
 
             CelExecutor.register()  # as an application does: the global rule registry
+            CelFieldExecutor.register()
             serializer = AvroSerializer(
                 SchemaRegistryClient({"url": server.url}),
                 conf={
@@ -101,6 +123,7 @@ def test_confluent_serializer_and_eventflow_validator_agree_on_registered_cel_ru
 
             rng = random.Random(SEED)
             verdicts: list[tuple[bool, bool]] = []
+            reasons: set[str] = set()
             disagreements = []
             for _ in range(COUNT):
                 value = an_order(rng)
@@ -116,12 +139,14 @@ def test_confluent_serializer_and_eventflow_validator_agree_on_registered_cel_ru
                 assert isinstance(outcome, Forward | Reject)
                 eventflow_accepts = isinstance(outcome, Forward)
                 if isinstance(outcome, Reject):
-                    assert outcome.error_type.startswith("rule:order_")
+                    reasons.add(outcome.error_type)
+                    assert outcome.error_type.startswith(("rule:order_", "rule:no_blank"))
                 verdicts.append((confluent_accepts, eventflow_accepts))
                 if confluent_accepts != eventflow_accepts:
                     disagreements.append((why, value["payload"], outcome))
             assert not disagreements, disagreements[:3]
             accepted = sum(1 for c, _ in verdicts if c)
             assert 0 < accepted < COUNT  # the generated set has good and bad records
+            assert {"rule:no_blank_strings", "rule:order_total_positive"} <= reasons, reasons
     finally:
         server.stop()

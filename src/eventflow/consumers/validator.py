@@ -107,6 +107,8 @@ def _ruleset_name(ruleset: RuleSet | None, registered: DomainRules | None, schem
 class SchemasById(Protocol):
     def get_schema(self, schema_id: int) -> RegisteredSchema: ...
 
+    def get_version(self, subject: str, version: int | str = "latest") -> RegisteredSchema: ...
+
 
 class RegisteredRules:
     """The domain rules registered with each writer schema id (fetched once per id; the codec
@@ -122,6 +124,26 @@ class RegisteredRules:
                 found = self._registry.get_schema(schema_id)
             except RegistryError as exc:  # down or 5xx: wait and retry, never dead-letter
                 raise RetriableFailure(f"schema registry: {exc}") from exc
-            rules = DomainRules(found.rule_set, found.schema, f"schema id {schema_id}")
+            references = self._references(found) if _has_field_rules(found.rule_set) else {}
+            rules = DomainRules(found.rule_set, found.schema, f"schema id {schema_id}", references)
             self._by_id[schema_id] = rules if rules.names else None
         return self._by_id[schema_id]
+
+    def _references(self, schema: RegisteredSchema) -> dict[str, str]:
+        """Every named type ``schema`` refers to, transitively: full name -> schema text."""
+        out: dict[str, str] = {}
+        for ref in schema.references:
+            try:
+                held = self._registry.get_version(ref.subject, ref.version)
+            except RegistryError as exc:
+                raise RetriableFailure(f"schema registry: {exc}") from exc
+            out.update(self._references(held))
+            out[ref.name] = held.schema
+        return out
+
+
+def _has_field_rules(rule_set: dict[str, object] | None) -> bool:
+    rules = (rule_set or {}).get("domainRules")
+    return isinstance(rules, list) and any(
+        isinstance(r, dict) and r.get("type") == "CEL_FIELD" for r in rules
+    )

@@ -12,7 +12,7 @@ import yaml
 from eventflow.consumers.outcome import Forward, InputEvent, Reject, RetriableFailure
 from eventflow.consumers.validator import RegisteredRules, Validator
 from eventflow.kafka.cel_rules import DomainRules
-from eventflow.registry.client import RegisteredSchema
+from eventflow.registry.client import RegisteredSchema, SchemaReference
 from eventflow.registry.errors import RegistryUnreachable
 from tests.unit.consumers.fakes import record
 from tests.unit.consumers.test_validator import NOW, order
@@ -20,19 +20,40 @@ from tests.unit.consumers.test_validator import NOW, order
 CONTRACTS = Path(__file__).resolve().parents[3] / "schemas" / "avro" / "events"
 ORDER_RULES: dict[str, Any] = yaml.safe_load((CONTRACTS / "OrderPlaced.rules.yaml").read_text())
 SCHEMA = '{"type":"record","name":"OrderPlaced","fields":[]}'
+ADDRESS = (
+    '{"type":"record","name":"Address","namespace":"t","fields":'
+    '[{"name":"city","type":"string"},{"name":"zip","type":"string"}]}'
+)
+USER = (
+    '{"type":"record","name":"User","namespace":"t","fields":[{"name":"name","type":"string"},'
+    '{"name":"age","type":"int"},{"name":"home","type":"t.Address"}]}'
+)
 
 
 class Registry:
     """Answers get_schema like RegistryClient; counts calls; can be down."""
 
-    def __init__(self, rule_set: dict[str, Any] | None, *, down: bool = False) -> None:
+    def __init__(
+        self,
+        rule_set: dict[str, Any] | None,
+        *,
+        down: bool = False,
+        schema: str = SCHEMA,
+        with_refs: bool = False,
+    ) -> None:
         self.rule_set, self.down, self.calls = rule_set, down, 0
+        self.schema, self.with_refs = schema, with_refs
 
     def get_schema(self, schema_id: int) -> RegisteredSchema:
         self.calls += 1
         if self.down:
             raise RegistryUnreachable(0, "connection refused")
-        return RegisteredSchema(schema_id, None, None, SCHEMA, rule_set=self.rule_set)
+        refs = (SchemaReference("t.Address", "t.Address", 1),) if self.with_refs else ()
+        return RegisteredSchema(schema_id, None, None, self.schema, refs, rule_set=self.rule_set)
+
+    def get_version(self, subject: str, version: int | str = "latest") -> RegisteredSchema:
+        assert (subject, version) == ("t.Address", 1)
+        return RegisteredSchema(3, subject, 1, ADDRESS)
 
 
 def validate(value: dict[str, Any], registry: Registry) -> Any:
@@ -122,3 +143,27 @@ def test_rules_are_fetched_once_per_schema_id_and_a_down_registry_is_retriable()
     assert RegisteredRules(Registry(None))(8) is None  # no rules registered: nothing to check
     with pytest.raises(RetriableFailure):
         RegisteredRules(Registry(ORDER_RULES, down=True))(9)
+
+
+def test_cel_field_rules_run_on_every_primitive_field_through_references() -> None:
+    no_blank = {
+        "domainRules": [
+            {
+                "name": "no_blank_strings",
+                "kind": "CONDITION",
+                "mode": "WRITE",
+                "type": "CEL_FIELD",
+                "expr": "typeName != 'STRING' || size(value) > 0",
+                "onFailure": "ERROR",
+            },
+        ]
+    }
+    good = {"name": "Ada", "age": 36, "home": {"city": "Bern", "zip": "3000"}}
+    blank_zip = {"name": "Ada", "age": 36, "home": {"city": "Bern", "zip": ""}}
+    registry = Registry(no_blank, schema=USER, with_refs=True)
+    validator = Validator({}, clock=lambda: NOW, contract_rules=RegisteredRules(registry))
+    envelope = {"envelope": {"event_type": "user.x", "event_id": "e"}}
+    kept = validator.handle(InputEvent(record(0), 5, {**good, **envelope}))
+    refused = validator.handle(InputEvent(record(0), 5, {**blank_zip, **envelope}))
+    assert isinstance(kept, Forward)
+    assert isinstance(refused, Reject) and refused.error_type == "rule:no_blank_strings"
