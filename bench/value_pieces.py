@@ -26,7 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[1]  # this script's tree: schemas, test fakes, load
+REPO = Path(__file__).resolve().parents[1]  # this script's tree: test fakes, load generator
 sys.path.append(str(REPO))  # after the measured tree's src (first on PYTHONPATH)
 
 from tests.unit.serde.fakes import FakeRegistry  # noqa: E402
@@ -46,6 +46,7 @@ def cpu_us(fn: Callable[[], Any], n: int, repeat: int) -> float:
 
 
 def pieces(n: int, repeat: int) -> dict[str, float]:
+    import eventflow
     from eventflow.consumers.codec import RegistryCodec
     from eventflow.producers.http import adapters
     from eventflow.producers.http.envelope import parse_event
@@ -53,7 +54,8 @@ def pieces(n: int, repeat: int) -> dict[str, float]:
     from eventflow.serde.avro_json import inline_references
     from eventflow.workspace import load_workspace
 
-    workspace = load_workspace(REPO / "schemas" / "avro")
+    measured = Path(eventflow.__file__).resolve().parents[2]  # its own contracts
+    workspace = load_workspace(measured / "schemas" / "avro")
     catalog = adapters.catalog_from_workspace(workspace, "events.raw.v1")
     spec = catalog.get("order.placed")
     registry = FakeRegistry()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any, NamedTuple, cast
 
+from fastavro import schemaless_reader
 from fastavro.read import SchemaResolutionError
 
 from eventflow.contracts import ParsedSchema
@@ -72,12 +74,15 @@ class AvroDeserializer:
         plan = self._plans.get(schema_id)
         if plan is None:
             plan = self._plan(schema_id, data)
-        writer, _writer_schema, reader_schema = plan
+        writer, writer_schema, reader_schema = plan
         as_class = self._reader_class is not None
         names = self._union_names
         reader = self._reader
         try:
-            value = writer.codec.values.read(data, HEADER_SIZE, reader_schema, union_names=names)
+            # the value engine's reader is fastavro's; called directly on the hot path
+            stream = io.BytesIO(data)  # shares the buffer, no copy
+            stream.seek(HEADER_SIZE)
+            value = schemaless_reader(stream, writer_schema, reader_schema, names, names)
         except EOFError as exc:
             raise TruncatedPayload(
                 f"Avro body of schema id {schema_id} ends early ({len(data) - HEADER_SIZE} bytes)",
