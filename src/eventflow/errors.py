@@ -51,6 +51,8 @@ class ErrorCode(StrEnum):
     API_RATE_LIMITED = "api.rate_limited"
     API_IDEMPOTENCY_CONFLICT = "api.idempotency_conflict"
     API_UNAVAILABLE = "api.unavailable"
+    API_KAFKA_REFUSED = "api.kafka_refused"
+    API_UNSUPPORTED_MEDIA_TYPE = "api.unsupported_media_type"
     API_CONTRACT_NOT_REGISTERED = "api.contract_not_registered"
     API_KEYS_INVALID = "api.keys_invalid"
     CODEGEN_INVALID = "codegen.invalid"

@@ -6,6 +6,7 @@ build these with :func:`build_components` pointed at their broker and registry).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 from eventflow.config import Settings
 from eventflow.contracts import ParsedSchema
 from eventflow.errors import EventFlowError
+from eventflow.kafka.admin import TopicAdmin
 from eventflow.kafka.client_config import KafkaCluster
 from eventflow.kafka.local import LocalBroker
 from eventflow.kafka.producer import DurableProducer
@@ -24,6 +26,8 @@ from eventflow.serde import AvroSerializer, SchemaLookup, SchemaMismatch
 from eventflow.serde.avro import ValueRejected
 from eventflow.serde.wire import header
 from eventflow.workspace import Workspace, load_workspace
+
+log = logging.getLogger("eventflow.producers.http")
 
 
 def catalog_from_workspace(workspace: Workspace, topic: str) -> EventCatalog:
@@ -152,4 +156,20 @@ def build_components(
             ("contracts", contracts_registered),
         ],
         close=close,
+        record_limit=_record_limit(cluster or api_cluster(settings), api.topic, producer),
     )
+
+
+def _record_limit(cluster: KafkaCluster, topic: str, producer: DurableProducer) -> int:
+    """The largest record Kafka takes on ``topic`` (read once at startup; a broker that does
+    not answer yet leaves the producer's own limit, which librdkafka enforces anyway)."""
+    try:
+        return TopicAdmin(cluster, timeout_s=5.0).record_limit([topic], producer.max_message_bytes)
+    except EventFlowError as exc:
+        log.warning(
+            "could not read %s's max.message.bytes (%s); using the producer's limit %d",
+            topic,
+            exc,
+            producer.max_message_bytes,
+        )
+        return producer.max_message_bytes

@@ -13,14 +13,17 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import Response
 from pydantic import TypeAdapter
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from eventflow import __version__
 from eventflow.config import Settings
+from eventflow.kafka.delivery_errors import DEFAULT_MESSAGE_MAX_BYTES
 from eventflow.producers.http.adapters import build_components
 from eventflow.producers.http.auth import KeyRing, load_keys
 from eventflow.producers.http.components import ApiComponents
@@ -29,7 +32,12 @@ from eventflow.producers.http.handlers import problem_reply
 from eventflow.producers.http.idempotency import IdempotencyStore
 from eventflow.producers.http.metrics import ApiMetrics
 from eventflow.producers.http.middleware import BodyLimit, RequestMetrics
-from eventflow.producers.http.problems import ApiProblem, FieldProblem, InvalidEvent
+from eventflow.producers.http.problems import (
+    PROBLEM_JSON,
+    ApiProblem,
+    FieldProblem,
+    InvalidEvent,
+)
 from eventflow.producers.http.ratelimit import RateLimiter
 from eventflow.producers.http.routes import (
     SECURITY_SCHEME,
@@ -59,7 +67,12 @@ def create_app(
         catalog=components.catalog,
         encoder=components.encoder,
         sink=components.sink,
-        limits=ServiceLimits(api.topic, api.delivery_timeout_ms / 1000, api.retry_after_s),
+        limits=ServiceLimits(
+            api.topic,
+            api.delivery_timeout_ms / 1000,
+            api.retry_after_s,
+            components.record_limit or DEFAULT_MESSAGE_MAX_BYTES,
+        ),
         metrics=metrics,
         idempotency=IdempotencyStore[AcceptedReply](
             window_s=api.idempotency_window_s,
@@ -104,6 +117,7 @@ def create_app(
     app.include_router(router)
     app.add_exception_handler(ApiProblem, _problem_handler(metrics))
     app.add_exception_handler(RequestValidationError, _validation_handler(metrics))
+    app.add_exception_handler(StarletteHTTPException, _http_error_handler())
     app.add_middleware(BodyLimit, max_bytes=api.max_body_bytes)
     app.add_middleware(RequestMetrics, metrics=metrics)
     # outermost: the write endpoints never reach the layers above (it has its own body limit
@@ -117,7 +131,31 @@ def _problem_handler(metrics: ApiMetrics) -> Callable[[Request, Exception], Any]
     async def handle(_request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ApiProblem)
         status, body, headers = problem_reply(metrics, exc)
-        return Response(body, status_code=status, headers=headers, media_type="application/json")
+        return Response(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
+
+    return handle
+
+
+def _http_error_handler() -> Callable[[Request, Exception], Any]:
+    """Framework errors (404, 405, ...) as problems too."""
+
+    async def handle(_request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        body = {
+            "type": "about:blank",
+            "title": exc.detail,
+            "status": exc.status_code,
+            "detail": exc.detail,
+            "error": f"http.{exc.status_code}",
+            "message": exc.detail,
+            "fields": [],
+        }
+        return Response(
+            orjson.dumps(body),
+            status_code=exc.status_code,
+            headers=exc.headers,
+            media_type=PROBLEM_JSON,
+        )
 
     return handle
 

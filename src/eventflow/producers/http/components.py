@@ -23,3 +23,6 @@ class ApiComponents:
     sink: EventSink
     probes: Sequence[tuple[str, ReadinessProbe]] = ()
     close: Callable[[], None] = field(default=lambda: None)
+    # the largest record Kafka takes on the API's topic (producer's message.max.bytes and the
+    # topic's max.message.bytes, read at startup); None: the producer's default
+    record_limit: int | None = None

@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from eventflow.producers.http import handlers
 from eventflow.producers.http.handlers import ApiState
 from eventflow.producers.http.middleware import TOO_LARGE, read_body, send_too_large
-from eventflow.producers.http.problems import ApiProblem
+from eventflow.producers.http.problems import PROBLEM_JSON, ApiProblem
 
 _JSON = (b"content-type", b"application/json")
 
@@ -45,7 +45,7 @@ class FastIngest:
                 scope["path"], scope["method"], 405, time.perf_counter() - started
             )
             return
-        api_key = idempotency_key = declared = None
+        api_key = idempotency_key = declared = content_type = None
         for name, value in scope["headers"]:
             if name == b"x-api-key":
                 api_key = api_key if api_key is not None else value.decode("latin-1")
@@ -54,6 +54,8 @@ class FastIngest:
                     idempotency_key = value.decode("latin-1")
             elif name == b"content-length" and declared is None:
                 declared = int(value) if value.isdigit() else None
+            elif name == b"content-type" and content_type is None:
+                content_type = value.decode("latin-1")
         status = 500
         try:
             body = await read_body(receive, self.max_bytes, declared)
@@ -65,12 +67,13 @@ class FastIngest:
                 await send_too_large(send, self.max_bytes)
                 return
             assert isinstance(body, bytes)
-            headers = [_JSON]
             try:
+                handlers.check_content_type(content_type)
                 status, payload = await handler(self.state, api_key, idempotency_key, body)
+                headers = [_JSON]
             except ApiProblem as problem:
                 status, payload, extra = handlers.problem_reply(self.state.metrics, problem)
-                headers.extend((k.lower().encode(), v.encode()) for k, v in extra.items())
+                headers = [(k.lower().encode(), v.encode()) for k, v in extra.items()]
             headers.append((b"content-length", str(len(payload)).encode()))
             await send({"type": "http.response.start", "status": status, "headers": headers})
             await send({"type": "http.response.body", "body": payload})
@@ -81,7 +84,12 @@ class FastIngest:
 
 
 async def _method_not_allowed(send: Send) -> None:
-    body = b'{"detail":"Method Not Allowed"}'
-    headers = [_JSON, (b"allow", b"POST"), (b"content-length", str(len(body)).encode())]
+    body = (
+        b'{"type":"urn:eventflow:problem:http.405","title":"Method Not Allowed",'
+        b'"status":405,"detail":"Method Not Allowed","error":"http.405",'
+        b'"message":"Method Not Allowed","fields":[]}'
+    )
+    problem_json = (b"content-type", PROBLEM_JSON.encode())
+    headers = [problem_json, (b"allow", b"POST"), (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": 405, "headers": headers})
     await send({"type": "http.response.body", "body": body})

@@ -18,12 +18,14 @@ import orjson
 from eventflow.producers.http.auth import KeyRing, Principal
 from eventflow.producers.http.metrics import ApiMetrics
 from eventflow.producers.http.problems import (
+    PROBLEM_JSON,
     ApiProblem,
     FieldProblem,
     InvalidEvent,
     RateLimited,
     TooLarge,
     Unavailable,
+    UnsupportedMediaType,
 )
 from eventflow.producers.http.ratelimit import RateLimiter, retry_after_header
 from eventflow.producers.http.service import AcceptedReply, IngestService
@@ -69,6 +71,20 @@ def checked_key(key: str | None) -> str | None:
     return key
 
 
+def check_content_type(value: str | None) -> None:
+    """415 unless the body is declared JSON (``application/json`` or ``application/*+json``)."""
+    media = (value or "").split(";", 1)[0].strip().lower()
+    if media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    ):
+        return
+    shown = f"Content-Type {value!r}" if value else "no Content-Type"
+    raise UnsupportedMediaType(
+        f"the write endpoints take JSON: send Content-Type: application/json (got {shown})",
+        fields=[FieldProblem("Content-Type", "must be application/json")],
+    )
+
+
 def json_body(body: bytes) -> Any:
     if not body.strip():
         raise InvalidEvent(
@@ -78,9 +94,22 @@ def json_body(body: bytes) -> Any:
     try:
         return orjson.loads(body)
     except orjson.JSONDecodeError as exc:
+        where = _syntax_error_position(body, exc)
         raise InvalidEvent(
-            f"the request body is not valid JSON: {exc}", fields=[FieldProblem("body", str(exc))]
+            f"the request body is not valid JSON: {where}", fields=[FieldProblem("body", where)]
         ) from exc
+
+
+def _syntax_error_position(body: bytes, exc: orjson.JSONDecodeError) -> str:
+    """The error at its real line and column (1-based; columns count characters)."""
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError as bad:
+        before = body[: bad.start].decode("utf-8", errors="replace")
+        line = before.count("\n") + 1
+        column = len(before) - (before.rfind("\n") + 1) + 1
+        return f"invalid UTF-8 at line {line} column {column} (byte {bad.start})"
+    return f"{exc.msg}: line {exc.lineno} column {exc.colno} (char {exc.pos})"
 
 
 _DIGITS = bytes(48 if 48 <= b <= 57 else 32 for b in range(256))  # digits kept, others blank
@@ -184,7 +213,10 @@ def _record_result(index: int, outcome: AcceptedReply | ApiProblem) -> dict[str,
 
 
 def problem_reply(metrics: ApiMetrics, problem: ApiProblem) -> tuple[int, bytes, dict[str, str]]:
-    """Status, JSON body and headers of a rejection (counted by reason in the metrics)."""
+    """Status, problem body and headers (Content-Type included) of a rejection (counted by
+    reason in the metrics)."""
     metrics.count_rejected(str(problem.code))
-    headers = {"Retry-After": str(problem.retry_after_s)} if problem.retry_after_s else {}
+    headers = {"Content-Type": PROBLEM_JSON}
+    if problem.retry_after_s:
+        headers["Retry-After"] = str(problem.retry_after_s)
     return problem.status, orjson.dumps(problem.body()), headers

@@ -13,7 +13,7 @@ import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from eventflow.producers.http.metrics import ApiMetrics
-from eventflow.producers.http.problems import TooLarge
+from eventflow.producers.http.problems import PROBLEM_JSON, FieldProblem, TooLarge
 
 TOO_LARGE = object()  # read_body: the body exceeded the limit
 
@@ -44,14 +44,17 @@ async def read_body(receive: Receive, max_bytes: int, declared: int | None) -> b
 
 
 async def send_too_large(send: Send, max_bytes: int) -> None:
-    problem = TooLarge(f"the request body exceeds {max_bytes} bytes")
+    problem = TooLarge(
+        f"the request body exceeds {max_bytes} bytes",
+        fields=[FieldProblem("body", f"larger than {max_bytes} bytes")],
+    )
     payload = orjson.dumps(problem.body())
     await send(
         {
             "type": "http.response.start",
             "status": 413,
             "headers": [
-                (b"content-type", b"application/json"),
+                (b"content-type", PROBLEM_JSON.encode()),
                 (b"content-length", str(len(payload)).encode()),
                 (b"connection", b"close"),
             ],

@@ -61,9 +61,11 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
         401: "No or unknown API key.",
         403: "The key may not send this event type.",
         409: "The idempotency key or event id was used for a different request.",
-        413: "Body or batch too large.",
+        413: "Body or batch too large, or the encoded event larger than Kafka takes.",
+        415: "The body is not declared as JSON (Content-Type: application/json).",
         422: "Invalid request; every failing field is named by its path.",
         429: "Too many requests for this key; see Retry-After.",
+        500: "Kafka refuses the event for good, or the contract is not registered.",
         503: "Kafka did not acknowledge; nothing was accepted; see Retry-After.",
     }.items()
 }

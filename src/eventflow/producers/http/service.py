@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -18,6 +19,7 @@ from typing import Any, Protocol
 import orjson
 
 from eventflow.errors import BrokerError, EventFlowError
+from eventflow.kafka.delivery_errors import DEFAULT_MESSAGE_MAX_BYTES
 from eventflow.kafka.producer import DeliveryFailed, DeliveryGroup, DeliveryReport
 from eventflow.producers.http.auth import Principal
 from eventflow.producers.http.catalog import EventCatalog, EventTypeSpec
@@ -26,9 +28,25 @@ from eventflow.producers.http.envelope import EventFields, parse_event
 from eventflow.producers.http.idempotency import IdempotencyStore
 from eventflow.producers.http.metrics import ApiMetrics
 from eventflow.producers.http.normalize import EventIds, build_record, partition_key
-from eventflow.producers.http.problems import ApiProblem, InvalidEvent, Unavailable
+from eventflow.producers.http.outage import OutageLog
+from eventflow.producers.http.problems import (
+    ApiProblem,
+    FieldProblem,
+    InvalidEvent,
+    KafkaRefused,
+    TooLarge,
+    Unavailable,
+)
 
 AcceptedReply = dict[str, Any]  # {event_id, topic, partition, offset}
+# event ids derived from (API key name, Idempotency-Key) when the client gives none (UUIDv5)
+IDEMPOTENT_EVENT_IDS = uuid.uuid5(uuid.NAMESPACE_URL, "urn:eventflow:http-api:idempotency-key")
+RECORD_OVERHEAD = 64  # bytes librdkafka counts around a record's key, value and headers
+
+
+def derived_event_id(key_name: str, idempotency_key: str) -> str:
+    """The event id of a request without one: the same on every replica and after restarts."""
+    return str(uuid.uuid5(IDEMPOTENT_EVENT_IDS, f"{key_name}\n{idempotency_key}"))
 
 
 class EventSink(PolledSender, Protocol):
@@ -53,6 +71,8 @@ class Prepared:
     payload: Any
     idempotency_key: str | None
     fingerprint: str
+    derived_event_id: str | None = None  # from the Idempotency-Key when no event_id was given
+    where: str = ""  # the record's path prefix in a batch ("events[3].")
 
 
 @dataclass(frozen=True)
@@ -60,6 +80,7 @@ class ServiceLimits:
     topic: str
     delivery_timeout_s: float
     retry_after_s: int
+    max_record_bytes: int = DEFAULT_MESSAGE_MAX_BYTES  # producer's and topic's limit (smaller)
 
 
 class IngestService:
@@ -84,6 +105,7 @@ class IngestService:
         self._idempotency = idempotency
         self._now_ms = now_ms
         self._new_event_id = new_event_id or EventIds()
+        self.outage = OutageLog()
 
     @property
     def retry_after_s(self) -> int:
@@ -104,14 +126,17 @@ class IngestService:
                 f"data does not match the {event.event_type} contract ({spec.record_name})",
                 fields=problems,
             )
+        derived = None
         if idempotency_key is not None:
             key: str | None = f"{principal.name}\x00key\x00{idempotency_key}"
+            if event.event_id is None:
+                derived = derived_event_id(principal.name, idempotency_key)
         elif event.event_id is not None:
             key = f"{principal.name}\x00event\x00{event.event_id}"
         else:
-            return Prepared(spec, event, payload, None, "")
+            return Prepared(spec, event, payload, None, "", where=prefix)
         fingerprint = hashlib.sha256(orjson.dumps(raw, option=orjson.OPT_SORT_KEYS)).hexdigest()
-        return Prepared(spec, event, payload, key, fingerprint)
+        return Prepared(spec, event, payload, key, fingerprint, derived, prefix)
 
     # -- writes ------------------------------------------------------------------------------
     async def submit(self, principal: Principal, prepared: Prepared) -> AcceptedReply:
@@ -166,7 +191,7 @@ class IngestService:
             await self.deliveries.wait(group, self._limits.delivery_timeout_s + 5.0)
         for index, prepared, event_id, slot in started:
             try:
-                outcomes[index] = self._finish(prepared.spec, event_id, group, slot)
+                outcomes[index] = self._finish(prepared, event_id, group, slot)
             except ApiProblem as exc:
                 outcomes[index] = exc
         for index, result in zip(keyed, await keyed_results, strict=True):
@@ -185,14 +210,14 @@ class IngestService:
         group = self.deliveries.group()
         event_id, slot = self._start(principal, prepared, group)
         await self.deliveries.wait(group, self._limits.delivery_timeout_s + 5.0)
-        return self._finish(prepared.spec, event_id, group, slot)
+        return self._finish(prepared, event_id, group, slot)
 
     def _start(
         self, principal: Principal, prepared: Prepared, group: DeliveryGroup
     ) -> tuple[str, int]:
         """Complete, encode and queue one event in ``group``; return its id and slot."""
         spec, event = prepared.spec, prepared.event
-        event_id = event.event_id or self._new_event_id()
+        event_id = event.event_id or prepared.derived_event_id or self._new_event_id()
         record = build_record(
             event, prepared.payload, event_id=event_id, source=principal.name,
             received_at_ms=self._now_ms(),
@@ -204,29 +229,63 @@ class IngestService:
         except EventFlowError as exc:  # registry away or schema not registered
             raise self._unavailable(f"the event could not be encoded ({exc})") from exc
         headers = [("event_type", spec.event_type.encode()), ("event_id", event_id.encode())]
+        key = partition_key(record, spec.partition_key)
+        self._check_size(prepared, value, key, headers)
         try:
-            slot = self._sink.send_in(
-                group, self._limits.topic, value,
-                key=partition_key(record, spec.partition_key), headers=headers,
-            )  # fmt: skip
+            slot = self._sink.send_in(group, self._limits.topic, value, key=key, headers=headers)
+        except DeliveryFailed as exc:
+            raise self._refused(exc, prepared) from exc
         except BrokerError as exc:
             raise self._unavailable(f"Kafka did not take the event ({exc})") from exc
         return event_id, slot
 
+    def _check_size(
+        self, prepared: Prepared, value: bytes, key: bytes | None, headers: list[tuple[str, bytes]]
+    ) -> None:
+        """413 for a record Kafka can never take (its encoded size, not the request's)."""
+        limit = self._limits.max_record_bytes
+        size = len(value) + len(key or b"") + RECORD_OVERHEAD
+        size += sum(len(name) + len(data) for name, data in headers)
+        if size > limit:
+            raise TooLarge(
+                f"the encoded event is {size} bytes with its key and headers; Kafka takes at "
+                f"most {limit} bytes per record on {self._limits.topic} (the smaller of the "
+                "topic's max.message.bytes and the producer's message.max.bytes)",
+                fields=[FieldProblem(f"{prepared.where}data", f"{size} bytes > {limit}")],
+            )
+
+    def _refused(self, failure: DeliveryFailed, prepared: Prepared) -> ApiProblem:
+        """A write Kafka refused: 503 only when a retry may succeed."""
+        if failure.retriable:
+            return self._unavailable(f"Kafka did not take the event ({failure})")
+        if failure.too_large:
+            return TooLarge(
+                f"Kafka refuses the event as too large ({failure}); the limit is "
+                f"{self._limits.max_record_bytes} bytes per record",
+                fields=[FieldProblem(f"{prepared.where}data", "too large for Kafka")],
+            )
+        return KafkaRefused(
+            f"Kafka refuses the event for good ({failure}); retrying will not "
+            "help: the operator must fix the topic or its permissions"
+        )
+
     def _finish(
-        self, spec: EventTypeSpec, event_id: str, group: DeliveryGroup, slot: int
+        self, prepared: Prepared, event_id: str, group: DeliveryGroup, slot: int
     ) -> AcceptedReply:
+        spec = prepared.spec
         report = group.reports[slot]
         if report is None:
             raise self._unavailable("Kafka did not acknowledge the event in time")
         if isinstance(report, DeliveryFailed):
-            raise self._unavailable(f"Kafka did not acknowledge the event ({report})")
+            raise self._refused(report, prepared)
         assert isinstance(report, DeliveryReport)
+        self.outage.delivered()
         self._metrics.count_produced(spec.event_type)
         return {"event_id": event_id, "topic": report.topic, "partition": report.partition,
                 "offset": report.offset}  # fmt: skip
 
     def _unavailable(self, why: str) -> Unavailable:
+        self.outage.refused_one(why)
         return Unavailable(
             f"{why}; it was not accepted, retry later", retry_after_s=self._limits.retry_after_s
         )
