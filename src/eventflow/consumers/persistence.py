@@ -11,6 +11,12 @@ upsert keyed by ``event_id``, so replays and redeliveries never duplicate a row.
 
 A connection failure (database down, locked) is a RetriableFailure: the runtime retries the
 batch with backoff. Anything else refuses the row, and the runtime dead-letters that one event.
+
+A stored event's payload never changes: an event id that comes back with a different payload
+(a client reusing its event id, or an Idempotency-Key after the API forgot the first request;
+docs/http-api.md) is refused with :class:`EventIdConflict` and dead-lettered
+(``store.event_id_conflict``) instead of replacing the row. The same payload again (a retry,
+a redelivery, a replay) updates the row as before.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ from typing import Any
 import orjson
 
 from eventflow.consumers.outcome import InputEvent, RetriableFailure
-from eventflow.errors import ConfigError, ErrorCode
+from eventflow.errors import ConfigError, ErrorCode, EventFlowError
 
 WRITER_GROUP = "persistence-writer"
 
@@ -58,6 +64,35 @@ _INDEX = "CREATE INDEX IF NOT EXISTS events_type_time ON events (event_type, occ
 
 class StoreUrlError(ConfigError):
     code = ErrorCode.PIPELINE_STORAGE_FAILED
+
+
+class EventIdConflict(EventFlowError):
+    """An event id already stored with a different payload (permanent for that event)."""
+
+    code = ErrorCode.PIPELINE_STORAGE_FAILED
+    error_type = "store.event_id_conflict"
+
+
+def _loads(text: str | None) -> Any:
+    return None if text is None else orjson.loads(text)
+
+
+def _check_conflicts(rows: Sequence[tuple[Any, ...]], stored: dict[str, Any]) -> None:
+    """Raise when a row's payload differs from the one stored (or earlier in the batch) under
+    its event id."""
+    payload_at = COLUMNS.index("payload")
+    seen = dict(stored)
+    clashes: list[str] = []
+    for row in rows:
+        payload = _loads(row[payload_at])
+        if row[0] in seen and seen[row[0]] != payload:
+            clashes.append(row[0])
+        seen.setdefault(row[0], payload)
+    if clashes:
+        shown = ", ".join(clashes[:5])
+        raise EventIdConflict(
+            f"event id(s) {shown} already stored with a different payload; the stored event is kept"
+        )
 
 
 def _json_default(value: Any) -> Any:
@@ -137,6 +172,7 @@ class SqliteStore:
         try:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
+                _check_conflicts(rows, self._payloads([row[0] for row in rows]))
                 self._conn.executemany(self._sql, rows)
             except BaseException:
                 self._conn.execute("ROLLBACK")
@@ -145,6 +181,16 @@ class SqliteStore:
         except sqlite3.OperationalError as exc:  # locked, disk I/O, read-only: transient
             raise RetriableFailure(f"sqlite {self.path}: {exc}",
                                    code=ErrorCode.PIPELINE_STORAGE_FAILED) from exc  # fmt: skip
+
+    def _payloads(self, event_ids: Sequence[str]) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        for start in range(0, len(event_ids), 500):
+            chunk = list(event_ids[start : start + 500])
+            marks = ", ".join("?" * len(chunk))
+            sql = f"SELECT event_id, payload FROM events WHERE event_id IN ({marks})"  # noqa: S608
+            for event_id, payload in self._conn.execute(sql, chunk):
+                found[event_id] = _loads(payload)
+        return found
 
     def get(self, event_id: str) -> dict[str, Any] | None:
         cur = self._conn.execute(_SELECT + "?", (event_id,))
@@ -197,6 +243,11 @@ class PostgresStore:
         conn = self._connect()
         try:
             with conn.transaction(), conn.cursor() as cur:
+                cur.execute(
+                    "SELECT event_id, payload FROM events WHERE event_id = ANY(%s)",
+                    ([row[0] for row in rows],),
+                )
+                _check_conflicts(rows, dict(cur.fetchall()))
                 cur.executemany(self._sql, rows)
         except self._psycopg.OperationalError as exc:
             conn.close()

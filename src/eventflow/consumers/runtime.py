@@ -187,7 +187,7 @@ class ServiceRuntime:
                                               head_end=event.head_end,
                                               changed=outcome.changed)  # fmt: skip
                 except Exception as exc:  # a value the handler broke
-                    outcome = Reject(type(exc).__name__, str(exc), format_exception(exc))
+                    outcome = _failed("output.encode_failed", exc)
                 else:
                     sent = self._forward(deliveries, record, data)
                     if isinstance(sent, int):
@@ -241,8 +241,7 @@ class ServiceRuntime:
         except RetriableFailure:
             raise
         except Exception as exc:  # every undecodable record becomes a dead letter
-            kind = getattr(exc, "error_type", None) or type(exc).__name__
-            return None, Reject(str(kind), str(exc) or kind, format_exception(exc))
+            return None, _failed("decode.failed", exc)
         event = InputEvent(record, schema_id, value, head_end)
         started = time.perf_counter()
         try:
@@ -250,8 +249,7 @@ class ServiceRuntime:
         except RetriableFailure:
             raise
         except Exception as exc:  # a handler bug dead-letters one record only
-            outcome = Reject(type(exc).__name__, str(exc) or type(exc).__name__,
-                             format_exception(exc))  # fmt: skip
+            outcome = _failed("handler.failed", exc)
         finally:
             self.metrics.latency.observe(time.perf_counter() - started)
         return event, outcome
@@ -332,7 +330,7 @@ class ServiceRuntime:
                 raise
             except Exception as exc:
                 reject = Reject(
-                    "store.refused",
+                    getattr(exc, "error_type", None) or "store.refused",
                     f"{self._store_name()} refused the row ({type(exc).__name__}): {exc}",
                     format_exception(exc),
                 )
@@ -403,6 +401,13 @@ class ServiceRuntime:
 
     def _store_name(self) -> str:
         return self._store.name if self._store is not None else "store"
+
+
+def _failed(default_type: str, exc: Exception) -> Reject:
+    """A dead-letter reason for an exception: its own ``error_type`` when it names one, else
+    ``default_type``; the exception class stays in the message, never as the type."""
+    kind = str(getattr(exc, "error_type", None) or default_type)
+    return Reject(kind, f"{type(exc).__name__}: {exc}", format_exception(exc))
 
 
 def _at(record: ConsumedRecord) -> str:

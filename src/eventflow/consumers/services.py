@@ -26,6 +26,7 @@ from eventflow.consumers.dead_letter import dead_letter_subject
 from eventflow.consumers.enricher import ENRICHER_GROUP, EnricherService
 from eventflow.consumers.enrichment.config import load_enrichment
 from eventflow.consumers.enrichment.plugin import load_enrichers
+from eventflow.consumers.event_types import EventTypeGuard
 from eventflow.consumers.metrics import ServiceMetrics, serve_metrics
 from eventflow.consumers.outcome import Forward, InputEvent, Outcome
 from eventflow.consumers.persistence import WRITER_GROUP, open_store
@@ -42,6 +43,7 @@ from eventflow.kafka.client_config import KafkaCluster
 from eventflow.kafka.consumer import GroupConsumer
 from eventflow.kafka.producer import DurableProducer
 from eventflow.registry.client import RegistryClient
+from eventflow.workspace import load_workspace
 
 ServiceKind = Literal["validator", "enricher", "writer"]
 SERVICE_KINDS: tuple[ServiceKind, ...] = ("validator", "enricher", "writer")
@@ -124,6 +126,10 @@ def build_service(kind: ServiceKind, settings: Settings, *, cluster: KafkaCluste
     )  # fmt: skip
     consumer = GroupConsumer(cluster, group, [spec.input_topic],
                              client_id=f"{settings.kafka.client_id}-{kind}")  # fmt: skip
+    # poison that decodes (another registered type, a lying envelope) is named before handling
+    manifest = load_workspace(settings.schemas_dir).manifest
+    record_types = {entry.record_name: entry.event_type for entry in manifest.event_types}
+    handler = EventTypeGuard(handler, registry, record_types)
     runtime = ServiceRuntime(spec, source=consumer, producer=producer,
                              codec=RegistryCodec(registry, tail_from=_TAIL_FROM.get(kind),
                                                  dlq_subject=dead_letter_subject(p.dlq_topic)),

@@ -99,3 +99,29 @@ def test_bad_database_urls_are_refused(tmp_path):
         open_store("mysql://x")
     with pytest.raises(StoreUrlError, match="does not exist"):
         open_store(str(tmp_path / "nope" / "e.db"))
+
+
+def test_an_event_id_back_with_another_payload_is_refused_and_the_stored_event_kept(tmp_path):
+    from eventflow.consumers.persistence import EventIdConflict
+
+    store = SqliteStore(tmp_path / "e.db")
+    store.write([event(1, total="1.00")])
+    store.write([event(1, total="1.00"), event(2)])  # the same payload again: a retry
+    assert store.count() == 2
+    with pytest.raises(EventIdConflict, match="id-1 already stored with a different payload"):
+        store.write([event(3), event(1, total="999.00")])
+    row = store.get("id-1")
+    assert row is not None and json.loads(row["payload"]) == {"total": "1.00"}
+    assert store.count() == 2, "the refused batch wrote nothing"
+    assert EventIdConflict.error_type == "store.event_id_conflict"
+    store.close()
+
+
+def test_an_event_id_twice_in_one_batch_with_different_payloads_is_refused(tmp_path):
+    from eventflow.consumers.persistence import EventIdConflict
+
+    store = SqliteStore(tmp_path / "e.db")
+    with pytest.raises(EventIdConflict):
+        store.write([event(1, total="1.00"), event(1, total="1.00"), event(1, total="2.00")])
+    assert store.count() == 0
+    store.close()

@@ -130,8 +130,8 @@ def test_handler_exception_dead_letters_that_record_only_with_stack_and_context(
     assert [s[1] for s in prod.on("events.validated.v1")] == [b"k0", b"k2"]
     [dlq] = prod.on("events.dlq.v1")
     letter = letter_of(dlq)
-    assert letter["error_type"] == "KeyError"
-    assert "payload.total" in letter["error_message"]
+    assert letter["error_type"] == "handler.failed"
+    assert "KeyError: 'payload.total'" in letter["error_message"]
     assert "Traceback" in letter["stack_trace"] and "raise KeyError" in letter["stack_trace"]
     assert (letter["origin_topic"], letter["origin_partition"], letter["origin_offset"]) == (
         "events.raw.v1",
@@ -143,7 +143,7 @@ def test_handler_exception_dead_letters_that_record_only_with_stack_and_context(
     assert bytes.fromhex(letter["original_value"]) == record(1).value
     assert dlq[1] == b"k1"
     assert src.committed == {("events.raw.v1", 0): 3}
-    assert rt.metrics.value("eventflow_dead_lettered_total", error_type="KeyError") == 1
+    assert rt.metrics.value("eventflow_dead_lettered_total", error_type="handler.failed") == 1
 
 
 @pytest.mark.parametrize(
@@ -151,7 +151,7 @@ def test_handler_exception_dead_letters_that_record_only_with_stack_and_context(
     [
         (b"\x05garbage", "BadMagicByte"),
         (b"\x00\x00\x00\x00\x63{}", "UnknownSchemaId"),
-        (b"\x00\x00\x00\x00\x07{not json", "JSONDecodeError"),
+        (b"\x00\x00\x00\x00\x07{not json", "decode.failed"),
     ],
 )
 def test_undecodable_input_is_dead_lettered_and_the_stream_continues(value, error_type):

@@ -142,7 +142,7 @@ def _http_error_handler() -> Callable[[Request, Exception], Any]:
     async def handle(_request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
         body = {
-            "type": "about:blank",
+            "type": f"urn:eventflow:problem:http.{exc.status_code}",
             "title": exc.detail,
             "status": exc.status_code,
             "detail": exc.detail,
