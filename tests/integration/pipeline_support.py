@@ -138,6 +138,7 @@ class Lane:
         env["EVENTFLOW_KAFKA__BOOTSTRAP_SERVERS"] = self.bootstrap
         env["EVENTFLOW_REGISTRY__URL"] = self.registry_url
         env.update(self.kafka_env)
+        env["EVENTFLOW_SCHEMAS_DIR"] = str(SCHEMAS)  # services read the manifest; cwd is workdir
         for key, value in self.pipeline(**overrides).model_dump().items():
             if value is not None:
                 env[f"EVENTFLOW_PIPELINE__{key.upper()}"] = str(value)

@@ -16,10 +16,13 @@ from pathlib import Path
 
 import pytest
 
+from eventflow.consumers.codec import RegistryCodec
+from eventflow.consumers.dead_letter import DeadLetter
 from eventflow.consumers.persistence import SqliteStore
 from eventflow.kafka.admin import TopicAdmin
-from eventflow.kafka.consumer import committed_offsets, watermarks
+from eventflow.kafka.consumer import ConsumedRecord, committed_offsets, watermarks
 from eventflow.kafka.topics_file import TopicSpec
+from eventflow.registry.client import RegistryClient
 from tests.integration.pipeline_support import (
     RULES,
     Events,
@@ -167,4 +170,74 @@ def test_a_record_growing_past_the_producer_limit_is_dead_lettered_and_one_just_
     assert store.get(grows_id) is None and store.count() == 4
     row = store.get(under_id)
     assert row is not None and len(row["payload"]) > PRODUCER_LIMIT - 10_000
+    store.close()
+
+
+def test_poison_that_decodes_is_named_and_never_stored(kafka_bootstrap, registry, tmp_path):
+    lane = lane_with(kafka_bootstrap, registry, tmp_path, {})
+    events = Events(registry)
+    codec = RegistryCodec(RegistryClient(registry))
+    client = RegistryClient(registry)
+    currency_id = client.get_version("com.eventflow.common.Currency").schema_id
+    currency = b"\x00" + currency_id.to_bytes(4, "big") + b"\x00"  # the enum's first symbol
+    sample = DeadLetter.for_record(
+        ConsumedRecord(lane.raw, 0, 0, None, b"x", (), 0),
+        error_type="rule:x",
+        message="m",
+        service="s",
+        group="g",
+        attempt=1,
+    )
+    dead_letter = codec.encode_dead_letter(sample.to_avro())
+
+    def order_claiming(order_id: str, event_type: str) -> bytes:
+        _id, _key, data = events.order(order_id)
+        _sid, value = codec.decode(data)
+        value["envelope"]["event_type"] = event_type
+        return events.encode("order.placed", value)
+
+    good = [events.order(f"g-{i}") for i in range(3)]
+    poison = {
+        "currency": currency,
+        "dead_letter": dead_letter,
+        "foo_bar": order_claiming("p-1", "foo.bar"),
+        "claims_user": order_claiming("p-2", "user.registered"),
+    }
+    names = list(poison)
+    records: list[tuple[bytes | None, bytes | None]] = [
+        (good[0][1], good[0][2]),
+        (names[0].encode(), poison[names[0]]),
+        (names[1].encode(), poison[names[1]]),
+        (good[1][1], good[1][2]),
+        (names[2].encode(), poison[names[2]]),
+        (names[3].encode(), poison[names[3]]),
+        (good[2][1], good[2][2]),
+    ]
+    produce(kafka_bootstrap, lane.raw, records)
+    services = [ServiceProcess(kind, lane) for kind in ("validator", "enricher", "writer")]
+    try:
+        wait_until(lambda: len(lane.dead_letters()) >= 4, 120, "four dead letters")
+        wait_until(
+            lambda: lane.db_path.exists() and SqliteStore(lane.db_path).count() >= 3,
+            120,
+            "the good events in the database",
+        )
+    finally:
+        for service in services:
+            service.stop()
+    letters = {d.letter.original_key: d.letter for d in lane.dead_letters()}
+    assert set(letters) == {name.encode() for name in poison}
+    for name in ("currency", "dead_letter"):
+        letter = letters[name.encode()]
+        assert letter.error_type == "schema.unexpected_type", letter.error_message
+    assert f"schema id {currency_id} is com.eventflow.common.Currency" in (
+        letters[b"currency"].error_message
+    )
+    assert "is com.eventflow.dlq.DeadLetter" in letters[b"dead_letter"].error_message
+    for name, claimed in (("foo_bar", "foo.bar"), ("claims_user", "user.registered")):
+        letter = letters[name.encode()]
+        assert letter.error_type == "envelope.event_type_mismatch", letter.error_message
+        assert f"envelope.event_type is {claimed!r}" in letter.error_message
+    store = SqliteStore(lane.db_path)
+    assert store.count() == 3
     store.close()

@@ -15,12 +15,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from eventflow.consumers.outcome import InputEvent, Outcome, Reject, RetriableFailure
 from eventflow.consumers.ports import Handler
 from eventflow.errors import EventFlowError
-from eventflow.serde import SchemaLookup
+from eventflow.serde.lookup import RegisteredSchemaLike
+
+
+class SchemaById(Protocol):
+    """What the guard needs of a registry (the services pass their RegistryClient)."""
+
+    def get_schema(self, schema_id: int) -> RegisteredSchemaLike: ...
 
 
 def type_name(schema_text: str) -> str:
@@ -43,7 +49,7 @@ class EventTypeGuard:
     event type) or whose envelope names another event type; hands the rest to ``handler``."""
 
     def __init__(
-        self, handler: Handler, lookup: SchemaLookup, record_types: Mapping[str, str]
+        self, handler: Handler, lookup: SchemaById, record_types: Mapping[str, str]
     ) -> None:
         self._handler = handler
         self._lookup = lookup

@@ -2,7 +2,9 @@
 
 The example is what a client would post: plain JSON, ISO-8601 timestamps, decimals as
 text. Every example converts cleanly with the value engine's JSON form
-(:mod:`eventflow.serde.avro`).
+(:mod:`eventflow.serde.avro`), and passes the validator's rules (strings whose field name
+says their format get a value in that format: e-mail address, country code, locale, URL;
+tests post each example and find its row).
 """
 
 from __future__ import annotations
@@ -75,5 +77,23 @@ _SIMPLE: dict[str, Any] = {
     "float": lambda _name: 1.5,
     "double": lambda _name: 1.5,
     "bytes": lambda _name: "bytes",
-    "string": lambda name: f"example-{name}",
+    "string": lambda name: _string_example(name),
 }
+
+# field-name fragments of strings with a format, and a value in it
+_FORMATTED = (
+    ("email", "ada@example.org"),
+    ("country", "CH"),
+    ("locale", "en-GB"),
+    ("language", "en"),
+    ("url", "https://example.org/"),
+    ("phone", "+41 44 000 00 00"),
+)
+
+
+def _string_example(name: str) -> str:
+    lowered = name.lower()
+    for fragment, value in _FORMATTED:
+        if fragment in lowered:
+            return value
+    return f"example-{name}"
