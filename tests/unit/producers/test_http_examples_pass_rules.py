@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import time
 from pathlib import Path
+from typing import Any
 
 import fastavro
 import pytest
@@ -22,10 +23,10 @@ REPO = Path(__file__).resolve().parents[3]
 CATALOG = real_catalog()
 
 
-def _parsed_schemas() -> dict[str, object]:
+def _parsed_schemas() -> dict[str, Any]:
     workspace = load_workspace(REPO / "schemas" / "avro")
-    named: dict[str, object] = {}
-    parsed: dict[str, object] = {}
+    named: dict[str, Any] = {}
+    parsed: dict[str, Any] = {}
     for name, schema in workspace.schemas.items():  # shared types come first
         parsed[name] = fastavro.parse_schema(schema.json, named_schemas=named)
     return parsed

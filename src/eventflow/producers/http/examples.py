@@ -77,7 +77,7 @@ _SIMPLE: dict[str, Any] = {
     "float": lambda _name: 1.5,
     "double": lambda _name: 1.5,
     "bytes": lambda _name: "bytes",
-    "string": lambda name: _string_example(name),
+    "string": lambda name: _string_example(name),  # noqa: PLW0108 - defined below
 }
 
 # field-name fragments of strings with a format, and a value in it
