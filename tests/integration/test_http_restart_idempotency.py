@@ -47,8 +47,7 @@ class ApiProcess:
             self.port = sock.getsockname()[1]
         keys_file = workdir / "keys.yaml"
         keys_file.write_text(
-            f"- name: restart-test\n  sha256: {hash_key('restart-key')}\n"
-            "  event_types: [order.placed]\n"
+            f'- name: restart-test\n  sha256: {hash_key("restart-key")}\n  event_types: ["*"]\n'
         )
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("EVENTFLOW_")},
@@ -146,4 +145,41 @@ def test_the_same_retry_after_a_kill_9_restart_keeps_one_row_and_a_changed_body_
     assert store.count() == 1
     row = store.get(event_id)
     assert row is not None and json.loads(row["payload"])["customer_id"] == "c-1"
+    store.close()
+
+
+def test_every_example_the_api_serves_is_stored(kafka_bootstrap, registry, tmp_path):
+    lane = make_lane(kafka_bootstrap, registry, tmp_path, partitions=1, shared_raw="events.raw.v1")
+    api = ApiProcess(lane, tmp_path)
+    try:
+        served = httpx.get(
+            f"{api.base}/v1/event-types", headers={"X-API-Key": "restart-key"}, timeout=30
+        )
+        assert served.status_code == 200, served.text
+        examples = {info["event_type"]: info["example"] for info in served.json()}
+        assert set(examples) == {"order.placed", "user.registered", "payment.failed"}
+        ids = {}
+        for event_type, example in examples.items():
+            answer = api.post(example, f"example-{event_type}")
+            assert answer.status_code == 202, answer.text
+            ids[event_type] = answer.json()["event_id"]
+    finally:
+        api.kill9()
+    services = [ServiceProcess(kind, lane) for kind in ("validator", "enricher", "writer")]
+    try:
+        wait_until(
+            lambda: (
+                lane.db_path.exists() and SqliteStore(lane.db_path).count(list(ids.values())) == 3
+            ),
+            120,
+            "every example's row",
+        )
+    finally:
+        for service in services:
+            service.stop()
+    assert lane.dead_letters() == [], [d.letter.error_type for d in lane.dead_letters()]
+    store = SqliteStore(lane.db_path)
+    for event_type, event_id in ids.items():
+        row = store.get(event_id)
+        assert row is not None and row["event_type"] == event_type
     store.close()
