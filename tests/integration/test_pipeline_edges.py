@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from eventflow.consumers.codec import RegistryCodec
-from eventflow.consumers.dead_letter import DeadLetter
+from eventflow.consumers.dead_letter import dead_letter_for
 from eventflow.consumers.persistence import SqliteStore
 from eventflow.kafka.admin import TopicAdmin
 from eventflow.kafka.consumer import ConsumedRecord, committed_offsets, watermarks
@@ -180,7 +180,7 @@ def test_poison_that_decodes_is_named_and_never_stored(kafka_bootstrap, registry
     client = RegistryClient(registry)
     currency_id = client.get_version("com.eventflow.common.Currency").schema_id
     currency = b"\x00" + currency_id.to_bytes(4, "big") + b"\x00"  # the enum's first symbol
-    sample = DeadLetter.for_record(
+    sample = dead_letter_for(
         ConsumedRecord(lane.raw, 0, 0, None, b"x", (), 0),
         error_type="rule:x",
         message="m",
@@ -188,7 +188,7 @@ def test_poison_that_decodes_is_named_and_never_stored(kafka_bootstrap, registry
         group="g",
         attempt=1,
     )
-    dead_letter = codec.encode_dead_letter(sample.to_avro())
+    dead_letter = codec.encode_dead_letter(sample)
 
     def order_claiming(order_id: str, event_type: str) -> bytes:
         _id, _key, data = events.order(order_id)
