@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import schemathesis
+from confluent_kafka import KafkaError
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_headers_conformance,
@@ -32,6 +33,7 @@ IDENTITY = {"X-API-Key": IDENTITY_KEY}
 USER = {"event_type": "user.registered", "data": {}}
 
 
+DENIED = KafkaError.TOPIC_AUTHORIZATION_FAILED  # Kafka refuses for good
 Request = tuple[dict[str, str], Any] | tuple[dict[str, str], Any, str]
 
 
@@ -47,9 +49,11 @@ def _answers(path: str, requests: list[Request], **api: Any) -> set[int]:
         if result.ok().path == path and result.ok().method.upper() == "POST"  # type: ignore[union-attr]
     ]
     statuses: set[int] = set()
-    for headers, body, *down in requests:
-        sink.down = bool(down)
-        case = operation.Case(body=body, headers=headers, media_type="application/json")
+    for headers, body, *trouble in requests:
+        sink.down = trouble == ["kafka down"]
+        sink.refuse = {("events.raw.v1", b"denied"): DENIED} if trouble == ["kafka refuses"] else {}
+        media = "text/plain" if trouble == ["not json"] else "application/json"
+        case = operation.Case(body=body, headers=headers, media_type=media)
         response = case.call_and_validate(checks=CHECKS)
         statuses.add(response.status_code)
     return statuses
@@ -73,6 +77,8 @@ def test_post_event_answers_are_documented_and_every_documented_answer_happens()
         (SHOP, order("big", customer_id="x" * 2000)),  # 413
         (SHOP, {"event_type": "order.placed"}),  # 422
         (SHOP, order(), "kafka down"),  # 503
+        (SHOP, "not json", "not json"),  # 415
+        (SHOP, order("denied"), "kafka refuses"),  # 500: refused for good, never "retry later"
     ]
     statuses = _answers("/v1/events", requests, max_body_bytes=1024)
     statuses |= _answers(
@@ -92,6 +98,7 @@ def test_post_batch_answers_are_documented_and_every_documented_answer_happens()
         (SHOP, {"events": [order(str(i)) for i in range(3)]}),  # 413: max_batch 2
         (SHOP, {"events": []}),  # 422
         (SHOP, {"events": [order("c")]}, "kafka down"),  # 503
+        (SHOP, "not json", "not json"),  # 415
     ]
     statuses = _answers("/v1/events:batch", requests, max_batch=2)
     statuses |= _answers(

@@ -90,11 +90,16 @@ class FieldError(BaseModel):
 
 
 class Problem(BaseModel):
-    """Why a request (or one record of a batch) was refused."""
+    """Why a request (or one record of a batch) was refused: an RFC 9457 problem
+    (``application/problem+json``) with EventFlow's ``error``, ``message`` and ``fields``."""
 
+    type: str
+    title: str
+    status: int
+    detail: str
     error: str
     message: str
-    fields: list[FieldError] | None = None
+    fields: list[FieldError]
 
 
 class RecordResult(BaseModel):
@@ -106,6 +111,9 @@ class RecordResult(BaseModel):
     topic: str | None = None
     partition: int | None = None
     offset: int | None = None
+    type: str | None = None
+    title: str | None = None
+    detail: str | None = None
     error: str | None = None
     message: str | None = None
     fields: list[FieldError] | None = None

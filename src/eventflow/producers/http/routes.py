@@ -29,6 +29,7 @@ from eventflow.producers.http.models import (
     EventTypeInfo,
     Problem,
 )
+from eventflow.producers.http.problems import PROBLEM_JSON
 
 __all__ = [
     "SECURITY_SCHEME",
@@ -85,7 +86,7 @@ def _write_operation(model: str) -> dict[str, Any]:
 
 # The write operations: (path, operation id, request body model, 2xx answers, the statuses
 # of _ERRORS the operation itself answers, summary). In a batch, 403 and 409 are answered per
-# record inside the 207.
+# record inside the 207 (and so is a 500 for Kafka refusing a record for good).
 _WRITES: tuple[tuple[str, str, str, dict[int, tuple[str, str]], set[int | str], str], ...] = (
     (
         "/v1/events",
@@ -103,7 +104,7 @@ _WRITES: tuple[tuple[str, str, str, dict[int, tuple[str, str]], set[int | str], 
             202: ("BatchResult", "Every record was accepted."),
             207: ("BatchResult", "Some records failed; each result has its own status."),
         },
-        set(_ERRORS) - {403, 409},
+        set(_ERRORS) - {403, 409, 500},
         "Post several events; results per record, 207 when some failed.",
     ),
 )
@@ -121,7 +122,7 @@ def write_operations() -> dict[str, dict[str, Any]]:
         for status in sorted(errors, key=str):
             responses[str(status)] = {
                 "description": _ERRORS[status]["description"],
-                "content": _json_schema("Problem"),
+                "content": {PROBLEM_JSON: _json_schema("Problem")["application/json"]},
             }
         paths[path] = {
             "post": {

@@ -41,7 +41,7 @@ from eventflow.producers.http.problems import (
 AcceptedReply = dict[str, Any]  # {event_id, topic, partition, offset}
 # event ids derived from (API key name, Idempotency-Key) when the client gives none (UUIDv5)
 IDEMPOTENT_EVENT_IDS = uuid.uuid5(uuid.NAMESPACE_URL, "urn:eventflow:http-api:idempotency-key")
-RECORD_OVERHEAD = 64  # bytes librdkafka counts around a record's key, value and headers
+_RECORD_OVERHEAD = 64  # bytes librdkafka counts around a record's key, value and headers
 
 
 def derived_event_id(key_name: str, idempotency_key: str) -> str:
@@ -244,7 +244,7 @@ class IngestService:
     ) -> None:
         """413 for a record Kafka can never take (its encoded size, not the request's)."""
         limit = self._limits.max_record_bytes
-        size = len(value) + len(key or b"") + RECORD_OVERHEAD
+        size = len(value) + len(key or b"") + _RECORD_OVERHEAD
         size += sum(len(name) + len(data) for name, data in headers)
         if size > limit:
             raise TooLarge(
