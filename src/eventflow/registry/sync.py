@@ -81,7 +81,12 @@ def _sync_one(
     if contract is not None and not dry_run:
         _group(client, subject, exists=subject_exists)
     if subject_exists:
-        ok, messages = client.test_compatibility_all(subject, text, refs, contract=contract)
+        # a subject registered before it had a contract: its first contract version is checked
+        # against those versions (no group yet), not waved through as a new group
+        checked_as = contract
+        if contract is not None and client.get_version(subject).metadata is None:
+            checked_as = None
+        ok, messages = client.test_compatibility_all(subject, text, refs, contract=checked_as)
         if not ok:
             return SubjectSync(subject, "incompatible", messages=tuple(messages))
     if dry_run:
