@@ -256,10 +256,12 @@ def test_unregistered_subject_is_a_permanent_500_not_a_false_acceptance(
         else:
             target.parent.mkdir(parents=True, exist_ok=True)
             text = source.read_text()
-            if source.name in {"OrderPlaced.avsc", "manifest.yaml"}:
+            if source.name.startswith("OrderPlaced.") or source.name == "manifest.yaml":
                 text = text.replace("OrderPlaced", "OrderPlacedUnregistered")
-            if source.name == "OrderPlaced.avsc":
-                target = target.with_name("OrderPlacedUnregistered.avsc")
+            if source.name.startswith("OrderPlaced."):  # the schema and its rules file
+                target = target.with_name(
+                    source.name.replace("OrderPlaced", "OrderPlacedUnregistered")
+                )
             target.write_text(text)
     settings = api_settings()
     components = build_components(
