@@ -124,6 +124,11 @@ def test_http_to_database_row_with_validation_enrichment_dead_letters_and_trace(
     assert result.exit_code == 0, result.output
     assert "rule:user.email_format" in result.output and lane.raw in result.output
     assert "database: no row" in result.output
+    as_json = CliRunner().invoke(main, ["trace", user_id, "--format", "json"], env=lane.env())
+    assert as_json.exit_code == 0, as_json.output
+    traced = json.loads(as_json.output.splitlines()[-1])
+    assert [s["topic"] for s in traced["sightings"]] == [lane.raw, lane.validated, lane.enriched]
+    assert traced["row"]["payload"]["bio"].startswith("Ich koche"), "the row as JSON, not text"
     store.close()
 
 

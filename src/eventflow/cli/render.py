@@ -4,5 +4,8 @@ from __future__ import annotations
 
 from rich.console import Console
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+# soft_wrap: long lines are never broken by us (a terminal wraps them itself; a pipe, e.g.
+# `eventflow dlq list | wc -l`, gets one line per record); rich writes no markup codes when
+# the output is not a terminal
+console = Console(highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from typing import Any
 
 import click
 
@@ -25,11 +26,24 @@ def _when(ms: int) -> str:
 @click.command()
 @click.argument("event_id")
 @click.option("--no-db", is_flag=True, help="Do not look the event up in the database.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    help="json: one JSON object (sightings, dead letters, row).",
+)
 @bootstrap_option
 @registry_option
 @click.pass_obj
 def trace(
-    obj: CliContext, *, event_id: str, no_db: bool, bootstrap: str | None, registry_url: str | None
+    obj: CliContext,
+    *,
+    event_id: str,
+    no_db: bool,
+    fmt: str,
+    bootstrap: str | None,
+    registry_url: str | None,
 ) -> None:
     """Show which topics and offsets EVENT_ID passed, its dead letters and its database row."""
     from eventflow.consumers.operations import topic_size, trace_event
@@ -58,6 +72,28 @@ def trace(
     finally:
         if store is not None:
             store.close()
+    row = _row_json(report.row)
+    if fmt == "json":
+        found = bool(report.sightings or report.dead_letters or row is not None)
+        out = {
+            "event_id": event_id,
+            "sightings": [vars(s) for s in report.sightings],
+            "dead_letters": [
+                {
+                    "dlq_partition": d.partition,
+                    "dlq_offset": d.offset,
+                    "failing_service": d.letter.failing_service,
+                    "error_type": d.letter.error_type,
+                    "error_message": d.letter.error_message,
+                }
+                for d in report.dead_letters
+            ],
+            "row": row,
+        }
+        click.echo(json.dumps(out, default=str))
+        if not found:
+            raise SystemExit(EXIT_FINDINGS)
+        return
     for s in report.sightings:
         console.print(
             f"{s.topic:<22} partition {s.partition} offset {s.offset:<8} "
@@ -72,11 +108,21 @@ def trace(
             f"{letter.error_type}: {letter.error_message}",
             markup=False,
         )
-    if report.row is not None:
-        row = dict(report.row)
+    if row is not None:
         console.print(f"database row: {json.dumps(row, default=str)}", markup=False)
     elif not no_db:
         console.print(f"database: no row for {event_id} in {p.database_url}")
-    if not report.sightings and not report.dead_letters and report.row is None:
+    if not report.sightings and not report.dead_letters and row is None:
         console.print(f"[yellow]event {event_id} was not found anywhere[/]")
         raise SystemExit(EXIT_FINDINGS)
+
+
+def _row_json(row: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The row with its JSON columns as JSON values (not JSON text inside JSON)."""
+    if row is None:
+        return None
+    out = dict(row)
+    for column in ("payload", "validation", "enrichment"):
+        if isinstance(out.get(column), str):
+            out[column] = json.loads(out[column])
+    return out
