@@ -1,8 +1,13 @@
-"""``eventflow dev up | down | status``: the local development stack.
+"""``eventflow dev up | down | status | restart``: the local development stack.
 
 ``up`` starts a real Kafka (KRaft), applies topics.yaml, then the schema registry (log in the
 ``_schemas`` topic), registers the contracts, and starts the HTTP API and the validator,
 enricher and writer as background processes. ``--kafka-only`` stops after the topics.
+
+Exit codes of ``up``: 0 the stack runs; 1 the registry refused the working tree's contracts
+(every refused subject is printed with file:line, rule, hint and who must upgrade first;
+nothing was registered for them, no service was started, stopped or restarted); 2 invalid
+input (topics file, manifest, schema file); 3 a component failed to start or answer.
 """
 
 from __future__ import annotations
@@ -15,7 +20,14 @@ from dataclasses import dataclass
 import click
 from rich.markup import escape
 
-from eventflow.cli.context import CliContext, EnvironmentFailure, run_guarded
+from eventflow.cli.context import (
+    EXIT_FINDINGS,
+    EXIT_INPUT,
+    CliContext,
+    EnvironmentFailure,
+    InputFailure,
+    run_guarded,
+)
 from eventflow.cli.render import console
 from eventflow.cli.stack import local_broker
 from eventflow.cli.topics import print_apply_result
@@ -53,20 +65,43 @@ def _stack(settings: Settings, bootstrap: str) -> _Stack:
     return _Stack(urls, env, services(settings, urls, env))
 
 
-def _register_contracts(settings: Settings, urls: StackUrls, env: dict[str, str]) -> None:
+def _register_contracts(settings: Settings, stack: _Stack) -> None:
+    """``eventflow schema register`` into the stack's registry; on a refusal print every
+    refused subject with its reasons, leave every service as it is, and exit 1."""
     result = subprocess.run(
-        [sys.executable, "-m", "eventflow", "schema", "register", "--registry", urls.registry],
-        env=env, capture_output=True, text=True, timeout=300, check=False,
+        [sys.executable, "-m", "eventflow", "schema", "register", "--registry",
+         stack.urls.registry],
+        env=stack.env, capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
-    if result.returncode != 0:
-        raise EnvironmentFailure(
-            "registering the contracts failed: "
-            + (result.stderr.strip() or result.stdout.strip()).splitlines()[-1]
-        )
-    console.print(f"[green]schemas[/] from {settings.schemas_dir} registered:")
-    for line in result.stdout.splitlines():
-        if line.strip():
+    lines = [line for line in result.stdout.splitlines() if line.strip()]
+    if result.returncode == 0:
+        console.print(f"[green]schemas[/] from {settings.schemas_dir} registered:")
+        for line in lines:
             console.print(f"  {line}", markup=False)
+        return
+    detail = (result.stderr.strip() or result.stdout.strip() or "no output").splitlines()[-1]
+    if result.returncode == EXIT_INPUT:
+        raise InputFailure(f"the contracts in {settings.schemas_dir} are invalid: {detail}")
+    if result.returncode != EXIT_FINDINGS:
+        raise EnvironmentFailure(f"registering the contracts failed: {detail}")
+    console.print(
+        f"[red]the registry refused contracts[/] from {settings.schemas_dir} "
+        "(nothing was registered for the subjects below):"
+    )
+    for line in lines:
+        if not line.startswith(("unchanged", "created", "level set")):
+            console.print(f"  {line}", markup=False, soft_wrap=True)
+    console.print("services left as they were (none started, stopped or restarted):")
+    for proc in stack.processes[1:]:
+        ps = proc.status()
+        state = f"running pid {ps.pid}" if ps.running else "stopped, not started"
+        console.print(f"  {ps.name}: {state}")
+    console.print(
+        "Fix the schemas (`eventflow schema check` shows the same findings), then run "
+        "`eventflow dev up` again.",
+        soft_wrap=True,
+    )
+    raise SystemExit(EXIT_FINDINGS)
 
 
 @dev.command()
@@ -94,7 +129,7 @@ def up(obj: CliContext, kafka_only: bool) -> None:
     with console.status("starting the schema registry…"):
         run_guarded(lambda: registry.start(timeout_s=60))
     console.print(f"[green]registry[/] on [bold]{urls.registry}[/]")
-    _register_contracts(settings, urls, stack.env)
+    _register_contracts(settings, stack)
     for proc in rest:
         with console.status(f"starting {proc.name}…"):
             pid = run_guarded(lambda proc=proc: proc.start(timeout_s=90))  # type: ignore[misc]
@@ -145,3 +180,26 @@ def status(obj: CliContext) -> None:
             console.print(f"{ps.name}: [dim]stopped[/]")
     if not st.answering:
         raise SystemExit(1)
+
+
+@dev.command()
+@click.argument(
+    "service", type=click.Choice(["registry", "api", "validator", "enricher", "writer"])
+)
+@click.pass_obj
+def restart(obj: CliContext, service: str) -> None:
+    """Restart one service of the running stack, e.g. the API after `eventflow schema register`
+    (it reads its contracts at start). Waits until it is ready again."""
+    settings = obj.settings
+    kafka = run_guarded(local_broker(settings).status)
+    if not kafka.running or kafka.bootstrap is None:
+        raise EnvironmentFailure("Kafka is not running: start the stack with `eventflow dev up`")
+    proc = next(p for p in _stack(settings, kafka.bootstrap).processes if p.name == service)
+    was = proc.pid()
+    proc.stop()
+    with console.status(f"starting {service}…"):
+        pid = run_guarded(lambda: proc.start(timeout_s=90))
+    before = f"pid {was}" if was is not None else "it was not running"
+    console.print(
+        f"[green]{service}[/] restarted (pid {pid}; before: {before}); log: {proc.log_file}"
+    )

@@ -20,12 +20,13 @@ from eventflow.kafka.local import LocalBroker
 from eventflow.kafka.producer import DurableProducer
 from eventflow.producers.http.catalog import EventCatalog, EventTypeSpec, build_spec
 from eventflow.producers.http.components import ApiComponents
+from eventflow.producers.http.contract_reload import ContractSource
 from eventflow.producers.http.problems import ContractNotRegistered, FieldProblem, InvalidEvent
 from eventflow.registry.client import RegistryClient
 from eventflow.serde import AvroSerializer, SchemaLookup, SchemaMismatch
 from eventflow.serde.avro import ValueRejected
 from eventflow.serde.wire import header
-from eventflow.workspace import Workspace, load_workspace
+from eventflow.workspace import Workspace
 
 log = logging.getLogger("eventflow.producers.http")
 
@@ -51,41 +52,60 @@ class RegistryEncoder:
     """Confluent wire format: the schema id from :class:`eventflow.serde.AvroSerializer`,
     the Avro body from the value engine's writer of the event type (``spec.values``).
 
-    The schema id of each subject is looked up once (never registered at run time); values
+    The schema id of each contract is looked up once (never registered at run time); values
     were already checked and converted by the API, so a value the writer refuses is a
-    defect of the API's checks, reported as an invalid event naming the field.
+    defect of the API's checks, reported as an invalid event naming the field. The header
+    follows the spec's own record schema, so a request prepared before a contract reload
+    is still framed with the id of the schema its body is written with.
     """
 
     def __init__(self, registry: SchemaLookup, schemas: Mapping[str, ParsedSchema]) -> None:
         self._serializer = AvroSerializer(registry)
-        self._schemas = dict(schemas)  # by event type
-        self._headers: dict[str, bytes] = {}  # by event type
+        self._schemas: dict[str, ParsedSchema] = {}  # by event type: the ones in use
+        self._by_record: dict[int, ParsedSchema] = {}  # by id() of a spec's record schema
+        self._headers: dict[int, bytes] = {}  # by id() of a spec's record schema
+        self.replace_schemas(schemas)
 
     def missing_contracts(self, catalog: EventCatalog) -> list[str]:
         """Event types whose contract is in no registered version of their subject."""
         missing = []
         for spec in catalog:
             try:
-                self._serializer.schema_id_for(spec.subject, self._schemas[spec.event_type])
+                self.schema_id_of(spec)
             except SchemaMismatch:
                 missing.append(spec.event_type)
         return missing
 
+    def schema_id_of(self, spec: EventTypeSpec, schema: ParsedSchema | None = None) -> int:
+        """The registered id of ``schema`` (default: the contract ``spec`` was built from)."""
+        return self._serializer.schema_id_for(spec.subject, schema or self._schema_of(spec))
+
+    def replace_schemas(self, schemas: Mapping[str, ParsedSchema]) -> None:
+        """Use ``schemas`` for their event types from now on (a contract reload). Schemas
+        already known stay known (a few per reload), for requests prepared before it."""
+        self._schemas = dict(schemas)
+        for schema in schemas.values():
+            self._by_record[id(schema.json)] = schema
+
     def encode(self, spec: EventTypeSpec, record: Mapping[str, Any]) -> bytes:
-        prefix = self._headers.get(spec.event_type)
+        prefix = self._headers.get(id(spec.record_schema))
         if prefix is None:
             try:
-                schema_id = self._serializer.schema_id_for(
-                    spec.subject, self._schemas[spec.event_type]
-                )
+                schema_id = self.schema_id_of(spec)
             except SchemaMismatch as exc:  # permanent: retrying will not register the contract
                 raise ContractNotRegistered(f"event type {spec.event_type!r}: {exc}") from exc
-            prefix = self._headers[spec.event_type] = header(schema_id)
+            if id(spec.record_schema) in self._by_record:
+                self._headers[id(spec.record_schema)] = header(schema_id)
+            prefix = header(schema_id)
         try:
             return spec.values.encode(record, prefix, root="record")
         except ValueRejected as exc:
             fields = [FieldProblem(p.path, p.message) for p in exc.problems]
             raise InvalidEvent(str(exc), fields=fields) from exc
+
+    def _schema_of(self, spec: EventTypeSpec) -> ParsedSchema:
+        """The contract ``spec`` was built from (its record schema is that schema's JSON)."""
+        return self._by_record.get(id(spec.record_schema)) or self._schemas[spec.event_type]
 
 
 def api_cluster(settings: Settings) -> KafkaCluster:
@@ -109,14 +129,13 @@ def build_components(
 ) -> ApiComponents:
     """Producer, encoder and catalog from configuration (arguments override it)."""
     api = settings.api
-    workspace = load_workspace(schemas_dir or settings.schemas_dir)
-    catalog = catalog_from_workspace(workspace, api.topic)
     url = registry_url or resolve_registry_url(settings)
     registry = RegistryClient.from_settings(url, settings.registry)
     probe_client = RegistryClient.from_settings(url, settings.registry, timeout_s=2.0)
-    schemas = {
-        spec.event_type: workspace.schema_for_event_type(spec.event_type) for spec in catalog
-    }
+    encoder = RegistryEncoder(registry, {})
+    folder = schemas_dir or settings.schemas_dir
+    contracts = ContractSource(folder, api.topic, registry, encoder, catalog_from_workspace)
+    encoder.replace_schemas(contracts.schemas)
     producer = DurableProducer(
         cluster or api_cluster(settings),
         client_id=f"{settings.kafka.client_id}-http-api",
@@ -132,12 +151,10 @@ def build_components(
             return False
         return True
 
-    encoder = RegistryEncoder(registry, schemas)
-
     def contracts_registered() -> bool:
         """Every event type's contract is registered (an unregistered one is permanent)."""
         try:
-            return not encoder.missing_contracts(catalog)
+            return not contracts.missing()
         except EventFlowError:  # the registry is away: the "registry" probe says so
             return False
 
@@ -147,7 +164,7 @@ def build_components(
         probe_client.close()
 
     return ApiComponents(
-        catalog=catalog,
+        catalog=contracts.catalog,
         encoder=encoder,
         sink=producer,
         probes=[
@@ -157,6 +174,8 @@ def build_components(
         ],
         close=close,
         record_limit=_record_limit(cluster or api_cluster(settings), api.topic, producer),
+        reload=contracts.reload,
+        contract_info=contracts.info,
     )
 
 

@@ -6,17 +6,36 @@ tests fill them with fakes or with adapters pointed at their own broker and regi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from eventflow.producers.http.catalog import EventCatalog
+from eventflow.producers.http.catalog import EventCatalog, EventTypeSpec
 from eventflow.producers.http.handlers import ReadinessProbe
 from eventflow.producers.http.service import EventSink, RecordEncoder
 
 
+@dataclass(frozen=True)
+class ReloadedContracts:
+    """Contracts read again (see ADR "contract reload"): ``activate`` switches the encoder to
+    them; the app then serves ``catalog``. ``summary`` says what changed, for the log."""
+
+    catalog: EventCatalog
+    activate: Callable[[], None]
+    summary: str
+
+
+def _no_contract_info(_spec: EventTypeSpec) -> Mapping[str, Any] | None:
+    return None
+
+
 @dataclass
 class ApiComponents:
-    """The adapters the API runs on; ``close`` runs at shutdown (flushes the producer)."""
+    """The adapters the API runs on; ``close`` runs at shutdown (flushes the producer).
+
+    ``reload`` (blocking) reads the contracts again and checks the registry holds them;
+    ``contract_info`` (blocking) says which registered version and schema id a type is on.
+    """
 
     catalog: EventCatalog
     encoder: RecordEncoder
@@ -26,3 +45,5 @@ class ApiComponents:
     # the largest record Kafka takes on the API's topic (producer's message.max.bytes and the
     # topic's max.message.bytes, read at startup); None: the producer's default
     record_limit: int | None = None
+    reload: Callable[[], ReloadedContracts] | None = None
+    contract_info: Callable[[EventTypeSpec], Mapping[str, Any] | None] = _no_contract_info

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
 from eventflow.producers.http.auth import KeyRing, Principal
+from eventflow.producers.http.catalog import EventTypeSpec
 from eventflow.producers.http.metrics import ApiMetrics
 from eventflow.producers.http.problems import (
     PROBLEM_JSON,
@@ -47,6 +48,8 @@ class ApiState:
     probes: Sequence[tuple[str, ReadinessProbe]]
     max_batch: int
     monotonic: Callable[[], float] = time.monotonic
+    # which registered version and schema id an event type is on (blocking; None: unknown)
+    contract_info: Callable[[EventTypeSpec], Mapping[str, Any] | None] = lambda _spec: None
 
 
 def authenticate(state: ApiState, presented: str | None) -> Principal:

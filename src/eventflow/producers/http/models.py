@@ -125,9 +125,18 @@ class BatchResult(BaseModel):
     results: list[RecordResult]
 
 
+class ContractInfo(BaseModel):
+    """The registered version this process's contract for the type is (null: not registered)."""
+
+    schema_id: int | None
+    version: int | None
+    fingerprint: str
+
+
 class EventTypeInfo(BaseModel):
     event_type: str
     record: str
     subject: str
     partition_key: str
     example: dict[str, Any]
+    contract: ContractInfo | None = None

@@ -25,6 +25,7 @@ from eventflow.producers.http.models import (
     Accepted,
     BatchIn,
     BatchResult,
+    ContractInfo,
     EventIn,
     EventTypeInfo,
     Problem,
@@ -149,16 +150,19 @@ router = APIRouter()
     openapi_extra=_SECURITY,
 )
 async def event_types(request: Request) -> Response:
-    """What this key may post, with a request body example generated from each schema."""
+    """What this key may post, with a request body example generated from each schema, and
+    the registered version (and schema id) of the contract this process serves for it."""
     state = _state(request)
     principal = authenticate(state, request.headers.get(API_KEY_HEADER))
+    specs = [spec for spec in state.service.catalog if principal.may_send(spec.event_type)]
+    contracts = await run_in_threadpool(lambda: [state.contract_info(spec) for spec in specs])
     infos = [
         EventTypeInfo(
             event_type=spec.event_type, record=spec.record_name, subject=spec.subject,
             partition_key=spec.partition_key, example=spec.example(),
+            contract=ContractInfo(**contract) if contract is not None else None,
         ).model_dump()
-        for spec in state.service.catalog
-        if principal.may_send(spec.event_type)
+        for spec, contract in zip(specs, contracts, strict=True)
     ]  # fmt: skip
     return _json(200, infos)
 
