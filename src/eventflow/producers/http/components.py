@@ -17,7 +17,7 @@ from eventflow.producers.http.service import EventSink, RecordEncoder
 
 @dataclass(frozen=True)
 class ReloadedContracts:
-    """Contracts read again (see ADR "contract reload"): ``activate`` switches the encoder to
+    """Contracts read again (ADR 0012): ``activate`` switches the encoder to
     them; the app then serves ``catalog``. ``summary`` says what changed, for the log."""
 
     catalog: EventCatalog

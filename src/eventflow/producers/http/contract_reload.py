@@ -1,5 +1,5 @@
 """Which contracts the API serves, read again on demand (SIGHUP), and what the registry holds
-for each of them (docs/adr: contract reload).
+for each of them (ADR 0012).
 
 A reload reads the contracts folder again and switches to it only when the registry holds
 every event type's schema: an API never starts answering for a contract that producers could
