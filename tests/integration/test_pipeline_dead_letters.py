@@ -114,6 +114,19 @@ def test_rule_failures_are_dead_lettered_then_replayed_after_the_fix(
         assert "payload.total must be at least 1000, got 19.90" in letter.error_message
         assert letter.stack_trace is None
         assert validator.stop() == 0
+        # before the fix the rule still fails them: the replay says so and sends nothing
+        refused = subprocess.run(
+            [sys.executable, "-m", "eventflow", "dlq", "replay", "--error-type", "rule:order."],
+            check=False,
+            env=lane.env(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert refused.returncode == 1, refused.stdout + refused.stderr
+        assert "20 would fail again: rule:order.total_minimum" in refused.stdout
+        assert "nothing sent" in refused.stdout
+        assert lane.size(lane.raw) == 20, "nothing was sent back"
         # the fix: the real rules; then replay the dead letters to their origin topic
         lane.rules_dir = RULES
         validator = ServiceProcess("validator", lane)

@@ -19,7 +19,9 @@ from eventflow.cli.stack import resolve_cluster
 from eventflow.kafka.client_config import KafkaCluster
 
 if TYPE_CHECKING:
+    from eventflow.config import Settings
     from eventflow.consumers.operations import Decoder, StoredDeadLetter
+    from eventflow.events import DeadLetter
 
 
 def _filters(f: Any) -> Any:
@@ -156,6 +158,7 @@ def show(
 @dlq.command("replay")
 @_filters
 @click.option("--dry-run", is_flag=True, help="Only list what would be replayed.")
+@click.option("--force", is_flag=True, help="Send letters that the current rules would refuse.")
 @bootstrap_option
 @registry_option
 @click.pass_obj
@@ -166,13 +169,15 @@ def replay_(
     service: str | None,
     from_offset: int | None,
     dry_run: bool,
+    force: bool,
     bootstrap: str | None,
     registry_url: str | None,
 ) -> None:
     """Send matching dead letters back to their origin topic (after fixing the cause).
 
-    The original key, value and headers go back unchanged, plus an attempt counter; events
-    that are still wrong are dead-lettered again with a higher attempt count.
+    The original key, value and headers go back unchanged, plus an attempt counter. First
+    each letter is checked against the current rules: when some would fail again, the
+    command says how many per error type and sends nothing unless --force.
     """
     from eventflow.consumers.operations import fetch_from_origin, replay_dead_letters
     from eventflow.kafka.producer import DurableProducer
@@ -186,6 +191,15 @@ def replay_(
     )
     for d in found:
         console.print(format_letter_line(d.partition, d.offset, d.letter), markup=False)
+    again = _failing_again(settings, codec, found, target) if found else {}
+    for kind, count in sorted(again.items()):
+        console.print(f"{count} would fail again: {kind}", markup=False)
+    if again and not force and not dry_run:
+        console.print(
+            f"{sum(again.values())} of {len(found)} dead letter(s) would fail again "
+            "under the current rules; nothing sent (fix the cause, or --force)"
+        )
+        raise SystemExit(EXIT_FINDINGS)
     if dry_run or not found:
         console.print(
             f"{len(found)} dead letter(s) would be replayed" if dry_run else "nothing to replay"
@@ -205,3 +219,21 @@ def replay_(
     finally:
         producer.close()
     console.print(f"[green]replayed {sent} dead letter(s)[/] to their origin topics")
+
+
+def _failing_again(
+    settings: Settings, codec: Decoder, found: list[StoredDeadLetter], target: KafkaCluster
+) -> dict[str, int]:
+    """Per error type, how many of ``found`` the current rules would dead-letter again."""
+    from eventflow.consumers.operations import fetch_from_origin
+    from eventflow.consumers.replay_check import failing_again
+    from eventflow.consumers.validator import load_rulesets
+
+    fetch = fetch_from_origin(target)
+    rulesets = run_guarded(lambda: load_rulesets(settings.pipeline.rules_dir))
+
+    def original_of(letter: DeadLetter) -> bytes | None:
+        return fetch(letter) if letter.original_value_by_reference else letter.original_value
+
+    letters = [d.letter for d in found]
+    return dict(failing_again(letters, codec, rulesets, original_of=original_of))
