@@ -12,14 +12,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, Protocol
 
+from eventflow.consumers.operations import Decoder
 from eventflow.consumers.validation.rules import RuleSet
 from eventflow.events import DeadLetter
-
-
-class Decoder(Protocol):
-    def decode(self, data: bytes) -> tuple[int, dict[str, Any]]: ...
 
 
 def failing_again(
