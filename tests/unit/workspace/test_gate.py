@@ -84,6 +84,11 @@ def test_github_annotations_are_deduplicated_across_topics(repo: Path):
         ".OrderPlaced, events.enriched.v1-com.eventflow.events.OrderPlaced: "
         "READER_FIELD_MISSING_DEFAULT_VALUE"
     )
+    assert lines[0].endswith(
+        "who must upgrade first: BACKWARD_TRANSITIVE: consumers upgrade first (they read old and "
+        "new data), then producers; this change: it only works with producers upgrading first "
+        "(it is forward compatible only)"
+    )
 
 
 def test_json_report(repo: Path):

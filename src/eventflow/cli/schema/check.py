@@ -100,7 +100,10 @@ def render_github(verdicts: list[SubjectVerdict]) -> list[str]:
     for v in verdicts:
         for inc in v.incompatibilities:
             file, line, col = _location(v, inc)
-            seen.setdefault((file, line, col, _detail(v, inc)), []).append(v.entry.subject)
+            detail = _detail(v, inc) + (
+                f"; who must upgrade first: {v.rollout}" if v.rollout else ""
+            )
+            seen.setdefault((file, line, col, detail), []).append(v.entry.subject)
     return [
         github_annotation("error", file, line or 1, col, f"{', '.join(subjects)}: {detail}")
         for (file, line, col, detail), subjects in seen.items()
