@@ -11,10 +11,13 @@ import pytest
 from click.testing import CliRunner
 
 from eventflow.cli import main
+from eventflow.consumers.operations import DEAD_LETTER_HEADER
 from eventflow.consumers.persistence import SqliteStore
+from eventflow.kafka.consumer import read_range
 from tests.integration.pipeline_support import (
     RULES,
     Events,
+    Lane,
     ServiceProcess,
     make_lane,
     produce,
@@ -23,6 +26,18 @@ from tests.integration.pipeline_support import (
 )
 
 pytestmark = pytest.mark.integration
+
+
+def dlq_cli(lane: Lane, *args: str) -> subprocess.CompletedProcess[str]:
+    """`eventflow dlq ARGS` against the lane's topics, output captured (not a TTY)."""
+    return subprocess.run(
+        [sys.executable, "-m", "eventflow", "dlq", *args],
+        check=False,
+        env=lane.env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -179,6 +194,28 @@ def test_rule_failures_are_dead_lettered_then_replayed_after_the_fix(
         assert row is not None and '"valid":true' in row["validation"]
         assert len(lane.dead_letters()) == 20, "nothing failed a second time"
         store.close()
+        # the replay marked what it sent: a header on each re-sent record, a marker on the DLQ
+        marks = {
+            dict(r.headers).get(DEAD_LETTER_HEADER) for r in read_range(lane.cluster, lane.raw)
+        }
+        marks.discard(None)
+        assert len(marks) == 20 and all(m and m.startswith(f"{lane.dlq}/".encode()) for m in marks)
+        # so a second replay sends nothing (and says why); --force would send them again
+        raw_size = lane.size(lane.raw)
+        again = dlq_cli(lane, "replay", "--error-type", "rule:order.")
+        assert again.returncode == 0, again.stdout + again.stderr
+        assert "20 dead letter(s) already replayed: skipped" in again.stdout
+        assert "nothing to replay" in again.stdout
+        assert lane.size(lane.raw) == raw_size == 40, "the second replay sent nothing"
+        forced = dlq_cli(lane, "replay", "--error-type", "rule:order.", "--force", "--dry-run")
+        assert "20 dead letter(s) would be replayed" in forced.stdout, forced.stdout
+        # `dlq list --format json` is JSON Lines: one letter per line, with its replay marker
+        listed = dlq_cli(lane, "list", "--format", "json")
+        assert listed.returncode == 0, listed.stderr
+        rows = [json.loads(line) for line in listed.stdout.splitlines()]
+        assert len(rows) == 20
+        assert all(row["replayed"]["sent_to"].startswith(f"{lane.raw}/") for row in rows)
+        assert {row["error_type"] for row in rows} == {"rule:order.total_minimum"}
     finally:
         for service in (validator, enricher, writer):
             service.stop()

@@ -20,7 +20,7 @@ from eventflow.kafka.client_config import KafkaCluster
 
 if TYPE_CHECKING:
     from eventflow.config import Settings
-    from eventflow.consumers.operations import Decoder, StoredDeadLetter
+    from eventflow.consumers.operations import Decoder, ReplayMarker, StoredDeadLetter
     from eventflow.events import DeadLetter
 
 
@@ -41,14 +41,24 @@ def _filters(f: Any) -> Any:
     return f
 
 
-def format_letter_line(partition: int, offset: int, letter: Any) -> str:
+def format_letter_line(
+    partition: int, offset: int, letter: Any, replayed: ReplayMarker | None = None
+) -> str:
     origin = f"{letter.origin_topic}/{letter.origin_partition}/{letter.origin_offset}"
     when = letter.failed_at.strftime("%Y-%m-%d %H:%M:%S")
+    mark = f"  [replayed {replayed.replayed_at[:19]} as {replayed.sent_to}]" if replayed else ""
     return (
         f"{partition}:{offset:<6} {when}  {letter.failing_service:<20} "
         f"{letter.error_type:<32} {origin}  attempt {letter.attempt}  "
-        f"{letter.error_message[:80]}"
+        f"{letter.error_message[:80]}{mark}"
     )
+
+
+def stored_json(stored: StoredDeadLetter) -> dict[str, Any]:
+    """One listed dead letter as JSON, with its replay marker (``replayed``, null if none)."""
+    marker = stored.replayed
+    replayed = None if marker is None else {"at": marker.replayed_at, "sent_to": marker.sent_to}
+    return {**letter_json(stored.partition, stored.offset, stored.letter), "replayed": replayed}
 
 
 def letter_json(partition: int, offset: int, letter: Any) -> dict[str, Any]:
@@ -85,7 +95,9 @@ def list_(
     bootstrap: str | None,
     registry_url: str | None,
 ) -> None:
-    """List dead letters, oldest first."""
+    """List dead letters, oldest first, with the replay that sent each back (if any).
+
+    --format json prints JSON Lines: one object per dead letter and line."""
     settings = obj.settings
     target = resolve_cluster(settings, bootstrap)
     codec = registry_codec(settings, registry_url)
@@ -94,12 +106,11 @@ def list_(
         target, topic, codec, error_type=error_type, service=service, from_offset=from_offset
     )
     if fmt == "json":
-        click.echo(
-            json.dumps([letter_json(d.partition, d.offset, d.letter) for d in found], indent=2)
-        )
+        for d in found:
+            click.echo(json.dumps(stored_json(d)))
         return
     for d in found:
-        console.print(format_letter_line(d.partition, d.offset, d.letter), markup=False)
+        console.print(format_letter_line(d.partition, d.offset, d.letter, d.replayed), markup=False)
     console.print(f"{len(found)} dead letter(s)")
 
 
@@ -158,7 +169,11 @@ def show(
 @dlq.command("replay")
 @_filters
 @click.option("--dry-run", is_flag=True, help="Only list what would be replayed.")
-@click.option("--force", is_flag=True, help="Send letters that the current rules would refuse.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Send letters that the current rules would refuse, and letters already replayed.",
+)
 @bootstrap_option
 @registry_option
 @click.pass_obj
@@ -177,7 +192,8 @@ def replay_(
 
     The original key, value and headers go back unchanged, plus an attempt counter. First
     each letter is checked against the current rules: when some would fail again, the
-    command says how many per error type and sends nothing unless --force.
+    command says how many per error type and sends nothing unless --force. Letters an
+    earlier replay sent back (marked on the dead-letter topic) are skipped unless --force.
     """
     from eventflow.consumers.operations import fetch_from_origin, replay_dead_letters
     from eventflow.kafka.producer import DurableProducer
@@ -189,8 +205,15 @@ def replay_(
     found = _read_matching(
         target, topic, codec, error_type=error_type, service=service, from_offset=from_offset
     )
+    done_before = [d for d in found if d.replayed is not None]
+    if done_before and not force:
+        found = [d for d in found if d.replayed is None]
+        console.print(
+            f"{len(done_before)} dead letter(s) already replayed: skipped "
+            "(--force sends them again)"
+        )
     for d in found:
-        console.print(format_letter_line(d.partition, d.offset, d.letter), markup=False)
+        console.print(format_letter_line(d.partition, d.offset, d.letter, d.replayed), markup=False)
     again = _failing_again(settings, codec, found, target) if found else {}
     for kind, count in sorted(again.items()):
         console.print(f"{count} would fail again: {kind}", markup=False)
@@ -212,6 +235,7 @@ def replay_(
                 lambda: replay_dead_letters(
                     found,
                     producer,
+                    dlq_topic=topic,
                     fetch_original=fetch_from_origin(target),
                     progress=lambda n: bar.advance(bar.task_ids[0], n),
                 )

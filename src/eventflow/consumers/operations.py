@@ -4,9 +4,11 @@ trace one event. Kafka I/O goes through ``eventflow.kafka``; rendering is the CL
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from eventflow.consumers.dead_letter import replay_headers
@@ -21,7 +23,7 @@ from eventflow.kafka.consumer import (
     set_group_offsets,
     watermarks,
 )
-from eventflow.kafka.producer import RecordSender
+from eventflow.kafka.producer import DeliveryReport, RecordSender
 
 Progress = Callable[[int], None]
 
@@ -70,11 +72,27 @@ def replay_group(
 # ---- dead letters --------------------------------------------------------------------------
 
 
+# A replay leaves a marker on the dead-letter topic itself: a record in the letter's partition,
+# keyed and headed by the letter's coordinates, whose JSON value says when and where the
+# original went. It lives as long as the letter (same topic, same retention), needs no other
+# store, and is no DeadLetter (readers tell it by the header and skip it).
+REPLAY_MARKER_HEADER = "eventflow-replay-marker"
+# on the re-sent record: which dead letter it is (``<dlq topic>/<partition>/<offset>``)
+DEAD_LETTER_HEADER = "eventflow-dead-letter"
+
+
+@dataclass(frozen=True)
+class ReplayMarker:
+    replayed_at: str  # ISO 8601, UTC
+    sent_to: str  # <topic>/<partition>/<offset> of the re-sent record
+
+
 @dataclass(frozen=True)
 class StoredDeadLetter:
     partition: int
     offset: int
     letter: DeadLetter
+    replayed: ReplayMarker | None = None  # the latest replay of this letter, if any
 
 
 def list_dead_letters(
@@ -87,13 +105,20 @@ def list_dead_letters(
     from_offset: int | None = None,
     progress: Progress | None = None,
 ) -> Iterator[StoredDeadLetter]:
-    """Dead letters on ``dlq_topic`` (oldest first), filtered by error type prefix / service."""
+    """Dead letters on ``dlq_topic`` (oldest first), filtered by error type prefix / service,
+    each with its latest replay marker (markers follow their letter in its partition)."""
     start = None
     if from_offset is not None:
         start = {p: from_offset for p in watermarks(cluster, dlq_topic)}
+    letters: list[StoredDeadLetter] = []
+    markers: dict[tuple[int, int], ReplayMarker] = {}
     for record in read_range(cluster, dlq_topic, start=start):
         if progress is not None:
             progress(1)
+        marked = _replay_marker(record)
+        if marked is not None:
+            markers[marked[0]] = marked[1]
+            continue
         letter = _letter(record, decoder)
         if letter is None:
             continue
@@ -101,7 +126,33 @@ def list_dead_letters(
             continue
         if service is not None and letter.failing_service != service:
             continue
-        yield StoredDeadLetter(record.partition, record.offset, letter)
+        letters.append(StoredDeadLetter(record.partition, record.offset, letter))
+    for stored in letters:
+        marker = markers.get((stored.partition, stored.offset))
+        yield StoredDeadLetter(stored.partition, stored.offset, stored.letter, marker)
+
+
+def _replay_marker(record: ConsumedRecord) -> tuple[tuple[int, int], ReplayMarker] | None:
+    coordinates = next((v for k, v in record.headers if k == REPLAY_MARKER_HEADER), None)
+    if coordinates is None:
+        return None
+    partition, _, offset = coordinates.decode().partition(":")
+    body = json.loads(record.value or b"{}")
+    marker = ReplayMarker(str(body.get("replayed_at")), str(body.get("sent_to")))
+    return (int(partition), int(offset)), marker
+
+
+def replay_marker_record(
+    stored: StoredDeadLetter, sent: DeliveryReport
+) -> tuple[bytes, bytes, list[tuple[str, bytes]]]:
+    """Key, value and headers of the marker saying ``stored`` was re-sent as ``sent``."""
+    coordinates = f"{stored.partition}:{stored.offset}".encode()
+    value = {
+        "replay_of": {"dlq_partition": stored.partition, "dlq_offset": stored.offset},
+        "replayed_at": datetime.now(UTC).isoformat(),
+        "sent_to": f"{sent.topic}/{sent.partition}/{sent.offset}",
+    }
+    return coordinates, json.dumps(value).encode(), [(REPLAY_MARKER_HEADER, coordinates)]
 
 
 def show_dead_letter(
@@ -128,30 +179,42 @@ def replay_dead_letters(
     letters: Sequence[StoredDeadLetter],
     producer: RecordSender,
     *,
+    dlq_topic: str,
     fetch_original: Callable[[DeadLetter], bytes | None] | None = None,
     timeout_s: float = 60.0,
     progress: Progress | None = None,
 ) -> int:
-    """Put each original record back on its origin topic (key, value, headers + attempt count);
-    return how many the broker acknowledged (raises on the first failure). A letter that
-    carries a reference instead of its value is replayed from the origin record, read back
-    with ``fetch_original`` and checked against the letter's SHA-256."""
-    futures: list[Future[Any]] = []
+    """Put each original record back on its origin topic (key, value, headers + attempt count
+    and the letter's coordinates); once the broker acknowledged them all, leave a replay
+    marker per letter on ``dlq_topic``; return how many were re-sent (raises on the first
+    failure). A letter that carries a reference instead of its value is replayed from the
+    origin record, read back with ``fetch_original`` and checked against its SHA-256."""
+    futures: list[Future[DeliveryReport]] = []
     for stored in letters:
         letter = stored.letter
         value = letter.original_value
         if letter.original_value_by_reference:
             value = _original_of(letter, fetch_original)
-        headers = [(k, v) for k, v in replay_headers(letter) if v is not None]
+        coordinates = f"{dlq_topic}/{stored.partition}/{stored.offset}"
+        headers = [
+            (k, v) for k, v in replay_headers(letter) if v is not None and k != DEAD_LETTER_HEADER
+        ]
+        headers.append((DEAD_LETTER_HEADER, coordinates.encode()))
         futures.append(producer.send(letter.origin_topic, value,
                                      key=letter.original_key, headers=headers))  # fmt: skip
-    done = 0
+    reports: list[DeliveryReport] = []
     for future in futures:
-        future.result(timeout=timeout_s)
-        done += 1
+        reports.append(future.result(timeout=timeout_s))
         if progress is not None:
             progress(1)
-    return done
+    marks = []
+    for stored, report in zip(letters, reports, strict=True):
+        key, value, headers = replay_marker_record(stored, report)
+        mark = producer.send(dlq_topic, value, key=key, headers=headers, partition=stored.partition)
+        marks.append(mark)
+    for mark in marks:
+        mark.result(timeout=timeout_s)
+    return len(reports)
 
 
 def fetch_from_origin(cluster: KafkaCluster) -> Callable[[DeadLetter], bytes | None]:

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from eventflow import events
 from eventflow.cli import main
-from eventflow.cli.dlq import format_letter_line, letter_json
+from eventflow.cli.dlq import format_letter_line, letter_json, stored_json
 from eventflow.cli.pipeline_common import parse_time
 from eventflow.consumers.dead_letter import (
     ATTEMPT_HEADER,
@@ -23,10 +23,19 @@ from eventflow.consumers.dead_letter import (
     replay_headers,
 )
 from eventflow.consumers.demo import demo_events
-from eventflow.consumers.operations import StoredDeadLetter, replay_dead_letters, replay_offsets
+from eventflow.consumers.operations import (
+    DEAD_LETTER_HEADER,
+    REPLAY_MARKER_HEADER,
+    ReplayMarker,
+    StoredDeadLetter,
+    _replay_marker,
+    replay_dead_letters,
+    replay_offsets,
+)
 from eventflow.errors import ConfigError
 from eventflow.events import DeadLetter
 from eventflow.kafka.client_config import KafkaCluster
+from eventflow.kafka.consumer import ConsumedRecord
 from eventflow.serde.wire import schema_id_of
 from tests.unit.consumers.fakes import FakeProducer, record
 
@@ -92,12 +101,33 @@ def test_schema_id_only_from_an_intact_frame():
 
 
 def test_replay_sends_originals_back_to_their_topic():
-    producer = FakeProducer()
-    sent = replay_dead_letters([StoredDeadLetter(0, 9, letter())], producer)
+    producer = FakeProducer(partitions=3)
+    sent = replay_dead_letters([StoredDeadLetter(2, 9, letter())], producer, dlq_topic="dlq")
     assert sent == 1
-    [(topic, key, value, headers)] = producer.sent
+    [(topic, key, value, headers), (mark_topic, mark_key, mark_value, mark_headers)] = producer.sent
     assert (topic, key, value) == ("events.raw.v1", b"k4", record(4).value)
     assert (ATTEMPT_HEADER, b"3") in headers and all(v is not None for _k, v in headers)
+    assert dict(headers)[DEAD_LETTER_HEADER] == b"dlq/2/9"
+    # the marker: on the DLQ, keyed by the letter's coordinates, read back as this letter's
+    assert (mark_topic, mark_key, mark_headers) == ("dlq", b"2:9", [(REPLAY_MARKER_HEADER, b"2:9")])
+    assert mark_value is not None
+    assert json.loads(mark_value)["sent_to"].startswith("events.raw.v1/")
+    consumed = ConsumedRecord("dlq", 2, 10, mark_key, mark_value, tuple(mark_headers), 0)
+    parsed = _replay_marker(consumed)
+    assert parsed is not None and parsed[0] == (2, 9)
+    assert parsed[1].sent_to == json.loads(mark_value)["sent_to"]
+    assert _replay_marker(record(4)) is None, "a dead letter is no marker"
+
+
+def test_a_replayed_dead_letter_shows_its_marker():
+    marker = ReplayMarker("2026-11-27T11:00:00+00:00", "events.raw.v1/0/77")
+    line = format_letter_line(0, 9, letter(), marker)
+    assert "[replayed 2026-11-27T11:00:00 as events.raw.v1/0/77]" in line
+    assert stored_json(StoredDeadLetter(0, 9, letter(), marker))["replayed"] == {
+        "at": marker.replayed_at,
+        "sent_to": "events.raw.v1/0/77",
+    }
+    assert stored_json(StoredDeadLetter(0, 9, letter()))["replayed"] is None
 
 
 def test_letter_rendering():
