@@ -91,7 +91,7 @@ def test_each_poison_kind_is_dead_lettered_with_context_and_the_stream_continues
     # the operator's view of the same dead letters
     listed = CliRunner().invoke(main, ["dlq", "list", "--format", "json"], env=lane.env())
     assert listed.exit_code == 0, listed.output
-    rows = json.loads(listed.output[listed.output.index("[") :])
+    rows = [json.loads(line) for line in listed.stdout.splitlines()]  # JSON Lines
     assert sorted(r["error_type"] for r in rows) == sorted(poison)
     only = CliRunner().invoke(
         main, ["dlq", "list", "--error-type", "unknown_schema"], env=lane.env()
