@@ -107,7 +107,7 @@ def test_a_record_whose_dead_letter_would_not_fit_is_dead_lettered_by_reference_
             service.stop()
     [stored] = lane.dead_letters()
     letter = stored.letter
-    assert letter.error_type == "rule:user.bio_length"
+    assert letter.error_type == "rule:user_bio_length"
     assert letter.original_value is None and letter.original_value_by_reference
     assert letter.original_value_size == len(big)
     assert letter.original_value_sha256 == hashlib.sha256(big).hexdigest()

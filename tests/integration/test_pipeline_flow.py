@@ -95,9 +95,9 @@ def test_http_to_database_row_with_validation_enrichment_dead_letters_and_trace(
     assert summary.complete, summary
     assert summary.rows == 12 and store.count() == 12
     assert summary.dead_letters == {
-        "rule:order.total_matches_lines": 1,
-        "rule:order.quantity_positive": 1,
-        "rule:user.email_format": 1,
+        "rule:order_total_matches_lines": 1,
+        "rule:order_quantity_positive": 1,
+        "rule:user_email_format": 1,
     }
     # a user row: validated, enriched by the real offline models, payload intact
     user_id = summary.accepted_valid[1]
@@ -122,7 +122,7 @@ def test_http_to_database_row_with_validation_enrichment_dead_letters_and_trace(
     bad = summary.accepted_invalid[2]
     result = CliRunner().invoke(main, ["trace", bad], env=lane.env())
     assert result.exit_code == 0, result.output
-    assert "rule:user.email_format" in result.output and lane.raw in result.output
+    assert "rule:user_email_format" in result.output and lane.raw in result.output
     assert "database: no row" in result.output
     as_json = CliRunner().invoke(main, ["trace", user_id, "--format", "json"], env=lane.env())
     assert as_json.exit_code == 0, as_json.output
@@ -234,7 +234,7 @@ def test_eventflow_demo_against_a_running_stack(running):
     out = " ".join(demo.stdout.split())
     assert "rows in database 9 of 9" in out
     assert (
-        "dead-lettered 3: rule:order.quantity_positive x1, "
-        "rule:order.total_matches_lines x1, rule:user.email_format x1" in out
+        "dead-lettered 3: rule:order_quantity_positive x1, "
+        "rule:order_total_matches_lines x1, rule:user_email_format x1" in out
     )
     assert "enrichment" in out

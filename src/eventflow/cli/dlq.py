@@ -28,7 +28,7 @@ def _filters(f: Any) -> Any:
     f = click.option(
         "--error-type",
         default=None,
-        help="Only this error type (prefix match, e.g. rule: or rule:order.).",
+        help="Only this error type (prefix match, e.g. rule: or rule:order_).",
     )(f)
     f = click.option(
         "--service",

@@ -60,10 +60,10 @@ def test_valid_order_forwards_with_validation_filled():
 @pytest.mark.parametrize(
     ("changes", "rule", "text"),
     [
-        ({"line_items": []}, "order.has_line_items", "at least 1 items"),
-        ({"total": Decimal("0.00")}, "order.total_positive", "payload.total must be at least 0.01"),
-        ({"currency": "UNKNOWN"}, "order.currency_known", "must not be 'UNKNOWN'"),
-        ({"total": Decimal("99.00")}, "order.total_matches_lines", "add up to 12.50"),
+        ({"line_items": []}, "order_has_line_items", "at least 1 items"),
+        ({"total": Decimal("0.00")}, "order_total_positive", "payload.total must be at least 0.01"),
+        ({"currency": "UNKNOWN"}, "order_currency_known", "must not be 'UNKNOWN'"),
+        ({"total": Decimal("99.00")}, "order_total_matches_lines", "add up to 12.50"),
     ],
 )
 def test_invalid_orders_are_rejected_naming_the_rule(changes, rule, text):
@@ -80,15 +80,15 @@ def test_array_paths_name_the_offending_item():
     ]
     outcome = validate(order(line_items=items, total=Decimal("1.00")))
     assert isinstance(outcome, Reject)
-    assert outcome.error_type == "rule:order.quantity_positive"
+    assert outcome.error_type == "rule:order_quantity_positive"
     assert "payload.line_items[1].quantity" in outcome.message
 
 
 def test_several_failures_are_all_named():
     outcome = validate(order(currency="UNKNOWN", total=Decimal("0")))
     assert isinstance(outcome, Reject)
-    assert outcome.error_type == "rule:order.total_positive"
-    assert "order.currency_known" in outcome.message
+    assert outcome.error_type == "rule:order_total_positive"
+    assert "order_currency_known" in outcome.message
 
 
 def test_warning_keeps_the_event_and_is_listed():
@@ -109,7 +109,7 @@ def test_warning_keeps_the_event_and_is_listed():
     assert isinstance(outcome, Forward)
     [finding] = outcome.value["validation"]["findings"]
     assert finding == {
-        "rule": "user.locale_format",
+        "rule": "user_locale_format",
         "field_path": "payload.locale",
         "severity": "WARNING",
         "message": "payload.locale does not match '^[a-z]{2}(-[A-Z]{2})?$'",
@@ -136,7 +136,7 @@ def test_future_timestamp_is_rejected():
     value = order()
     value["envelope"]["occurred_at"] = datetime(2026, 11, 28, tzinfo=UTC)
     outcome = validate(value)
-    assert isinstance(outcome, Reject) and outcome.error_type == "rule:order.not_in_future"
+    assert isinstance(outcome, Reject) and outcome.error_type == "rule:order_not_in_future"
 
 
 @pytest.mark.parametrize(

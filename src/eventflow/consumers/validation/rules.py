@@ -4,12 +4,12 @@ A rules file ``rules/<event_type>.yaml``::
 
     event_type: order.placed
     rules:
-      - id: order.total_positive          # names the rule in dead letters
+      - id: order_total_positive          # names the rule in dead letters
         field: payload.total              # dotted path; `[]` walks every item of an array
         min: 0.01                         # exactly one check per rule (see CHECKS)
         severity: ERROR                   # ERROR (default) dead-letters, WARNING only reports
         message: the order total must be positive   # optional, replaces the generated one
-      - id: order.total_matches_lines     # a rule in code: "module:function" + args
+      - id: order_total_matches_lines     # a rule in code: "module:function" + args
         code: eventflow.consumers.validation.code_rules:sum_matches
         args: {items: payload.line_items, quantity: quantity, price: unit_price,
                total: payload.total}
