@@ -13,11 +13,13 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
+from eventflow.cli.schema.check import registry_access
 from eventflow.config import RegistrySettings
 from eventflow.errors import EventFlowError
 from eventflow.kafka.local.broker import free_port
 from eventflow.registry.client import RegistryClient
 from eventflow.registry.errors import RegistryUnreachable
+from eventflow.workspace.history import RegistryAccess, RegistryUnavailable, registry_histories
 from tests.fixtures.secure_kafka import Pki, make_pki
 
 pytestmark = pytest.mark.integration
@@ -118,3 +120,22 @@ def test_a_client_that_does_not_trust_the_servers_ca_refuses_it(https_registry):
     client = _client(url, pki, ca_file=pki.other_ca_file)
     with client, pytest.raises(RegistryUnreachable, match="CERTIFICATE_VERIFY_FAILED"):
         client.list_subjects()
+
+
+def test_the_gates_registry_reads_use_the_same_tls_and_credentials(https_registry):
+    url, pki = https_registry
+    settings = RegistrySettings.model_validate(
+        {
+            "ca_file": pki.ca_file,
+            "cert_file": pki.client_cert,
+            "key_file": pki.client_key,
+            "basic_auth_user_info": SecretStr("sr-key:sr-secret"),
+        }
+    )
+    with _client(url, pki) as client:
+        client.register("it-tls-gate-value", SCHEMA)
+    found = registry_histories({"it-tls-gate-value": True}, url, access=registry_access(settings))
+    assert len(found["it-tls-gate-value"].versions) == 1
+    untrusted = RegistryAccess(basic_auth="sr-key:sr-secret")  # system CAs: ours is not among them
+    with pytest.raises(RegistryUnavailable):
+        registry_histories({"it-tls-gate-value": True}, url, access=untrusted)

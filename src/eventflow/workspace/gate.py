@@ -19,6 +19,7 @@ from eventflow.contracts.manifest import SubjectEntry
 from eventflow.contracts.naming import NAMED_KINDS, full_name
 from eventflow.workspace import git
 from eventflow.workspace.history import (
+    RegistryAccess,
     SubjectHistory,
     git_histories,
     published,
@@ -133,7 +134,7 @@ def check_against_registry(
     ws: Workspace,
     url: str,
     *,
-    basic_auth: str | None = None,
+    access: RegistryAccess | None = None,
     transport: httpx.BaseTransport | None = None,
 ) -> list[SubjectVerdict]:
     """Check the workspace against what a Confluent-compatible registry holds."""
@@ -142,16 +143,16 @@ def check_against_registry(
         for s in ws.manifest.subjects
         if s.compatibility is not CompatibilityLevel.NONE
     }
-    histories = registry_histories(wanted, url, basic_auth=basic_auth, transport=transport)
+    histories = registry_histories(wanted, url, access=access, transport=transport)
     return check_against(ws, histories)
 
 
 def check_against_git_and_registry(
-    ws: Workspace, ref: str, url: str, *, basic_auth: str | None = None
+    ws: Workspace, ref: str, url: str, *, access: RegistryAccess | None = None
 ) -> list[SubjectVerdict]:
     """Both published histories: a subject must be compatible with what ``ref`` published AND
     with what the registry holds (versions registered outside git, or git ahead of it)."""
-    from_registry = check_against_registry(ws, url, basic_auth=basic_auth)
+    from_registry = check_against_registry(ws, url, access=access)
     from_git = check_against_git(ws, ref)
     return [_merged(r, g) for r, g in zip(from_registry, from_git, strict=True)]
 

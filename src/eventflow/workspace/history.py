@@ -15,8 +15,9 @@ refused it), so version numbers are the registry's.
 from __future__ import annotations
 
 import json
+import ssl
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -272,23 +273,37 @@ class _Registry:
         return self._schemas[key]
 
 
+@dataclass(frozen=True)
+class RegistryAccess:
+    """How to reach a registry over HTTP: credentials and TLS (the CLI builds it from
+    EVENTFLOW_REGISTRY__*, as the registry client does). Secrets stay out of ``repr``."""
+
+    basic_auth: str | None = field(default=None, repr=False)  # ``user:password``
+    bearer_token: str | None = field(default=None, repr=False)
+    tls: ssl.SSLContext | None = None  # CA bundle + client certificate; None: system CAs
+
+
 def registry_histories(
     subjects: Mapping[str, bool],
     url: str,
     *,
-    basic_auth: str | None = None,
+    access: RegistryAccess | None = None,
     transport: httpx.BaseTransport | None = None,
 ) -> dict[str, SubjectHistory]:
-    """Registered versions of each subject (``subjects``: name -> needs every version).
-
-    ``basic_auth``: ``user:password`` (Confluent's ``basic.auth.user.info``).
-    """
+    """Registered versions of each subject (``subjects``: name -> needs every version)."""
     out: dict[str, SubjectHistory] = {}
+    access = access or RegistryAccess()
     auth = None
-    if basic_auth:
-        user, _, password = basic_auth.partition(":")
+    headers = {}
+    if access.basic_auth:
+        user, _, password = access.basic_auth.partition(":")
         auth = httpx.BasicAuth(user, password)
-    with httpx.Client(timeout=30.0, transport=transport, auth=auth) as client:
+    elif access.bearer_token:
+        headers["Authorization"] = f"Bearer {access.bearer_token}"
+    verify: ssl.SSLContext | bool = access.tls if access.tls is not None else True
+    with httpx.Client(
+        timeout=30.0, transport=transport, auth=auth, headers=headers, verify=verify
+    ) as client:
         registry = _Registry(url, client)
         for subject, every_version in subjects.items():
             numbers = registry.versions(subject)

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from eventflow.cli import main
 from eventflow.workspace import load_workspace
 from eventflow.workspace.gate import check_against_registry
-from eventflow.workspace.history import RegistryUnavailable, registry_histories
+from eventflow.workspace.history import RegistryAccess, RegistryUnavailable, registry_histories
 from tests.unit.workspace.git_helpers import commit_all, copy_schemas, edit, init_repo
 
 ORDER = "events/OrderPlaced.avsc"
@@ -350,7 +350,7 @@ def test_registry_basic_auth_is_sent():
     found = registry_histories(
         {"s": True},
         "http://reg",
-        basic_auth="alice:s3cret:x",
+        access=RegistryAccess(basic_auth="alice:s3cret:x"),
         transport=httpx.MockTransport(handler),
     )
     assert found["s"].versions == ()
@@ -466,3 +466,18 @@ def test_schema_diff_of_two_rule_sets_lists_the_rule_changes(repo: Path):
     (repo / rules).write_text("domainRules: [{name: x}]\n")
     bad = CliRunner().invoke(main, ["schema", "diff", f"HEAD:{rules}", rules])
     assert bad.exit_code == 2 and "Missing rule type" in bad.output
+
+
+def test_registry_bearer_token_is_sent_and_kept_out_of_repr():
+    seen: list[str | None] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers.get("authorization"))
+        return httpx.Response(404, json={"error_code": 40401, "message": "not found"})
+
+    access = RegistryAccess(bearer_token="tok-123")
+    registry_histories(
+        {"s": True}, "http://reg", access=access, transport=httpx.MockTransport(handler)
+    )
+    assert seen == ["Bearer tok-123"]
+    assert "tok-123" not in repr(access)

@@ -15,7 +15,9 @@ from eventflow.cli.context import EXIT_FINDINGS, CliContext, run_guarded
 from eventflow.cli.render import console
 from eventflow.cli.schema.compat import validate_defaults_option
 from eventflow.cli.schema.lint import github_annotation
+from eventflow.config import RegistrySettings
 from eventflow.contracts import Incompatibility
+from eventflow.registry.client import tls_context
 from eventflow.workspace import load_workspace
 from eventflow.workspace.contract_report import contract_changes_since
 from eventflow.workspace.gate import (
@@ -25,6 +27,7 @@ from eventflow.workspace.gate import (
     check_against_registry,
     display_path,
 )
+from eventflow.workspace.history import RegistryAccess
 
 
 def _location(verdict: SubjectVerdict, inc: Incompatibility) -> tuple[str, int | None, int | None]:
@@ -155,17 +158,14 @@ def check(obj: CliContext, *, ref: str | None, registry_url: str | None, fmt: st
     folder = root or obj.settings.schemas_dir
     ws = run_guarded(lambda: load_workspace(folder, validate_defaults=validate_defaults))
     contract_lines: list[str] = []
-    secret = obj.settings.registry.basic_auth_user_info
-    auth = secret.get_secret_value() if secret is not None else None
+    auth = registry_access(obj.settings.registry) if registry_url is not None else None
     if registry_url is not None and ref is not None:
         url, target = registry_url, ref
-        verdicts = run_guarded(
-            lambda: check_against_git_and_registry(ws, target, url, basic_auth=auth)
-        )
+        verdicts = run_guarded(lambda: check_against_git_and_registry(ws, target, url, access=auth))
         against = f"published on git {ref} and in registry {registry_url}"
     elif registry_url is not None:
         url = registry_url
-        verdicts = run_guarded(lambda: check_against_registry(ws, url, basic_auth=auth))
+        verdicts = run_guarded(lambda: check_against_registry(ws, url, access=auth))
         against = f"in registry {registry_url}"
     else:
         target = ref or "HEAD"
@@ -184,3 +184,15 @@ def check(obj: CliContext, *, ref: str | None, registry_url: str | None, fmt: st
             console.print(line, markup=False, soft_wrap=True)
     if any(v.status == "incompatible" for v in verdicts):
         raise SystemExit(EXIT_FINDINGS)
+
+
+def registry_access(settings: RegistrySettings) -> RegistryAccess:
+    """The registry's credentials and TLS (EVENTFLOW_REGISTRY__*) for the gate's reads: the
+    same basic auth, bearer token, CA bundle and client certificate the registry client uses."""
+    basic = settings.basic_auth_user_info
+    bearer = settings.bearer_token
+    return RegistryAccess(
+        basic_auth=basic.get_secret_value() if basic is not None else None,
+        bearer_token=bearer.get_secret_value() if bearer is not None else None,
+        tls=tls_context(settings),
+    )

@@ -15,12 +15,13 @@ from rich.markup import escape
 
 from eventflow.cli.context import EXIT_FINDINGS, CliContext, run_guarded
 from eventflow.cli.render import console
-from eventflow.cli.schema.check import refusal_lines
+from eventflow.cli.schema.check import refusal_lines, registry_access
 from eventflow.errors import EventFlowError
 from eventflow.registry.client import RegistryClient
 from eventflow.registry.sync import SubjectSync, sync_workspace
 from eventflow.workspace import Workspace, load_workspace
 from eventflow.workspace.gate import check_against_registry
+from eventflow.workspace.history import RegistryAccess
 
 _CONFLUENT_FIELD = re.compile(r"(errorType|description):'((?:[^'\\]|\\.)*)'")
 
@@ -40,7 +41,7 @@ def registry_reason(message: str) -> str | None:
 
 
 def explain_refusals(
-    ws: Workspace, results: list[SubjectSync], url: str, basic_auth: str | None
+    ws: Workspace, results: list[SubjectSync], url: str, access: RegistryAccess
 ) -> dict[str, list[str]]:
     """For each subject the registry refused: file:line, rule, hint and who must upgrade first,
     from the compatibility engine run against what the registry holds."""
@@ -48,7 +49,7 @@ def explain_refusals(
     if not refused:
         return {}
     try:
-        verdicts = check_against_registry(ws, url, basic_auth=basic_auth)
+        verdicts = check_against_registry(ws, url, access=access)
     except EventFlowError:
         return {}  # the registry's own reasons are shown instead
     explained = {}
@@ -107,13 +108,11 @@ def register(obj: CliContext, /, registry_url: str | None, dry_run: bool,
     url = registry_url or settings.registry_url()
     ws = run_guarded(lambda: load_workspace(schemas_dir or obj.settings.schemas_dir))
     client = RegistryClient.from_settings(url, obj.settings.registry)
-    secret = obj.settings.registry.basic_auth_user_info
-    auth = secret.get_secret_value() if secret is not None else None
     try:
         results = run_guarded(lambda: sync_workspace(ws, client, dry_run=dry_run))
     finally:
         client.close()
-    explained = explain_refusals(ws, results, url, auth)
+    explained = explain_refusals(ws, results, url, registry_access(settings.registry))
     for line in format_sync(results, dry_run=dry_run, explained=explained):
         style = "red" if line.startswith(("INCOMPATIBLE", "BLOCKED", "  ")) else "green"
         console.print(f"[{style}]{escape(line)}[/]", soft_wrap=True)
