@@ -30,10 +30,12 @@ import avro.schema
 from avro.compatibility import ReaderWriterCompatibilityChecker, SchemaCompatibilityType
 
 from eventflow.contracts import CompatibilityLevel, ParsedSchema, check_compatibility, parse_schema
-from eventflow.contracts.compatibility import clear_compatibility_cache
+from eventflow.contracts._compatibility import clear_compatibility_cache
 
 SHARED_ENVELOPE = {
-    "type": "record", "name": "Envelope", "namespace": "com.acme.common",
+    "type": "record",
+    "name": "Envelope",
+    "namespace": "com.acme.common",
     "fields": [
         {"name": "event_id", "type": {"type": "string", "logicalType": "uuid"}},
         {"name": "event_type", "type": "string"},
@@ -41,15 +43,20 @@ SHARED_ENVELOPE = {
         {"name": "occurred_at", "type": {"type": "long", "logicalType": "timestamp-millis"}},
         {"name": "correlation_id", "type": ["null", "string"], "default": None},
     ],
-}  # fmt: skip
+}
 
 
 def initial_schema(rng: random.Random, subject: int) -> dict[str, Any]:
     fields: list[dict[str, Any]] = [{"name": "envelope", "type": copy.deepcopy(SHARED_ENVELOPE)}]
     for index in range(rng.randint(12, 30)):
         fields.append(new_field(rng, f"f{index}", subject))
-    return {"type": "record", "name": f"Event{subject}", "namespace": "com.acme.events",
-            "doc": "v1", "fields": fields}  # fmt: skip
+    return {
+        "type": "record",
+        "name": f"Event{subject}",
+        "namespace": "com.acme.events",
+        "doc": "v1",
+        "fields": fields,
+    }
 
 
 def new_field(rng: random.Random, name: str, subject: int) -> dict[str, Any]:
@@ -64,8 +71,15 @@ def new_field(rng: random.Random, name: str, subject: int) -> dict[str, Any]:
         }
     if roll < 0.7:
         symbols = ["A", "B", "C", "UNKNOWN"]
-        return {"name": name, "type": {"type": "enum", "name": f"{name.title()}Kind{subject}",
-                "symbols": symbols, "default": "UNKNOWN"}}  # fmt: skip
+        return {
+            "name": name,
+            "type": {
+                "type": "enum",
+                "name": f"{name.title()}Kind{subject}",
+                "symbols": symbols,
+                "default": "UNKNOWN",
+            },
+        }
     if roll < 0.8:
         return {"name": name, "type": {"type": "array", "items": "string"}, "default": []}
     if roll < 0.88:
@@ -136,8 +150,12 @@ def main() -> None:
     parser.add_argument("--subjects", type=int, default=1000)
     parser.add_argument("--versions", type=int, default=20)
     parser.add_argument("--level", default="BACKWARD_TRANSITIVE")
-    parser.add_argument("--baseline-subjects", type=int, default=200,
-                        help="subjects checked with PyPI avro for the rate ratio")  # fmt: skip
+    parser.add_argument(
+        "--baseline-subjects",
+        type=int,
+        default=200,
+        help="subjects checked with PyPI avro for the rate ratio",
+    )
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     level = CompatibilityLevel(args.level.upper())
@@ -184,13 +202,19 @@ def main() -> None:
     print(f"parse (eventflow)   : {parse_ours:.2f} s wall, {args.subjects * args.versions} schemas")
     avro_schemas = baseline_subjects * args.versions
     print(f"parse (PyPI avro)   : {parse_avro:.2f} s wall, {avro_schemas} schemas")
-    print(f"check (eventflow)   : {check_ours:.3f} s CPU ({check_ours_wall:.3f} s wall) for "
-          f"{pair_count} pairs, {ours_rate:,.0f} pairs/s; goal <= 2 s on one core")  # fmt: skip
-    print(f"check (PyPI avro)   : {check_avro:.3f} s CPU ({check_avro_wall:.3f} s wall) for "
-          f"{avro_pairs} pairs, {avro_rate:,.0f} pairs/s")  # fmt: skip
+    print(
+        f"check (eventflow)   : {check_ours:.3f} s CPU ({check_ours_wall:.3f} s wall) for "
+        f"{pair_count} pairs, {ours_rate:,.0f} pairs/s; goal <= 2 s on one core"
+    )
+    print(
+        f"check (PyPI avro)   : {check_avro:.3f} s CPU ({check_avro_wall:.3f} s wall) for "
+        f"{avro_pairs} pairs, {avro_rate:,.0f} pairs/s"
+    )
     print(f"per-pair rate ratio : {ours_rate / avro_rate:.1f}x vs avro.compatibility (goal >= 3x)")
-    print(f"incompatible        : {incompatible} of {args.subjects} subjects; verdicts differing "
-          f"from PyPI avro on the baseline subjects: {differ}")  # fmt: skip
+    print(
+        f"incompatible        : {incompatible} of {args.subjects} subjects; verdicts differing "
+        f"from PyPI avro on the baseline subjects: {differ}"
+    )
 
 
 if __name__ == "__main__":

@@ -40,8 +40,8 @@ from typing import Any
 
 import httpx
 
-from eventflow.kafka.client_config import KafkaCluster
-from eventflow.kafka.local.broker import free_port
+from eventflow.kafka._client_config import KafkaCluster
+from eventflow.kafka.local._broker import free_port
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEMAS = REPO / "schemas" / "avro"
@@ -69,8 +69,8 @@ def _wait(url: str, timeout_s: float, proc: subprocess.Popen[bytes], log: Path) 
 
 def register_contracts(registry_url: str) -> None:
     """What `eventflow schema register` does (shared types first, with references)."""
-    from eventflow.registry.client import RegistryClient
-    from eventflow.registry.sync import sync_workspace
+    from eventflow.registry._client import RegistryClient
+    from eventflow.registry._sync import sync_workspace
     from eventflow.workspace import load_workspace
 
     with RegistryClient(registry_url) as client:
@@ -79,8 +79,8 @@ def register_contracts(registry_url: str) -> None:
 
 def _encoding(registry_url: str) -> tuple[Any, Any, Any, dict[str, Any]]:
     """order.placed's spec, the API's encoder, its schema and one checked record."""
-    from eventflow.producers.http.adapters import RegistryEncoder, catalog_from_workspace
-    from eventflow.registry.client import RegistryClient
+    from eventflow.producers.http._adapters import RegistryEncoder, catalog_from_workspace
+    from eventflow.registry._client import RegistryClient
     from eventflow.workspace import load_workspace
 
     workspace = load_workspace(SCHEMAS)
@@ -89,9 +89,15 @@ def _encoding(registry_url: str) -> tuple[Any, Any, Any, dict[str, Any]]:
     encoder = RegistryEncoder(RegistryClient(registry_url), {"order.placed": schema})
     payload, _ = spec.converter(order_data("x"), "data")
     now = int(time.time() * 1000)
-    envelope = {"event_id": str(uuid.uuid4()), "event_type": "order.placed", "source": "bench",
-                "occurred_at": now, "received_at": now, "correlation_id": "c",
-                "causation_id": None}  # fmt: skip
+    envelope = {
+        "event_id": str(uuid.uuid4()),
+        "event_type": "order.placed",
+        "source": "bench",
+        "occurred_at": now,
+        "received_at": now,
+        "correlation_id": "c",
+        "causation_id": None,
+    }
     record = {"envelope": envelope, "payload": payload, "validation": None, "enrichment": None}
     encoder.encode(spec, record)  # schema id looked up once, compiled encoder checked
     return spec, encoder, schema, record
@@ -103,7 +109,7 @@ def raw_baseline(bootstrap: str, registry_url: str, events: int) -> dict[str, An
     The best raw path the API could take: the API's own encoder (same schema-id lookup,
     same bytes) and ``send_in`` under one :class:`DeliveryGroup` (no future per record).
     """
-    from eventflow.kafka.producer import DeliveryGroup, DurableProducer
+    from eventflow.kafka._producer import DeliveryGroup, DurableProducer
 
     spec, encoder, _, record = _encoding(registry_url)
     payload = record["payload"]
@@ -122,8 +128,12 @@ def raw_baseline(bootstrap: str, registry_url: str, events: int) -> dict[str, An
     producer.close()
     if group.failed:
         raise SystemExit(f"raw baseline: {group.failed} deliveries failed: {group.first_error()}")
-    return {"events": events, "seconds": elapsed, "events_per_s": events / elapsed,
-            "cpu_us_per_event": cpu / events * 1e6}  # fmt: skip
+    return {
+        "events": events,
+        "seconds": elapsed,
+        "events_per_s": events / elapsed,
+        "cpu_us_per_event": cpu / events * 1e6,
+    }
 
 
 def pieces(registry_url: str) -> dict[str, float]:
@@ -132,8 +142,8 @@ def pieces(registry_url: str) -> dict[str, float]:
 
     import fastavro
 
-    from eventflow.producers.http.envelope import parse_event
-    from eventflow.serde.avro_json import inline_references
+    from eventflow.producers.http._envelope import parse_event
+    from eventflow.serde._avro_json import inline_references
 
     spec, encoder, _schema, record = _encoding(registry_url)
     parsed = fastavro.parse_schema(inline_references(dict(spec.record_schema), spec.named))
@@ -152,8 +162,10 @@ def pieces(registry_url: str) -> dict[str, float]:
         "encode_fastavro": encode_fastavro,
         "encode_compiled": lambda: encoder.encode(spec, record),
     }
-    return {name: min(timeit.repeat(fn, number=2000, repeat=5)) / 2000 * 1e6
-            for name, fn in runs.items()}  # fmt: skip
+    return {
+        name: min(timeit.repeat(fn, number=2000, repeat=5)) / 2000 * 1e6
+        for name, fn in runs.items()
+    }
 
 
 def _ticks(stat: Path) -> float:
@@ -179,10 +191,21 @@ def run_load(port: int, mode: str, args: argparse.Namespace, api_pid: int) -> di
     concurrency = args.concurrency if mode == "single" else args.batch_concurrency
     cpu_before = cpu_seconds(api_pid)
     out = subprocess.run(
-        [sys.executable, PEERS, "load", str(port), mode, str(args.duration), str(concurrency),
-         str(args.batch_size)],
-        capture_output=True, text=True, check=True, timeout=args.duration + 120,
-    )  # fmt: skip
+        [
+            sys.executable,
+            PEERS,
+            "load",
+            str(port),
+            mode,
+            str(args.duration),
+            str(concurrency),
+            str(args.batch_size),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=args.duration + 120,
+    )
     result = dict(json.loads(out.stdout))
     events = max(result["events_per_s"] * result["duration_s"], 1)
     cpu_after = cpu_seconds(api_pid)
@@ -201,35 +224,47 @@ def _line(title: str, r: dict[str, Any], raw: dict[str, Any], *, per: str = "eve
     rate = (
         f"{r['req_per_s']:,.0f} req/s" if per == "request" else f"{r['events_per_s']:,.0f} events/s"
     )
-    return (f"{title}: {rate}, p50 {r['p50_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms, statuses "
-            f"{r['statuses']}, ratio to raw {r['events_per_s'] / raw['events_per_s']:.2f}, "
-            f"CPU {r['api_cpu_us_per_event']:.0f} us/{per} "
-            f"(librdkafka threads {r['rdkafka_cpu_us_per_event']:.0f})")  # fmt: skip
+    return (
+        f"{title}: {rate}, p50 {r['p50_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms, statuses "
+        f"{r['statuses']}, ratio to raw {r['events_per_s'] / raw['events_per_s']:.2f}, "
+        f"CPU {r['api_cpu_us_per_event']:.0f} us/{per} "
+        f"(librdkafka threads {r['rdkafka_cpu_us_per_event']:.0f})"
+    )
 
 
 def report(results: dict[str, Any], args: argparse.Namespace) -> str:
     raw, single, ceiling, parts = (results[k] for k in ("raw", "single", "ceiling", "pieces"))
     conns, batch = f"{args.concurrency} connections", f"x{args.batch_size}"
     more = results.get("batch_workers")
-    return "\n".join([
-        f"raw encode+produce (in-process, acks=all, send_in): {raw['events_per_s']:,.0f} "
-        f"events/s, {raw['cpu_us_per_event']:.0f} us CPU/event",
-        _line(f"ceiling: trivial ASGI endpoint on uvicorn, 1 worker, {conns}", ceiling, raw,
-              per="request"),
-        _line(f"single POST /v1/events, 1 worker, {conns}", single, raw, per="request"),
-        _line(f"batch POST /v1/events:batch {batch}, 1 worker, {args.batch_concurrency} "
-              "connections", results["batch"], raw),
-        *([_line(f"batch {batch}, {args.batch_workers} workers", more, raw)] if more else []),
-        f"single ratio to the trivial-endpoint ceiling "
-        f"{single['req_per_s'] / ceiling['req_per_s']:.2f}",
-        f"per order.placed event in-process (us): envelope (pydantic EventIn) "
-        f"{parts['envelope']:.1f}, payload "
-        f"check {parts['payload_check']:.1f}, Avro encode fastavro "
-        f"{parts['encode_fastavro']:.1f} / compiled {parts['encode_compiled']:.1f}",
-        "goals: single >= 5,000 req/s with p99 <= 25 ms; batch >= 100,000 events/s",
-        f"machine: {results['cpus']} CPUs, sum(range(1000)) = "
-        f"{results['python_sum_range_1000_us']:.1f} us (about 10 us on an idle modern core)",
-    ])  # fmt: skip
+    return "\n".join(
+        [
+            f"raw encode+produce (in-process, acks=all, send_in): {raw['events_per_s']:,.0f} "
+            f"events/s, {raw['cpu_us_per_event']:.0f} us CPU/event",
+            _line(
+                f"ceiling: trivial ASGI endpoint on uvicorn, 1 worker, {conns}",
+                ceiling,
+                raw,
+                per="request",
+            ),
+            _line(f"single POST /v1/events, 1 worker, {conns}", single, raw, per="request"),
+            _line(
+                f"batch POST /v1/events:batch {batch}, 1 worker, {args.batch_concurrency} "
+                "connections",
+                results["batch"],
+                raw,
+            ),
+            *([_line(f"batch {batch}, {args.batch_workers} workers", more, raw)] if more else []),
+            f"single ratio to the trivial-endpoint ceiling "
+            f"{single['req_per_s'] / ceiling['req_per_s']:.2f}",
+            f"per order.placed event in-process (us): envelope (pydantic EventIn) "
+            f"{parts['envelope']:.1f}, payload "
+            f"check {parts['payload_check']:.1f}, Avro encode fastavro "
+            f"{parts['encode_fastavro']:.1f} / compiled {parts['encode_compiled']:.1f}",
+            "goals: single >= 5,000 req/s with p99 <= 25 ms; batch >= 100,000 events/s",
+            f"machine: {results['cpus']} CPUs, sum(range(1000)) = "
+            f"{results['python_sum_range_1000_us']:.1f} us (about 10 us on an idle modern core)",
+        ]
+    )
 
 
 def main() -> None:
@@ -249,10 +284,10 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
 
-    from eventflow.kafka.admin import TopicAdmin
+    from eventflow.kafka._admin import TopicAdmin
+    from eventflow.kafka._topics_file import load_topics_file
     from eventflow.kafka.local import LocalBroker
-    from eventflow.kafka.topics_file import load_topics_file
-    from eventflow.producers.http.auth import hash_key
+    from eventflow.producers.http._auth import hash_key
 
     cleanups: list[Any] = []
     tmp = Path(tempfile.mkdtemp(prefix="bench-http-"))
@@ -270,10 +305,20 @@ def main() -> None:
             port = free_port()
             log = tmp / "registry.log"
             proc = subprocess.Popen(
-                [sys.executable, "-m", "eventflow.registry", "--port", str(port),
-                 "--storage", "file", "--file", str(tmp / "registry.json")],
-                stdout=log.open("wb"), stderr=subprocess.STDOUT,
-            )  # fmt: skip
+                [
+                    sys.executable,
+                    "-m",
+                    "eventflow.registry",
+                    "--port",
+                    str(port),
+                    "--storage",
+                    "file",
+                    "--file",
+                    str(tmp / "registry.json"),
+                ],
+                stdout=log.open("wb"),
+                stderr=subprocess.STDOUT,
+            )
             cleanups.append(lambda p=proc: _stop(p))
             registry_url = f"http://127.0.0.1:{port}"
             _wait(f"{registry_url}/subjects", 60, proc, log)
@@ -293,8 +338,11 @@ def main() -> None:
             log = tmp / f"{name}.log"
             proc = subprocess.Popen(
                 [*argv, "--port", str(port)] if name != "trivial" else [*argv, str(port)],
-                env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT, cwd=REPO,
-            )  # fmt: skip
+                env=env,
+                stdout=log.open("wb"),
+                stderr=subprocess.STDOUT,
+                cwd=REPO,
+            )
             cleanups.append(lambda: _stop(proc))
             _wait(f"http://127.0.0.1:{port}{ready}", 60, proc, log)
             return port, proc

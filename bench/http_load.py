@@ -26,9 +26,14 @@ def order_data(order_id: str) -> dict[str, Any]:
         "line_items": [{"sku": "SKU-1", "quantity": 2, "unit_price": "9.99"}],
         "total": "19.98",
         "currency": "EUR",
-        "shipping_address": {"recipient": "Ada", "street": "Main 1", "city": "Bern",
-                             "postal_code": "3000", "country": "CH"},
-    }  # fmt: skip
+        "shipping_address": {
+            "recipient": "Ada",
+            "street": "Main 1",
+            "city": "Bern",
+            "postal_code": "3000",
+            "country": "CH",
+        },
+    }
 
 
 # -- load generator -----------------------------------------------------------------------------
@@ -70,8 +75,10 @@ async def _load(
             return json.dumps(
                 {"event_type": "order.placed", "data": order_data(f"{run}-{counter}")}
             ).encode()
-        events = [{"event_type": "order.placed", "data": order_data(f"{run}-{counter}-{i}")}
-                  for i in range(batch)]  # fmt: skip
+        events = [
+            {"event_type": "order.placed", "data": order_data(f"{run}-{counter}-{i}")}
+            for i in range(batch)
+        ]
         return json.dumps({"events": events}).encode()
 
     path = "/v1/events" if mode == "single" else "/v1/events:batch"
@@ -98,12 +105,15 @@ async def _load(
     latencies.sort()
     count = len(latencies)
     return {
-        "mode": mode, "requests": count, "statuses": statuses, "duration_s": duration,
+        "mode": mode,
+        "requests": count,
+        "statuses": statuses,
+        "duration_s": duration,
         "req_per_s": count / duration,
         "events_per_s": count * (1 if mode == "single" else batch) / duration,
         "p50_ms": latencies[count // 2] * 1000 if count else None,
         "p99_ms": latencies[min(count - 1, int(count * 0.99))] * 1000 if count else None,
-    }  # fmt: skip
+    }
 
 
 def load_main(argv: list[str]) -> None:
@@ -119,8 +129,9 @@ def trivial_main(port: int) -> None:
     API's size without doing anything."""
     import uvicorn
 
-    body = json.dumps({"event_id": str(uuid.uuid4()), "topic": "events.raw.v1",
-                       "partition": 1, "offset": 123456}).encode()  # fmt: skip
+    body = json.dumps(
+        {"event_id": str(uuid.uuid4()), "topic": "events.raw.v1", "partition": 1, "offset": 123456}
+    ).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
 
     async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:

@@ -52,19 +52,19 @@ from tests.integration.pipeline_support import (  # noqa: E402
     wait_until,
 )
 
-from eventflow.consumers.codec import RegistryCodec  # noqa: E402
-from eventflow.consumers.outcome import Forward, InputEvent  # noqa: E402
-from eventflow.consumers.persistence import SqliteStore  # noqa: E402
-from eventflow.consumers.services import build_service  # noqa: E402
-from eventflow.consumers.validator import Validator, load_rulesets  # noqa: E402
-from eventflow.kafka.admin import TopicAdmin  # noqa: E402
-from eventflow.kafka.client_config import KafkaCluster  # noqa: E402
-from eventflow.kafka.consumer import ConsumedRecord, GroupConsumer  # noqa: E402
+from eventflow.consumers._codec import RegistryCodec  # noqa: E402
+from eventflow.consumers._outcome import Forward, InputEvent  # noqa: E402
+from eventflow.consumers._persistence import SqliteStore  # noqa: E402
+from eventflow.consumers._services import build_service  # noqa: E402
+from eventflow.consumers._validator import Validator, load_rulesets  # noqa: E402
+from eventflow.kafka._admin import TopicAdmin  # noqa: E402
+from eventflow.kafka._client_config import KafkaCluster  # noqa: E402
+from eventflow.kafka._consumer import ConsumedRecord, GroupConsumer  # noqa: E402
+from eventflow.kafka._producer import DeliveryGroup, DurableProducer  # noqa: E402
+from eventflow.kafka._topics_file import TopicSpec  # noqa: E402
 from eventflow.kafka.local import LocalBroker  # noqa: E402
-from eventflow.kafka.local.broker import free_port  # noqa: E402
-from eventflow.kafka.producer import DeliveryGroup, DurableProducer  # noqa: E402
-from eventflow.kafka.topics_file import TopicSpec  # noqa: E402
-from eventflow.registry.client import RegistryClient  # noqa: E402
+from eventflow.kafka.local._broker import free_port  # noqa: E402
+from eventflow.registry._client import RegistryClient  # noqa: E402
 
 BROKER_PID: list[int] = []  # the broker this run started (none with --bootstrap)
 
@@ -193,8 +193,9 @@ def codec_costs(registry: str, rounds: int = 7, n: int = 2000) -> dict[str, floa
     forward = validator.handle(event)
     if not isinstance(forward, Forward):
         raise AssertionError(f"the bench event does not pass the rules: {forward}")
-    spliced = split.encode(schema_id, forward.value, source=raw, head_end=head_end,
-                           changed=forward.changed)  # fmt: skip
+    spliced = split.encode(
+        schema_id, forward.value, source=raw, head_end=head_end, changed=forward.changed
+    )
     if spliced != full.encode(schema_id, forward.value):
         raise AssertionError("the splice differs from the full encode")
     pieces = {
@@ -264,8 +265,11 @@ def main() -> None:
             codec = codec_costs(registry)
             baseline = codec["encode (full, baseline)"]
             for name, cost in codec.items():
-                print(f"in-process {name}: {cost:.1f} CPU µs/event = "
-                      f"{cost / baseline:.2f}x the full encode", flush=True)  # fmt: skip
+                print(
+                    f"in-process {name}: {cost:.1f} CPU µs/event = "
+                    f"{cost / baseline:.2f}x the full encode",
+                    flush=True,
+                )
             print(f"encoding {n} events …", flush=True)
             data = make_events(registry, n, "s")
             # ---- stages alone, in-process, on the same input -----------------------------

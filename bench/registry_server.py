@@ -32,8 +32,8 @@ from typing import Any
 
 import httpx
 
-from eventflow.kafka.client_config import KafkaCluster
-from eventflow.kafka.local.broker import free_port
+from eventflow.kafka._client_config import KafkaCluster
+from eventflow.kafka.local._broker import free_port
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -179,8 +179,17 @@ def start_registry(bootstrap: str) -> tuple[subprocess.Popen[bytes], str]:
     topic = f"_schemas_bench_{uuid.uuid4().hex[:8]}"
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    args = [sys.executable, "-m", "eventflow.registry", "--port", str(port), "--topic", topic,
-            "--bootstrap", bootstrap]  # fmt: skip
+    args = [
+        sys.executable,
+        "-m",
+        "eventflow.registry",
+        "--port",
+        str(port),
+        "--topic",
+        topic,
+        "--bootstrap",
+        bootstrap,
+    ]
     return start(args, url, "/subjects"), url
 
 
@@ -234,8 +243,8 @@ def bench_reads(bootstrap: str, opts: argparse.Namespace) -> dict[str, float]:
 
 
 def bench_registrations(bootstrap: str, opts: argparse.Namespace) -> dict[str, float]:
-    from eventflow.kafka.schemas_log import KafkaSchemaLog
-    from eventflow.registry.store import RegistryStore
+    from eventflow.kafka._schemas_log import KafkaSchemaLog
+    from eventflow.registry._store import RegistryStore
 
     raw_topic = f"_schemas_bench_raw_{uuid.uuid4().hex[:8]}"
     store = RegistryStore(KafkaSchemaLog(KafkaCluster(bootstrap), raw_topic))
@@ -262,9 +271,9 @@ def bench_registrations(bootstrap: str, opts: argparse.Namespace) -> dict[str, f
 
 
 def bench_rebuild(bootstrap: str, opts: argparse.Namespace) -> dict[str, float]:
-    from eventflow.kafka.schemas_log import KafkaSchemaLog
-    from eventflow.registry.records import SchemaClaim, encode_claim, schema_key
-    from eventflow.registry.store import RegistryStore
+    from eventflow.kafka._schemas_log import KafkaSchemaLog
+    from eventflow.registry._records import SchemaClaim, encode_claim, schema_key
+    from eventflow.registry._store import RegistryStore
 
     topic = f"_schemas_bench_rebuild_{uuid.uuid4().hex[:8]}"
     log = KafkaSchemaLog(KafkaCluster(bootstrap), topic)

@@ -25,14 +25,15 @@ from pathlib import Path
 
 from eventflow.contracts import ParsedSchema, check_compatibility
 from eventflow.workspace import load_workspace, load_workspace_at_ref
-from eventflow.workspace.gate import check_against_git
+from eventflow.workspace._gate import check_against_git
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 def git(repo: Path, *args: str) -> str:
-    done = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True,
-                          check=True)  # fmt: skip
+    done = subprocess.run(
+        ["git", "-C", str(repo), *args], capture_output=True, text=True, check=True
+    )
     return done.stdout.strip()
 
 
@@ -51,8 +52,10 @@ def build_repo(root: Path, commits: int) -> Path:
     ]
     for index in range(commits):
         path = targets[index % 2]
-        field = (f'{{"name": "extra_{index}", "type": ["null", "string"], "default": null, '
-                 f'"doc": "Bench field {index}."}},')  # fmt: skip
+        field = (
+            f'{{"name": "extra_{index}", "type": ["null", "string"], "default": null, '
+            f'"doc": "Bench field {index}."}},'
+        )
         text = path.read_text()
         path.write_text(text.replace('"fields": [', '"fields": [\n    ' + field, 1))
         git(repo, "commit", "-q", "-am", f"extra {index}")

@@ -47,11 +47,11 @@ def cpu_us(fn: Callable[[], Any], n: int, repeat: int) -> float:
 
 def pieces(n: int, repeat: int) -> dict[str, float]:
     import eventflow
-    from eventflow.consumers.codec import RegistryCodec
-    from eventflow.producers.http import adapters
-    from eventflow.producers.http.envelope import parse_event
+    from eventflow.consumers._codec import RegistryCodec
+    from eventflow.producers.http import _adapters as adapters
+    from eventflow.producers.http._envelope import parse_event
     from eventflow.serde import AvroDeserializer, AvroSerializer
-    from eventflow.serde.avro_json import inline_references
+    from eventflow.serde._avro_json import inline_references
     from eventflow.workspace import load_workspace
 
     measured = Path(eventflow.__file__).resolve().parents[2]  # its own contracts

@@ -110,7 +110,7 @@ class KafkaSaslSettings(BaseModel):
 class KafkaSettings(BaseModel):
     """Where Kafka is (``None``: the local development broker) and how to connect to it;
     see docs/production.md. ``properties``/``properties_file``: any other librdkafka
-    property, checked by ``eventflow.kafka.client_config``."""
+    property, checked by ``eventflow.kafka._client_config``."""
 
     model_config = _SECRET_SAFE
 

@@ -25,7 +25,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from eventflow.kafka.local.distribution import default_cache_dir, find_java
+from eventflow.kafka.local._distribution import default_cache_dir, find_java
 
 REPO = Path(__file__).resolve().parents[2]
 CLIENT_SOURCES = REPO / "clients" / "java"

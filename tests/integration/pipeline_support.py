@@ -20,17 +20,17 @@ from typing import Any
 import httpx
 
 from eventflow.config import KafkaSettings, PipelineSettings, Settings
-from eventflow.consumers.codec import RegistryCodec
-from eventflow.consumers.dead_letter import dead_letter_subject
-from eventflow.consumers.operations import StoredDeadLetter, list_dead_letters, topic_size
+from eventflow.consumers._codec import RegistryCodec
+from eventflow.consumers._dead_letter import dead_letter_subject
+from eventflow.consumers._operations import StoredDeadLetter, list_dead_letters, topic_size
 from eventflow.events import DeadLetter
-from eventflow.kafka.admin import TopicAdmin
-from eventflow.kafka.client_config import KafkaCluster
-from eventflow.kafka.consumer import set_group_offsets, watermarks
-from eventflow.kafka.local.broker import free_port
-from eventflow.kafka.producer import DeliveryGroup, DeliveryReport, DurableProducer
-from eventflow.kafka.topics_file import TopicSpec
-from eventflow.registry.client import RegistryClient, SchemaReference
+from eventflow.kafka._admin import TopicAdmin
+from eventflow.kafka._client_config import KafkaCluster
+from eventflow.kafka._consumer import set_group_offsets, watermarks
+from eventflow.kafka._producer import DeliveryGroup, DeliveryReport, DurableProducer
+from eventflow.kafka._topics_file import TopicSpec
+from eventflow.kafka.local._broker import free_port
+from eventflow.registry._client import RegistryClient, SchemaReference
 from eventflow.serde import AvroSerializer
 from eventflow.workspace import load_workspace
 

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from eventflow.contracts import SchemaParseError, check_reader_writer, parse_schema
-from eventflow.kafka.local.distribution import default_cache_dir, find_java
+from eventflow.kafka.local._distribution import default_cache_dir, find_java
 from tests.unit.contracts.schema_pairs import HAND_PAIRS, PARSE_CASES, random_pairs
 
 pytestmark = pytest.mark.integration
@@ -73,8 +73,12 @@ def ask() -> Ask:
         lines = "".join(json.dumps(r) + "\n" for r in requests)
         proc = subprocess.run(
             [str(java), "-cp", classpath, "dev.eventflow.avrocompat.AvroCompatOracle"],
-            input=lines, capture_output=True, text=True, timeout=120, check=False,
-        )  # fmt: skip
+            input=lines,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
         assert proc.returncode == 0, proc.stderr[-3000:]
         answers = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
         assert len(answers) == len(requests)

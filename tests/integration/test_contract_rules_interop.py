@@ -24,11 +24,11 @@ from confluent_kafka.schema_registry.rules.cel.cel_executor import CelExecutor
 from confluent_kafka.schema_registry.rules.cel.cel_field_executor import CelFieldExecutor
 from confluent_kafka.serialization import MessageField, SerializationContext, SerializationError
 
-from eventflow.consumers.outcome import Forward, InputEvent, Reject
-from eventflow.consumers.validator import RegisteredRules, Validator
-from eventflow.kafka.consumer import ConsumedRecord
-from eventflow.registry.client import RegistryClient
-from eventflow.registry.sync import sync_workspace
+from eventflow.consumers._outcome import Forward, InputEvent, Reject
+from eventflow.consumers._validator import RegisteredRules, Validator
+from eventflow.kafka._consumer import ConsumedRecord
+from eventflow.registry._client import RegistryClient
+from eventflow.registry._sync import sync_workspace
 from eventflow.workspace import load_workspace
 from tests.fixtures.registry import RegistryProcess
 

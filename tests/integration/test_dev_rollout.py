@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from eventflow.kafka.local.broker import free_port
+from eventflow.kafka.local._broker import free_port
 from eventflow.processes import process_alive
 from tests.integration.cli_support import run_eventflow
 from tests.integration.pipeline_support import SCHEMAS, wait_until

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from eventflow.kafka.local.broker import free_port
+from eventflow.kafka.local._broker import free_port
 from tests.integration.cli_support import run_eventflow
 
 pytestmark = pytest.mark.integration

@@ -8,8 +8,8 @@ import uuid
 import pytest
 from confluent_kafka import Consumer, TopicPartition
 
-from eventflow.kafka.client_config import KafkaCluster
-from eventflow.kafka.producer import DeliveryFailed, DeliveryGroup, DeliveryReport, DurableProducer
+from eventflow.kafka._client_config import KafkaCluster
+from eventflow.kafka._producer import DeliveryFailed, DeliveryGroup, DeliveryReport, DurableProducer
 
 pytestmark = pytest.mark.integration
 
@@ -65,8 +65,13 @@ def test_a_delivery_group_completes_once_with_every_offset(kafka_bootstrap, back
     group = DeliveryGroup(on_complete=completed.append)
     marker = uuid.uuid4().hex
     for i in range(50):
-        index = producer.send_in(group, "events.validated.v1", f"{marker}-{i}".encode(),
-                                 key=str(i % 7).encode(), headers=[("i", str(i).encode())])  # fmt: skip
+        index = producer.send_in(
+            group,
+            "events.validated.v1",
+            f"{marker}-{i}".encode(),
+            key=str(i % 7).encode(),
+            headers=[("i", str(i).encode())],
+        )
         assert index == i
     assert producer.wait_for(group, 30)
     producer.close()
@@ -97,7 +102,8 @@ def test_a_delivery_group_reports_the_failed_record(kafka_bootstrap):
 
 def test_send_to_an_explicit_partition_lands_there(kafka_bootstrap):
     producer = DurableProducer(KafkaCluster(kafka_bootstrap))
-    reports = [producer.send("events.raw.v1", b"p", key=b"same", partition=p).result(30)
-               for p in (0, 1, 2)]  # fmt: skip
+    reports = [
+        producer.send("events.raw.v1", b"p", key=b"same", partition=p).result(30) for p in (0, 1, 2)
+    ]
     producer.close()
     assert [r.partition for r in reports] == [0, 1, 2]

@@ -13,10 +13,10 @@ import pytest
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 from fastapi.testclient import TestClient
 
-from eventflow.kafka.admin import TopicAdmin
-from eventflow.kafka.client_config import KafkaCluster
+from eventflow.kafka._admin import TopicAdmin
+from eventflow.kafka._client_config import KafkaCluster
+from eventflow.kafka._topics_file import load_topics_file
 from eventflow.kafka.local import LocalBroker
-from eventflow.kafka.topics_file import load_topics_file
 from tests.integration.test_http_ingest import (
     REPO,
     SHOP_KEY,

@@ -23,12 +23,12 @@ from confluent_kafka.serialization import MessageField, SerializationContext
 from fastapi.testclient import TestClient
 
 from eventflow.config import ApiKeySettings, ApiSettings, Settings
-from eventflow.kafka.client_config import KafkaCluster
-from eventflow.producers.http.adapters import build_components
-from eventflow.producers.http.app import create_app
-from eventflow.producers.http.auth import hash_key
-from eventflow.registry.client import RegistryClient
-from eventflow.registry.sync import sync_workspace
+from eventflow.kafka._client_config import KafkaCluster
+from eventflow.producers.http._adapters import build_components
+from eventflow.producers.http._app import create_app
+from eventflow.producers.http._auth import hash_key
+from eventflow.registry._client import RegistryClient
+from eventflow.registry._sync import sync_workspace
 from eventflow.workspace import load_workspace
 
 pytestmark = pytest.mark.integration

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
-from eventflow.kafka.local.broker import free_port
+from eventflow.kafka.local._broker import free_port
 from tests.integration.test_http_ingest import (
     ADMIN_KEY,
     real_app,

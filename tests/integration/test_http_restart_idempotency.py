@@ -18,9 +18,9 @@ from typing import Any
 import httpx
 import pytest
 
-from eventflow.consumers.persistence import SqliteStore
-from eventflow.producers.http.auth import hash_key
-from eventflow.producers.http.service import derived_event_id
+from eventflow.consumers._persistence import SqliteStore
+from eventflow.producers.http._auth import hash_key
+from eventflow.producers.http._service import derived_event_id
 from tests.integration.pipeline_support import (
     SCHEMAS,
     Lane,

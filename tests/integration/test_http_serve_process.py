@@ -13,7 +13,7 @@ import time
 import httpx
 import pytest
 
-from eventflow.producers.http.auth import hash_key
+from eventflow.producers.http._auth import hash_key
 from tests.integration.test_http_ingest import (
     SCHEMAS,
     order_body,

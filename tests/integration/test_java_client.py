@@ -23,18 +23,18 @@ import pytest
 from fastapi.testclient import TestClient
 
 from eventflow.config import ApiKeySettings, ApiSettings
-from eventflow.consumers.codec import RegistryCodec
-from eventflow.consumers.persistence import SqliteStore
-from eventflow.contracts.data_contract import DataContract
-from eventflow.kafka.admin import TopicAdmin
-from eventflow.kafka.client_config import KafkaCluster
-from eventflow.kafka.consumer import committed_offsets, read_range
-from eventflow.kafka.local.broker import free_port
-from eventflow.kafka.topics_file import TopicSpec
-from eventflow.producers.http.adapters import build_components
-from eventflow.producers.http.app import create_app
-from eventflow.producers.http.auth import hash_key
-from eventflow.registry.client import RegistryClient, SchemaReference
+from eventflow.consumers._codec import RegistryCodec
+from eventflow.consumers._persistence import SqliteStore
+from eventflow.contracts._data_contract import DataContract
+from eventflow.kafka._admin import TopicAdmin
+from eventflow.kafka._client_config import KafkaCluster
+from eventflow.kafka._consumer import committed_offsets, read_range
+from eventflow.kafka._topics_file import TopicSpec
+from eventflow.kafka.local._broker import free_port
+from eventflow.producers.http._adapters import build_components
+from eventflow.producers.http._app import create_app
+from eventflow.producers.http._auth import hash_key
+from eventflow.registry._client import RegistryClient, SchemaReference
 from eventflow.serde import AvroSerializer
 from eventflow.workspace import load_workspace
 from tests.integration.java_support import JavaClient, build_java_client, plain
@@ -89,8 +89,20 @@ def _consume(
 ) -> list[Any]:
     """The Java consumer's lines for the first ``count`` records of ``topic`` (new group)."""
     group = f"java-{uuid.uuid4().hex[:8]}"
-    args = ["--bootstrap", bootstrap, "--registry", registry, "--topic", topic,
-            "--group", group, "--max-events", str(count), "--idle-exit-s", "120"]  # fmt: skip
+    args = [
+        "--bootstrap",
+        bootstrap,
+        "--registry",
+        registry,
+        "--topic",
+        topic,
+        "--group",
+        group,
+        "--max-events",
+        str(count),
+        "--idle-exit-s",
+        "120",
+    ]
     return java_client.json_lines("ConsumeEnriched", args, **kw)
 
 
@@ -124,21 +136,37 @@ ORDER_BODY = {
         ],
         "total": "1234567891.29",
         "currency": "CHF",
-        "shipping_address": {"recipient": "Ada Lovelace", "street": "Bahnhofstrasse 1",
-                             "city": "Zürich", "postal_code": "8001", "country": "CH"},
+        "shipping_address": {
+            "recipient": "Ada Lovelace",
+            "street": "Bahnhofstrasse 1",
+            "city": "Zürich",
+            "postal_code": "8001",
+            "country": "CH",
+        },
     },
-}  # fmt: skip
+}
 USER_BODY = {
     "event_type": "user.registered",
-    "data": {"user_id": "u-java-http", "email": "ada@example.org", "display_name": "Ada",
-             "locale": "de-CH", "marketing_opt_in": True,
-             "bio": "Ich koche gern und wandere am Wochenende in den Bergen."},
-}  # fmt: skip
+    "data": {
+        "user_id": "u-java-http",
+        "email": "ada@example.org",
+        "display_name": "Ada",
+        "locale": "de-CH",
+        "marketing_opt_in": True,
+        "bio": "Ich koche gern und wandere am Wochenende in den Bergen.",
+    },
+}
 PAYMENT_BODY = {
     "event_type": "payment.failed",
-    "data": {"payment_id": "p-java-http", "order_id": "o-java-http", "amount": "1000000000.05",
-             "currency": "JPY", "reason": "CARD_DECLINED", "message": "declined by issuer"},
-}  # fmt: skip
+    "data": {
+        "payment_id": "p-java-http",
+        "order_id": "o-java-http",
+        "amount": "1000000000.05",
+        "currency": "JPY",
+        "reason": "CARD_DECLINED",
+        "message": "declined by issuer",
+    },
+}
 
 
 def test_java_consumer_prints_http_events_with_the_same_field_values(
@@ -202,14 +230,32 @@ def test_java_producer_order_becomes_a_database_row(
 ) -> None:
     lane = pipeline
     order_id = f"java-{lane.run}"
-    args = ["--bootstrap", lane.bootstrap, "--registry", lane.registry_url, "--order-id", order_id,
-            "--quantity", "3", "--unit-price", "4.15", "--currency", "GBP"]  # fmt: skip
+    args = [
+        "--bootstrap",
+        lane.bootstrap,
+        "--registry",
+        lane.registry_url,
+        "--order-id",
+        order_id,
+        "--quantity",
+        "3",
+        "--unit-price",
+        "4.15",
+        "--currency",
+        "GBP",
+    ]
     [sent] = java_client.json_lines("ProduceOrder", args)
     assert sent["topic"] == "events.raw.v1" and sent["order_id"] == order_id
     # on the raw topic: the key and headers the HTTP API writes; Python's serde reads the value
     cluster = KafkaCluster(lane.bootstrap)
-    [raw] = list(read_range(cluster, "events.raw.v1", start={sent["partition"]: sent["offset"]},
-                            only={sent["partition"]}))  # fmt: skip
+    [raw] = list(
+        read_range(
+            cluster,
+            "events.raw.v1",
+            start={sent["partition"]: sent["offset"]},
+            only={sent["partition"]},
+        )
+    )
     assert raw.offset == sent["offset"]
     assert raw.key == order_id.encode()
     assert raw.headers == (("event_type", b"order.placed"), ("event_id", sent["event_id"].encode()))
@@ -256,12 +302,15 @@ def test_v2_contract_is_read_by_java_v1_classes_and_v1_data_by_java_v2_classes(
     TopicAdmin(KafkaCluster(kafka_bootstrap)).apply([TopicSpec(topic, 1, 1, {})])
     subject = f"{topic}-{ORDER}"
     entry = next(
-        e for e in load_workspace(SCHEMAS).registration_order()
+        e
+        for e in load_workspace(SCHEMAS).registration_order()
         if e.subject == f"events.raw.v1-{ORDER}"
-    )  # fmt: skip
+    )
     with RegistryClient(registry) as client:
-        refs = [SchemaReference(name=r, subject=r, version=client.list_versions(r)[-1])
-                for r in entry.references]  # fmt: skip
+        refs = [
+            SchemaReference(name=r, subject=r, version=client.list_versions(r)[-1])
+            for r in entry.references
+        ]
         # each version with its own metadata (as after a rule change): a lookup without
         # metadata matches only the latest's, so the v1 producer finds v1 among all versions
         v1_id = client.register(
@@ -291,13 +340,24 @@ def test_v2_contract_is_read_by_java_v1_classes_and_v1_data_by_java_v2_classes(
     events = Events(registry)
     value = {
         "envelope": events.envelope("order.placed"),
-        "payload": {"order_id": "by-python-v2", "customer_id": "c-1",
-                    "line_items": [{"sku": "S", "quantity": 1, "unit_price": Decimal("2.50")}],
-                    "total": Decimal("2.50"), "currency": "USD", "gift_note": "wrap it in blue",
-                    "shipping_address": {"recipient": "Ada", "street": "1 Main St",
-                                         "city": "Bern", "postal_code": "3000", "country": "CH"}},
-        "validation": None, "enrichment": None,
-    }  # fmt: skip
+        "payload": {
+            "order_id": "by-python-v2",
+            "customer_id": "c-1",
+            "line_items": [{"sku": "S", "quantity": 1, "unit_price": Decimal("2.50")}],
+            "total": Decimal("2.50"),
+            "currency": "USD",
+            "gift_note": "wrap it in blue",
+            "shipping_address": {
+                "recipient": "Ada",
+                "street": "1 Main St",
+                "city": "Bern",
+                "postal_code": "3000",
+                "country": "CH",
+            },
+        },
+        "validation": None,
+        "enrichment": None,
+    }
     v2_schema = load_workspace(v2_dir).schema_for_event_type("order.placed")
     data = AvroSerializer(RegistryClient(registry)).serialize(
         value, subject=subject, schema=v2_schema
@@ -338,8 +398,20 @@ def test_java_consumer_skips_undecodable_records_naming_each_and_the_producer_ne
         (value + b"\x00", "bytes left"),
     ]
     produce(kafka_bootstrap, topic, [*((b"bad", v) for v, _why in poison), (key, value)])
-    args = ["--bootstrap", kafka_bootstrap, "--registry", registry, "--topic", topic,
-            "--group", f"{topic}-reader", "--max-events", "1", "--idle-exit-s", "120"]  # fmt: skip
+    args = [
+        "--bootstrap",
+        kafka_bootstrap,
+        "--registry",
+        registry,
+        "--topic",
+        topic,
+        "--group",
+        f"{topic}-reader",
+        "--max-events",
+        "1",
+        "--idle-exit-s",
+        "120",
+    ]
     proc = java_client.run("ConsumeEnriched", args, expect=3)  # 3: something was skipped
     problems = [json.loads(line) for line in proc.stderr.splitlines() if line.startswith("{")]
     assert [(p["topic"], p["partition"], p["offset"]) for p in problems] == [

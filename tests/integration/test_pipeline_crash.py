@@ -11,7 +11,7 @@ import os
 
 import pytest
 
-from eventflow.consumers.persistence import SqliteStore
+from eventflow.consumers._persistence import SqliteStore
 from tests.integration.pipeline_support import (
     Events,
     ServiceProcess,
@@ -62,11 +62,13 @@ def test_kill_9_of_each_service_mid_stream_then_restart_stores_every_event_exact
         services[kind].wait_ready()
 
     try:
-        wait_until(lambda: lane.size(lane.validated) >= EVENTS // 10, budget(120),
-                   "validator progress")  # fmt: skip
+        wait_until(
+            lambda: lane.size(lane.validated) >= EVENTS // 10, budget(120), "validator progress"
+        )
         kill_and_restart("validator", lane.size(lane.validated))
-        wait_until(lambda: lane.size(lane.enriched) >= EVENTS // 4, budget(120),
-                   "enricher progress")  # fmt: skip
+        wait_until(
+            lambda: lane.size(lane.enriched) >= EVENTS // 4, budget(120), "enricher progress"
+        )
         kill_and_restart("enricher", lane.size(lane.enriched))
         wait_until(lambda: store.count() >= EVENTS // 3, budget(120), "writer progress")
         kill_and_restart("writer", store.count())

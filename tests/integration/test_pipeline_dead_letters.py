@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner
 
 from eventflow.cli import main
-from eventflow.consumers.operations import DEAD_LETTER_HEADER
-from eventflow.consumers.persistence import SqliteStore
-from eventflow.kafka.consumer import read_range
+from eventflow.consumers._operations import DEAD_LETTER_HEADER
+from eventflow.consumers._persistence import SqliteStore
+from eventflow.kafka._consumer import read_range
 from tests.integration.pipeline_support import (
     RULES,
     Events,

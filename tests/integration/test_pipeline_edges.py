@@ -16,13 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from eventflow.consumers.codec import RegistryCodec
-from eventflow.consumers.dead_letter import dead_letter_for
-from eventflow.consumers.persistence import SqliteStore
-from eventflow.kafka.admin import TopicAdmin
-from eventflow.kafka.consumer import ConsumedRecord, committed_offsets, watermarks
-from eventflow.kafka.topics_file import TopicSpec
-from eventflow.registry.client import RegistryClient
+from eventflow.consumers._codec import RegistryCodec
+from eventflow.consumers._dead_letter import dead_letter_for
+from eventflow.consumers._persistence import SqliteStore
+from eventflow.kafka._admin import TopicAdmin
+from eventflow.kafka._consumer import ConsumedRecord, committed_offsets, watermarks
+from eventflow.kafka._topics_file import TopicSpec
+from eventflow.registry._client import RegistryClient
 from tests.integration.pipeline_support import (
     RULES,
     Events,

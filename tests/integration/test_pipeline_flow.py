@@ -15,16 +15,16 @@ from fastapi.testclient import TestClient
 
 from eventflow.cli import main
 from eventflow.config import ApiKeySettings, ApiSettings
-from eventflow.consumers.codec import RegistryCodec
-from eventflow.consumers.demo import run_demo
-from eventflow.consumers.operations import trace_event
-from eventflow.consumers.persistence import SqliteStore
-from eventflow.kafka.client_config import KafkaCluster
-from eventflow.kafka.local.broker import free_port
-from eventflow.producers.http.adapters import build_components
-from eventflow.producers.http.app import create_app
-from eventflow.producers.http.auth import hash_key
-from eventflow.registry.client import RegistryClient
+from eventflow.consumers._codec import RegistryCodec
+from eventflow.consumers._demo import run_demo
+from eventflow.consumers._operations import trace_event
+from eventflow.consumers._persistence import SqliteStore
+from eventflow.kafka._client_config import KafkaCluster
+from eventflow.kafka.local._broker import free_port
+from eventflow.producers.http._adapters import build_components
+from eventflow.producers.http._app import create_app
+from eventflow.producers.http._auth import hash_key
+from eventflow.registry._client import RegistryClient
 from tests.integration.pipeline_support import (
     SCHEMAS,
     Events,

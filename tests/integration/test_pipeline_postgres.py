@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from eventflow.consumers.outcome import RetriableFailure
-from eventflow.consumers.persistence import PostgresStore, open_store
-from eventflow.consumers.services import build_service
-from eventflow.kafka.client_config import KafkaCluster
-from eventflow.kafka.local.broker import free_port
+from eventflow.consumers._outcome import RetriableFailure
+from eventflow.consumers._persistence import PostgresStore, open_store
+from eventflow.consumers._services import build_service
+from eventflow.kafka._client_config import KafkaCluster
+from eventflow.kafka.local._broker import free_port
 from tests.integration.pipeline_support import (
     Events,
     make_lane,

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from eventflow.kafka.client_config import KafkaCluster
+from eventflow.kafka._client_config import KafkaCluster
 from tests.fixtures.registry import RegistryProcess
 
 pytestmark = pytest.mark.integration
@@ -215,7 +215,7 @@ def test_basic_auth_through_the_confluent_client_and_the_cli_entry_point(tmp_pat
 
 
 def test_the_log_topic_is_created_single_partition_and_compacted(kafka_bootstrap, tmp_path):
-    from eventflow.kafka.admin import TopicAdmin
+    from eventflow.kafka._admin import TopicAdmin
 
     topic = f"_schemas_it_{uuid.uuid4().hex[:8]}"
     server = RegistryProcess(tmp_path, bootstrap=kafka_bootstrap, topic=topic)
@@ -226,8 +226,8 @@ def test_the_log_topic_is_created_single_partition_and_compacted(kafka_bootstrap
 
 
 def test_a_log_topic_that_is_not_single_partition_compacted_is_refused(kafka_bootstrap, tmp_path):
-    from eventflow.kafka.admin import TopicAdmin
-    from eventflow.kafka.topics_file import TopicSpec
+    from eventflow.kafka._admin import TopicAdmin
+    from eventflow.kafka._topics_file import TopicSpec
 
     topic = f"_schemas_bad_{uuid.uuid4().hex[:8]}"
     TopicAdmin(KafkaCluster(kafka_bootstrap)).apply(

@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from eventflow.cli.schema.check import registry_access
+from eventflow.cli.schema._check import registry_access
 from eventflow.config import RegistrySettings
 from eventflow.errors import EventFlowError
-from eventflow.kafka.local.broker import free_port
-from eventflow.registry.client import RegistryClient
-from eventflow.registry.errors import RegistryUnreachable
-from eventflow.workspace.history import RegistryAccess, RegistryUnavailable, registry_histories
+from eventflow.kafka.local._broker import free_port
+from eventflow.registry._client import RegistryClient
+from eventflow.registry._errors import RegistryUnreachable
+from eventflow.workspace._history import RegistryAccess, RegistryUnavailable, registry_histories
 from tests.fixtures.secure_kafka import Pki, make_pki
 
 pytestmark = pytest.mark.integration

@@ -18,15 +18,15 @@ from fastapi.testclient import TestClient
 
 from eventflow.cli import main
 from eventflow.config import ApiKeySettings, ApiSettings
-from eventflow.consumers.persistence import SqliteStore
+from eventflow.consumers._persistence import SqliteStore
 from eventflow.events import OrderPlaced
-from eventflow.kafka.consumer import read_one
-from eventflow.producers.http.adapters import build_components
-from eventflow.producers.http.app import create_app
-from eventflow.producers.http.auth import hash_key
-from eventflow.registry.client import RegistryClient
+from eventflow.kafka._consumer import read_one
+from eventflow.producers.http._adapters import build_components
+from eventflow.producers.http._app import create_app
+from eventflow.producers.http._auth import hash_key
+from eventflow.registry._client import RegistryClient
 from eventflow.serde import AvroDeserializer, AvroSerializer
-from eventflow.serde.wire import HEADER_SIZE
+from eventflow.serde._wire import HEADER_SIZE
 from eventflow.workspace import load_workspace
 from tests.fixtures.registry import RegistryProcess
 from tests.integration.pipeline_support import (

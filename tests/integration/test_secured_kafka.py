@@ -17,18 +17,18 @@ import pytest
 from fastapi.testclient import TestClient
 
 from eventflow.config import ApiKeySettings, ApiSettings
-from eventflow.consumers.codec import RegistryCodec
-from eventflow.consumers.demo import run_demo
-from eventflow.consumers.persistence import SqliteStore
-from eventflow.kafka.admin import TopicAdmin
-from eventflow.kafka.consumer import read_one, watermarks
-from eventflow.kafka.producer import DurableProducer
-from eventflow.kafka.refusals import ConnectionRefused
-from eventflow.kafka.topics_file import TopicSpec, load_topics_file
-from eventflow.producers.http.adapters import build_components
-from eventflow.producers.http.app import create_app
-from eventflow.producers.http.auth import hash_key
-from eventflow.registry.client import RegistryClient
+from eventflow.consumers._codec import RegistryCodec
+from eventflow.consumers._demo import run_demo
+from eventflow.consumers._persistence import SqliteStore
+from eventflow.kafka._admin import TopicAdmin
+from eventflow.kafka._consumer import read_one, watermarks
+from eventflow.kafka._producer import DurableProducer
+from eventflow.kafka._refusals import ConnectionRefused
+from eventflow.kafka._topics_file import TopicSpec, load_topics_file
+from eventflow.producers.http._adapters import build_components
+from eventflow.producers.http._app import create_app
+from eventflow.producers.http._auth import hash_key
+from eventflow.registry._client import RegistryClient
 from tests.fixtures.registry import RegistryProcess
 from tests.fixtures.secure_kafka import SCRAM_PASSWORD, SecuredKafka
 from tests.integration.pipeline_support import (

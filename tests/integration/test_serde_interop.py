@@ -20,10 +20,10 @@ from confluent_kafka.serialization import MessageField, SerializationContext
 
 from eventflow.contracts import parse_schema
 from eventflow.events import EVENT_CLASSES
-from eventflow.kafka.client_config import KafkaCluster
-from eventflow.registry.client import RegistryClient, SchemaReference
+from eventflow.kafka._client_config import KafkaCluster
+from eventflow.registry._client import RegistryClient, SchemaReference
 from eventflow.serde import AvroDeserializer, AvroSerializer, SchemaMismatch, UnknownSchemaId, frame
-from eventflow.serde.splice import SplicingCodec
+from eventflow.serde._splice import SplicingCodec
 from eventflow.workspace import load_workspace
 from tests.golden.codegen.expected import Everything
 from tests.golden.codegen.samples import everything
@@ -108,18 +108,24 @@ def test_splicing_stages_on_registered_schemas_match_full_encodes(registry, conf
     filled = SAMPLES["order.placed"].to_avro_dict()
     raw = {**SAMPLES[event_type].to_avro_dict(), "validation": None, "enrichment": None}
     data = ConfluentSerializer(
-        confluent, cls.AVRO_SCHEMA_JSON, None,
-        {"auto.register.schemas": False, "use.latest.version": True,
-         "subject.name.strategy": lambda ctx, record_name: f"{ctx.topic}-{record_name}"},
-    )(raw, context())  # fmt: skip
+        confluent,
+        cls.AVRO_SCHEMA_JSON,
+        None,
+        {
+            "auto.register.schemas": False,
+            "use.latest.version": True,
+            "subject.name.strategy": lambda ctx, record_name: f"{ctx.topic}-{record_name}",
+        },
+    )(raw, context())
     full = AvroSerializer(registry)
     for tail_from in ("validation", "enrichment"):
         codec = SplicingCodec(registry, tail_from)
         schema_id, value, head_end = codec.decode(data)
         assert head_end is not None and value == AvroDeserializer(registry).deserialize(data).value
         value[tail_from] = filled[tail_from]
-        spliced = codec.encode(schema_id, value, source=data, head_end=head_end,
-                               changed={tail_from})  # fmt: skip
+        spliced = codec.encode(
+            schema_id, value, source=data, head_end=head_end, changed={tail_from}
+        )
         assert spliced == full.serialize_with_id(schema_id, value)
         assert ConfluentDeserializer(confluent)(spliced, context()) == value
         data = spliced
@@ -168,8 +174,8 @@ def test_v1_data_reads_into_v2_class(registry, confluent):
 
 
 def test_through_kafka_every_event_type_reads_back_typed(registry, kafka_bootstrap):
-    from eventflow.kafka.consumer import read_one
-    from eventflow.kafka.producer import DurableProducer
+    from eventflow.kafka._consumer import read_one
+    from eventflow.kafka._producer import DurableProducer
 
     serializer = AvroSerializer(registry)
     deserializer = AvroDeserializer(registry)

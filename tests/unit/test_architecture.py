@@ -91,7 +91,7 @@ def _imports_in(source: str, name: str, is_package: bool, modules: set[str]) -> 
 
 
 def _unit_of(module: str) -> str:
-    """``eventflow.kafka.producer`` -> ``kafka``; a third-party module -> its root."""
+    """``eventflow.kafka._producer`` -> ``kafka``; a third-party module -> its root."""
     parts = module.split(".")
     if parts[0] != "eventflow":
         return parts[0]

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from eventflow.config import Settings
-from eventflow.kafka.client_config import KafkaCluster, client_config
-from eventflow.kafka.msk_iam import MskIamTokenProvider
-from eventflow.registry.client import RegistryClient
+from eventflow.kafka._client_config import KafkaCluster, client_config
+from eventflow.kafka._msk_iam import MskIamTokenProvider
+from eventflow.registry._client import RegistryClient
 from tests.fixtures.secure_kafka import make_pki
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "production.md"

@@ -1,5 +1,5 @@
 """The ``eventflow`` command line. Commands parse, call the library, and render."""
 
-from eventflow.cli.root import main
+from eventflow.cli._root import main
 
 __all__ = ["main"]

@@ -4,10 +4,12 @@
 runs a real broker for development.
 """
 
-from eventflow.kafka.admin import TopicAdmin
-from eventflow.kafka.client_config import QUIET_LOGGER, KafkaCluster, client_config
-from eventflow.kafka.consumer import (
+from eventflow.kafka._admin import ApplyResult, TopicAdmin
+from eventflow.kafka._cel_rules import DomainRules
+from eventflow.kafka._client_config import QUIET_LOGGER, KafkaCluster, client_config
+from eventflow.kafka._consumer import (
     ConsumedRecord,
+    GroupConsumer,
     Partition,
     offsets_for_time,
     read_one,
@@ -15,8 +17,9 @@ from eventflow.kafka.consumer import (
     set_group_offsets,
     watermarks,
 )
-from eventflow.kafka.probe import metadata_answers
-from eventflow.kafka.producer import (
+from eventflow.kafka._delivery_errors import DEFAULT_MESSAGE_MAX_BYTES
+from eventflow.kafka._probe import metadata_answers
+from eventflow.kafka._producer import (
     DeliveryFailed,
     DeliveryGroup,
     DeliveryReport,
@@ -25,19 +28,25 @@ from eventflow.kafka.producer import (
     ProducerQueueFull,
     RecordSender,
 )
-from eventflow.kafka.schemas_log import KafkaSchemaLog, SchemaLogRecord
-from eventflow.kafka.topics_file import TopicsFileError, TopicSpec, load_topics_file, parse_topics
-from eventflow.kafka.topics_plan import Drift, ExistingTopic, TopicsPlan, plan_topics
+from eventflow.kafka._refusals import ConnectionRefused
+from eventflow.kafka._schemas_log import KafkaSchemaLog, SchemaLogRecord
+from eventflow.kafka._topics_file import TopicsFileError, TopicSpec, load_topics_file, parse_topics
+from eventflow.kafka._topics_plan import Drift, ExistingTopic, TopicsPlan, plan_topics
 
 __all__ = [
+    "DEFAULT_MESSAGE_MAX_BYTES",
     "QUIET_LOGGER",
+    "ApplyResult",
+    "ConnectionRefused",
     "ConsumedRecord",
     "DeliveryFailed",
     "DeliveryGroup",
     "DeliveryReport",
+    "DomainRules",
     "Drift",
     "DurableProducer",
     "ExistingTopic",
+    "GroupConsumer",
     "GroupSender",
     "KafkaCluster",
     "KafkaSchemaLog",

@@ -1,6 +1,6 @@
 """An in-memory producer for unit tests of code that sends to Kafka (as FastStream ships its
 test broker): :class:`FakeProducer` has the public surface of
-:class:`~eventflow.kafka.producer.DurableProducer` that services use (``send``,
+:class:`~eventflow.kafka._producer.DurableProducer` that services use (``send``,
 ``send_async``, ``send_in`` + ``wait_for``/``poll``, ``flush``, ``healthy``, ``close``).
 
 Never use it in integration tests: they run against the real broker.
@@ -24,8 +24,8 @@ from concurrent.futures import Future
 from functools import partial
 from typing import NamedTuple
 
-from eventflow.kafka.delivery_errors import classify
-from eventflow.kafka.producer import (
+from eventflow.kafka._delivery_errors import classify
+from eventflow.kafka._producer import (
     DeliveryFailed,
     DeliveryGroup,
     DeliveryReport,

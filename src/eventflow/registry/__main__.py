@@ -17,8 +17,8 @@ from pydantic import ValidationError
 
 from eventflow.config import Settings
 from eventflow.errors import ConfigError, EventFlowError
-from eventflow.kafka.client_config import KafkaCluster
-from eventflow.registry.server import serve_registry
+from eventflow.kafka import KafkaCluster
+from eventflow.registry._server import serve_registry
 
 _EXIT_INPUT = 2
 _EXIT_ENVIRONMENT = 3

@@ -4,8 +4,9 @@ Encode generated event classes or dicts with :class:`AvroSerializer`; decode wit
 :class:`AvroDeserializer`. The registry is reached only through :class:`SchemaLookup`.
 """
 
-from eventflow.serde.deserializer import AvroDeserializer, Decoded
-from eventflow.serde.errors import (
+from eventflow.serde._avro_json import collect_named_types, inline_references
+from eventflow.serde._deserializer import AvroDeserializer, Decoded
+from eventflow.serde._errors import (
     BadMagicByte,
     InvalidValue,
     SchemaMismatch,
@@ -13,11 +14,12 @@ from eventflow.serde.errors import (
     TruncatedPayload,
     UnknownSchemaId,
 )
-from eventflow.serde.lookup import RegisteredSchemaLike, SchemaLookup, SchemaReferenceLike
+from eventflow.serde._lookup import RegisteredSchemaLike, SchemaLookup, SchemaReferenceLike
+from eventflow.serde._serializer import AvroSerializer
+from eventflow.serde._splice import SplicingCodec
+from eventflow.serde._validate import validate_record
+from eventflow.serde._wire import MAGIC_BYTE, frame, header, schema_id_of, unframe
 from eventflow.serde.model import AvroEvent, AvroRecord
-from eventflow.serde.serializer import AvroSerializer
-from eventflow.serde.validate import validate_record
-from eventflow.serde.wire import MAGIC_BYTE, frame, unframe
 
 __all__ = [
     "MAGIC_BYTE",
@@ -33,9 +35,14 @@ __all__ = [
     "SchemaMismatch",
     "SchemaReferenceLike",
     "SerdeError",
+    "SplicingCodec",
     "TruncatedPayload",
     "UnknownSchemaId",
+    "collect_named_types",
     "frame",
+    "header",
+    "inline_references",
+    "schema_id_of",
     "unframe",
     "validate_record",
 ]

@@ -6,8 +6,8 @@ import io
 
 from rich.console import Console
 
-from eventflow.cli import render
-from eventflow.cli.trace import _row_json
+from eventflow.cli import _render as render
+from eventflow.cli._trace import _row_json
 
 
 def test_long_lines_are_not_wrapped_and_carry_no_markup_when_not_a_terminal():

@@ -11,7 +11,7 @@ import pytest
 
 import eventflow.events
 from eventflow.codegen import run_codegen
-from eventflow.codegen.generate import default_target
+from eventflow.codegen._generate import default_target
 from eventflow.contracts import parse_schema
 from eventflow.workspace import load_workspace
 from tests.golden.codegen import expected as golden

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from eventflow.cli.codegen import codegen
-from eventflow.cli.context import CliContext
+from eventflow.cli._codegen import codegen
+from eventflow.cli._context import CliContext
 from eventflow.codegen import run_codegen
 from eventflow.config import Settings
 from tests.unit.codegen.helpers import record, write_contracts

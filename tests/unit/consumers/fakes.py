@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from eventflow.events import DeadLetter
-from eventflow.kafka.consumer import ConsumedRecord, Partition
+from eventflow.kafka._consumer import ConsumedRecord, Partition
 from eventflow.kafka.testing import FakeProducer
 
 __all__ = ["FakeCodec", "FakeProducer", "FakeSource", "UnknownId", "event_value", "record"]

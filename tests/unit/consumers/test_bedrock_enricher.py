@@ -16,12 +16,12 @@ from botocore.stub import Stubber
 from pydantic import ValidationError
 
 from eventflow.config import BedrockSettings, Settings
-from eventflow.consumers.enricher import EnricherService
+from eventflow.consumers._enricher import EnricherService
+from eventflow.consumers._outcome import Forward, InputEvent, Reject
+from eventflow.consumers.enrichment._config import EnrichmentStep
+from eventflow.consumers.enrichment._plugin import load_enrichers
 from eventflow.consumers.enrichment.bedrock import BedrockAnswerInvalid, BedrockEnricher
-from eventflow.consumers.enrichment.config import EnrichmentStep
-from eventflow.consumers.enrichment.plugin import load_enrichers
-from eventflow.consumers.outcome import Forward, InputEvent, Reject
-from eventflow.kafka.consumer import ConsumedRecord
+from eventflow.kafka._consumer import ConsumedRecord
 
 TEMPLATE = 'Sentiment of: {text}. Answer JSON {"label": ..., "confidence": ...}'
 

@@ -6,11 +6,11 @@ from typing import Any, NoReturn
 
 import pytest
 
-from eventflow.consumers.codec import RegistryCodec
-from eventflow.consumers.dead_letter import dead_letter_for
-from eventflow.consumers.outcome import RetriableFailure
+from eventflow.consumers._codec import RegistryCodec
+from eventflow.consumers._dead_letter import dead_letter_for
+from eventflow.consumers._outcome import RetriableFailure
 from eventflow.errors import ErrorCode, EventFlowError
-from eventflow.serde.errors import BadMagicByte
+from eventflow.serde._errors import BadMagicByte
 from tests.unit.consumers.fakes import record
 
 FRAMED = b"\x00\x00\x00\x00\x07" + b"\x02"  # schema id 7, then a body

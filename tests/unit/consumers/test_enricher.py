@@ -6,21 +6,21 @@ from pathlib import Path
 
 import pytest
 
-from eventflow.consumers.enricher import EnricherService
+from eventflow.consumers._enricher import EnricherService
+from eventflow.consumers._outcome import Forward, InputEvent, Reject
 from eventflow.consumers.enrichment import (
     EnricherNotFound,
     EnricherResult,
     discover,
     load_enrichers,
 )
-from eventflow.consumers.enrichment.builtin import LanguageEnricher, SentimentEnricher
-from eventflow.consumers.enrichment.config import (
+from eventflow.consumers.enrichment._config import (
     EnrichmentConfigError,
     EnrichmentStep,
     load_enrichment,
     parse_enrichment,
 )
-from eventflow.consumers.outcome import Forward, InputEvent, Reject
+from eventflow.consumers.enrichment.builtin import LanguageEnricher, SentimentEnricher
 from tests.unit.consumers.fakes import record
 
 NOW = datetime(2026, 11, 27, tzinfo=UTC)

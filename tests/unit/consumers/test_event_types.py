@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from eventflow.consumers.event_types import EventTypeGuard, type_name
-from eventflow.consumers.outcome import Forward, InputEvent, Reject, RetriableFailure
+from eventflow.consumers._event_types import EventTypeGuard, type_name
+from eventflow.consumers._outcome import Forward, InputEvent, Reject, RetriableFailure
 from eventflow.errors import EventFlowError
 from tests.unit.consumers.fakes import record
 

@@ -12,9 +12,9 @@ from click.testing import CliRunner
 
 from eventflow import events
 from eventflow.cli import main
-from eventflow.cli.dlq import format_letter_line, letter_json, stored_json
-from eventflow.cli.pipeline_common import parse_time
-from eventflow.consumers.dead_letter import (
+from eventflow.cli._dlq import format_letter_line, letter_json, stored_json
+from eventflow.cli._pipeline_common import parse_time
+from eventflow.consumers._dead_letter import (
     ATTEMPT_HEADER,
     REPLAYED_FROM_HEADER,
     dead_letter_for,
@@ -22,8 +22,8 @@ from eventflow.consumers.dead_letter import (
     previous_attempts,
     replay_headers,
 )
-from eventflow.consumers.demo import demo_events
-from eventflow.consumers.operations import (
+from eventflow.consumers._demo import demo_events
+from eventflow.consumers._operations import (
     DEAD_LETTER_HEADER,
     REPLAY_MARKER_HEADER,
     ReplayMarker,
@@ -34,9 +34,9 @@ from eventflow.consumers.operations import (
 )
 from eventflow.errors import ConfigError
 from eventflow.events import DeadLetter
-from eventflow.kafka.client_config import KafkaCluster
-from eventflow.kafka.consumer import ConsumedRecord
-from eventflow.serde.wire import schema_id_of
+from eventflow.kafka._client_config import KafkaCluster
+from eventflow.kafka._consumer import ConsumedRecord
+from eventflow.serde._wire import schema_id_of
 from tests.unit.consumers.fakes import FakeProducer, record
 
 AT = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from eventflow.consumers.outcome import InputEvent, RetriableFailure
-from eventflow.consumers.persistence import SqliteStore, StoreUrlError, event_row, open_store
+from eventflow.consumers._outcome import InputEvent, RetriableFailure
+from eventflow.consumers._persistence import SqliteStore, StoreUrlError, event_row, open_store
 from tests.unit.consumers.fakes import record
 
 AT = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
@@ -102,7 +102,7 @@ def test_bad_database_urls_are_refused(tmp_path):
 
 
 def test_an_event_id_back_with_another_payload_is_refused_and_the_stored_event_kept(tmp_path):
-    from eventflow.consumers.persistence import EventIdConflict
+    from eventflow.consumers._persistence import EventIdConflict
 
     store = SqliteStore(tmp_path / "e.db")
     store.write([event(1, total="1.00")])
@@ -118,7 +118,7 @@ def test_an_event_id_back_with_another_payload_is_refused_and_the_stored_event_k
 
 
 def test_an_event_id_twice_in_one_batch_with_different_payloads_is_refused(tmp_path):
-    from eventflow.consumers.persistence import EventIdConflict
+    from eventflow.consumers._persistence import EventIdConflict
 
     store = SqliteStore(tmp_path / "e.db")
     with pytest.raises(EventIdConflict):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from eventflow.consumers.dead_letter import dead_letter_for
-from eventflow.consumers.replay_check import failing_again
-from eventflow.consumers.validation.rules import parse_rules
+from eventflow.consumers._dead_letter import dead_letter_for
+from eventflow.consumers._replay_check import failing_again
+from eventflow.consumers.validation._rules import parse_rules
 from eventflow.events import DeadLetter
 from tests.unit.consumers.fakes import FakeCodec, record
 

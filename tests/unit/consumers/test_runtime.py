@@ -6,10 +6,10 @@ from collections.abc import Sequence
 
 import pytest
 
-from eventflow.consumers.dead_letter import ATTEMPT_HEADER
-from eventflow.consumers.outcome import Forward, InputEvent, Reject, RetriableFailure, Skip
-from eventflow.consumers.runtime import ServiceRuntime, ServiceSpec
-from eventflow.kafka.consumer import ConsumedRecord
+from eventflow.consumers._dead_letter import ATTEMPT_HEADER
+from eventflow.consumers._outcome import Forward, InputEvent, Reject, RetriableFailure, Skip
+from eventflow.consumers._runtime import ServiceRuntime, ServiceSpec
+from eventflow.kafka._consumer import ConsumedRecord
 from tests.unit.consumers.fakes import FakeCodec, FakeProducer, FakeSource, record
 
 SPEC = ServiceSpec(

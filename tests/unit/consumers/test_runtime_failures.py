@@ -11,13 +11,13 @@ from datetime import UTC, datetime
 import orjson
 from confluent_kafka import KafkaError
 
-from eventflow.consumers.dead_letter import dead_letter_for, fit_letter
-from eventflow.consumers.metrics import metrics_app
-from eventflow.consumers.outcome import Forward, InputEvent
-from eventflow.consumers.output_failures import commit_offsets
-from eventflow.consumers.runtime import ServiceRuntime, ServiceSpec
+from eventflow.consumers._dead_letter import dead_letter_for, fit_letter
+from eventflow.consumers._metrics import metrics_app
+from eventflow.consumers._outcome import Forward, InputEvent
+from eventflow.consumers._output_failures import commit_offsets
+from eventflow.consumers._runtime import ServiceRuntime, ServiceSpec
 from eventflow.events import DeadLetter
-from eventflow.kafka.delivery_errors import classify
+from eventflow.kafka._delivery_errors import classify
 from tests.unit.consumers.fakes import FakeCodec, FakeProducer, FakeSource, record
 
 OUT = "events.validated.v1"

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from eventflow.consumers.outcome import Forward, InputEvent, Reject
-from eventflow.consumers.validation.rules import RulesFileError, parse_rules
-from eventflow.consumers.validator import Validator, load_rulesets
+from eventflow.consumers._outcome import Forward, InputEvent, Reject
+from eventflow.consumers._validator import Validator, load_rulesets
+from eventflow.consumers.validation._rules import RulesFileError, parse_rules
 from tests.unit.consumers.fakes import record
 
 RULES_DIR = Path(__file__).resolve().parents[3] / "rules"

@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 import yaml
 
-from eventflow.consumers.outcome import Forward, InputEvent, Reject, RetriableFailure
-from eventflow.consumers.validator import RegisteredRules, Validator
-from eventflow.kafka.cel_rules import DomainRules
-from eventflow.registry.client import RegisteredSchema, SchemaReference
-from eventflow.registry.errors import RegistryUnreachable
+from eventflow.consumers._outcome import Forward, InputEvent, Reject, RetriableFailure
+from eventflow.consumers._validator import RegisteredRules, Validator
+from eventflow.kafka._cel_rules import DomainRules
+from eventflow.registry._client import RegisteredSchema, SchemaReference
+from eventflow.registry._errors import RegistryUnreachable
 from tests.unit.consumers.fakes import record
 from tests.unit.consumers.test_validator import NOW, order
 

@@ -16,10 +16,23 @@ from typing import Any
 __all__ = ["HAND_PAIRS", "PARSE_CASES", "SchemaGenerator", "random_pairs"]
 
 PRIMITIVES = ["null", "boolean", "int", "long", "float", "double", "bytes", "string"]
-PROMOTABLE = {"int": ["long", "float", "double"], "long": ["float", "double"], "float": ["double"],
-              "string": ["bytes"], "bytes": ["string"]}  # fmt: skip
-DEFAULTS: dict[str, Any] = {"null": None, "boolean": True, "int": 1, "long": 2, "float": 1.5,
-                            "double": 2.5, "bytes": "\u0000", "string": "s"}  # fmt: skip
+PROMOTABLE = {
+    "int": ["long", "float", "double"],
+    "long": ["float", "double"],
+    "float": ["double"],
+    "string": ["bytes"],
+    "bytes": ["string"],
+}
+DEFAULTS: dict[str, Any] = {
+    "null": None,
+    "boolean": True,
+    "int": 1,
+    "long": 2,
+    "float": 1.5,
+    "double": 2.5,
+    "bytes": "\u0000",
+    "string": "s",
+}
 NAMESPACES = [None, "a", "b", "a.b"]
 
 
@@ -264,15 +277,29 @@ def _rec(name: str, fields: list[Any], **extra: Any) -> str:
 _ENUM_D = {"type": "enum", "name": "E", "symbols": ["A", "B"], "default": "A"}
 _IN_INT = {"type": "record", "name": "In", "fields": [{"name": "x", "type": "int"}]}
 _IN_STR = {"type": "record", "name": "In", "fields": [{"name": "x", "type": "string"}]}
-_LIST = {"type": "record", "name": "L", "fields": [
-    {"name": "v", "type": "int"}, {"name": "next", "type": ["null", "L"], "default": None}]}  # fmt: skip
+_LIST = {
+    "type": "record",
+    "name": "L",
+    "fields": [
+        {"name": "v", "type": "int"},
+        {"name": "next", "type": ["null", "L"], "default": None},
+    ],
+}
 
 # (reader, writer) texts covering each resolution rule and each known Java quirk
 HAND_PAIRS: list[tuple[str, str]] = [
-    ('"long"', '"int"'), ('"int"', '"long"'), ('"double"', '"float"'), ('"float"', '"double"'),
-    ('"bytes"', '"string"'), ('"string"', '"bytes"'), ('"null"', '"boolean"'),
-    ('["null","long"]', '"int"'), ('["null","string"]', '"int"'), ('"int"', '["null","int"]'),
-    ('["int","string"]', '["int","string","null"]'), ('["string","int"]', '["int","string"]'),
+    ('"long"', '"int"'),
+    ('"int"', '"long"'),
+    ('"double"', '"float"'),
+    ('"float"', '"double"'),
+    ('"bytes"', '"string"'),
+    ('"string"', '"bytes"'),
+    ('"null"', '"boolean"'),
+    ('["null","long"]', '"int"'),
+    ('["null","string"]', '"int"'),
+    ('"int"', '["null","int"]'),
+    ('["int","string"]', '["int","string","null"]'),
+    ('["string","int"]', '["int","string"]'),
     ('{"type":"array","items":"long"}', '{"type":"array","items":"int"}'),
     ('{"type":"map","values":"int"}', '{"type":"map","values":"long"}'),
     ('{"type":"map","values":"int"}', '{"type":"array","items":"int"}'),
@@ -281,50 +308,119 @@ HAND_PAIRS: list[tuple[str, str]] = [
     (_rec("a.New", [], aliases=["Old"]), _rec("b.Old", [])),
     (_rec("a.New", [], aliases=[".Old"]), _rec("Old", [])),
     (_rec("New", [], aliases=["b.Old"]), _rec("b.Old", [])),
-    (_rec("R", [{"name": "n", "type": "int", "aliases": ["o"]}]), _rec("R", [{"name": "o", "type": "int"}])),
-    (_rec("R", [{"name": "a", "type": "int", "aliases": ["b"]}]),
-     _rec("R", [{"name": "a", "type": "int"}, {"name": "b", "type": "int"}])),
-    (_rec("R", [{"name": "a", "type": "int", "aliases": ["a"]}]), _rec("R", [{"name": "a", "type": "int"}])),
+    (
+        _rec("R", [{"name": "n", "type": "int", "aliases": ["o"]}]),
+        _rec("R", [{"name": "o", "type": "int"}]),
+    ),
+    (
+        _rec("R", [{"name": "a", "type": "int", "aliases": ["b"]}]),
+        _rec("R", [{"name": "a", "type": "int"}, {"name": "b", "type": "int"}]),
+    ),
+    (
+        _rec("R", [{"name": "a", "type": "int", "aliases": ["a"]}]),
+        _rec("R", [{"name": "a", "type": "int"}]),
+    ),
     (_rec("R", [{"name": "e", "type": _ENUM_D}]), _rec("R", [])),
     (_rec("R", [{"name": "e", "type": _ENUM_D, "default": "B"}]), _rec("R", [])),
     (json.dumps(_ENUM_D), json.dumps({"type": "enum", "name": "E", "symbols": ["A", "B", "C"]})),
-    ('{"type":"enum","name":"E","symbols":["A"]}', '{"type":"enum","name":"E","symbols":["Z","A","B"]}'),
+    (
+        '{"type":"enum","name":"E","symbols":["A"]}',
+        '{"type":"enum","name":"E","symbols":["Z","A","B"]}',
+    ),
     ('{"type":"fixed","name":"F","size":4}', '{"type":"fixed","name":"F","size":8}'),
     ('{"type":"fixed","name":"G","size":4}', '{"type":"fixed","name":"F","size":8}'),
-    (_rec("Oops", [{"name": "m", "type": "string"}], type="error"), _rec("Oops", [{"name": "m", "type": "string"}])),
-    (_rec("R", [{"name": "a", "type": _IN_INT}, {"name": "b", "type": "In"}]),
-     _rec("R", [{"name": "a", "type": _IN_STR}, {"name": "b", "type": "In"}])),
+    (
+        _rec("Oops", [{"name": "m", "type": "string"}], type="error"),
+        _rec("Oops", [{"name": "m", "type": "string"}]),
+    ),
+    (
+        _rec("R", [{"name": "a", "type": _IN_INT}, {"name": "b", "type": "In"}]),
+        _rec("R", [{"name": "a", "type": _IN_STR}, {"name": "b", "type": "In"}]),
+    ),
     (json.dumps(_LIST), json.dumps(_LIST)),
-    (json.dumps(_LIST), _rec("L", [{"name": "v", "type": "long"}, {"name": "next", "type": ["null", "L"], "default": None}])),
-    (_rec("L", [{"name": "v", "type": "long"}, {"name": "next", "type": ["null", "L"], "default": None}]), json.dumps(_LIST)),
-    ('["null",' + _rec("A", [{"name": "x", "type": "int"}]) + "]", '["null",' + _rec("B", [{"name": "x", "type": "int"}]) + "]"),
-]  # fmt: skip
+    (
+        json.dumps(_LIST),
+        _rec(
+            "L",
+            [
+                {"name": "v", "type": "long"},
+                {"name": "next", "type": ["null", "L"], "default": None},
+            ],
+        ),
+    ),
+    (
+        _rec(
+            "L",
+            [
+                {"name": "v", "type": "long"},
+                {"name": "next", "type": ["null", "L"], "default": None},
+            ],
+        ),
+        json.dumps(_LIST),
+    ),
+    (
+        '["null",' + _rec("A", [{"name": "x", "type": "int"}]) + "]",
+        '["null",' + _rec("B", [{"name": "x", "type": "int"}]) + "]",
+    ),
+]
 
 # texts whose acceptance by Schema.Parser is compared
 PARSE_CASES: list[str] = [
-    '{"type":"nope"}', "42", '{"type":"record","name":"R"}', '{"type":"record","fields":[]}',
-    '{"type":"enum","name":"E","symbols":["A","A"]}', '{"type":"enum","name":"E","symbols":["1A"]}',
-    '{"type":"enum","name":"E","symbols":["A"],"default":"B"}', '{"type":"fixed","name":"F","size":-1}',
-    '{"type":"fixed","name":"F","size":1.0}', '{"type":"record","name":"1R","fields":[]}',
-    '{"type":"record","name":"R","namespace":"a.1b","fields":[]}', '{"type":"record","name":"int","fields":[]}',
+    '{"type":"nope"}',
+    "42",
+    '{"type":"record","name":"R"}',
+    '{"type":"record","fields":[]}',
+    '{"type":"enum","name":"E","symbols":["A","A"]}',
+    '{"type":"enum","name":"E","symbols":["1A"]}',
+    '{"type":"enum","name":"E","symbols":["A"],"default":"B"}',
+    '{"type":"fixed","name":"F","size":-1}',
+    '{"type":"fixed","name":"F","size":1.0}',
+    '{"type":"record","name":"1R","fields":[]}',
+    '{"type":"record","name":"R","namespace":"a.1b","fields":[]}',
+    '{"type":"record","name":"int","fields":[]}',
     '{"type":"record","name":"R","namespace":"a..b","fields":[]}',
     _rec("R", [{"name": "a", "type": "int"}, {"name": "a", "type": "long"}]),
-    _rec("R", [{"name": "a-b", "type": "int"}]), _rec("R", [{"name": "a", "type": "int", "order": "up"}]),
-    _rec("R", [{"name": "a", "type": "int", "default": "x"}]), _rec("R", [{"name": "a", "type": "int", "default": 2**31}]),
-    _rec("R", [{"name": "a", "type": "long", "default": 1.5}]), _rec("R", [{"name": "a", "type": "double", "default": "NaN"}]),
-    _rec("R", [{"name": "a", "type": "double", "default": "abc"}]), _rec("R", [{"name": "a", "type": ["null", "int"], "default": 3}]),
-    _rec("R", [{"name": "a", "type": ["null", "int"], "default": "x"}]), _rec("Maß", [{"name": "größe", "type": "int"}]),
-    '["int","int"]', '["int",["long"]]', '[{"type":"array","items":"int"},{"type":"array","items":"long"}]',
-    '{"type":"bytes","logicalType":"decimal","precision":-3}', '{"type":{"type":"int"}}',
-    _rec("R", [{"name": "a", "type": "Later"}, {"name": "b", "type": {"type": "fixed", "name": "Later", "size": 1}}]),
-    _rec("R", [{"name": "e", "type": "E", "default": "A"}, {"name": "d", "type": json.loads(json.dumps(_ENUM_D))}]),
-    _rec("R", [{"name": "a", "type": "int", "aliases": ["1bad"]}]), _rec("R", [], aliases=["1bad"]),
+    _rec("R", [{"name": "a-b", "type": "int"}]),
+    _rec("R", [{"name": "a", "type": "int", "order": "up"}]),
+    _rec("R", [{"name": "a", "type": "int", "default": "x"}]),
+    _rec("R", [{"name": "a", "type": "int", "default": 2**31}]),
+    _rec("R", [{"name": "a", "type": "long", "default": 1.5}]),
+    _rec("R", [{"name": "a", "type": "double", "default": "NaN"}]),
+    _rec("R", [{"name": "a", "type": "double", "default": "abc"}]),
+    _rec("R", [{"name": "a", "type": ["null", "int"], "default": 3}]),
+    _rec("R", [{"name": "a", "type": ["null", "int"], "default": "x"}]),
+    _rec("Maß", [{"name": "größe", "type": "int"}]),
+    '["int","int"]',
+    '["int",["long"]]',
+    '[{"type":"array","items":"int"},{"type":"array","items":"long"}]',
+    '{"type":"bytes","logicalType":"decimal","precision":-3}',
+    '{"type":{"type":"int"}}',
+    _rec(
+        "R",
+        [
+            {"name": "a", "type": "Later"},
+            {"name": "b", "type": {"type": "fixed", "name": "Later", "size": 1}},
+        ],
+    ),
+    _rec(
+        "R",
+        [
+            {"name": "e", "type": "E", "default": "A"},
+            {"name": "d", "type": json.loads(json.dumps(_ENUM_D))},
+        ],
+    ),
+    _rec("R", [{"name": "a", "type": "int", "aliases": ["1bad"]}]),
+    _rec("R", [], aliases=["1bad"]),
     '{"type":"record","name":"R","fields":[{"name":"self","type":["null","R"],"default":null}]}',
-    '{"type":"enum","name":"E","symbols":[1]}', '{"type":"map"}', '{"type":"array"}',
+    '{"type":"enum","name":"E","symbols":[1]}',
+    '{"type":"map"}',
+    '{"type":"array"}',
     '[{"type":"fixed","name":"F","size":2},{"type":"array","items":{"type":"fixed","name":"F","size":2}}]',
     '[{"type":"fixed","name":"F","size":2},{"type":"array","items":{"type":"fixed","name":"F","size":3}}]',
-    '{"type":"record","name":"R","fields":[],"doc":1,"namespace":2}', '{"type":"int","logicalType":"date"}',
-    '"a.b"', '{"type":"record","name":"a.R","fields":[{"name":"x","type":"R"}]}',
+    '{"type":"record","name":"R","fields":[],"doc":1,"namespace":2}',
+    '{"type":"int","logicalType":"date"}',
+    '"a.b"',
+    '{"type":"record","name":"a.R","fields":[{"name":"x","type":"R"}]}',
     '{"type":"record","name":"R","namespace":"a","fields":[{"name":"x","type":{"type":"enum","name":"b.E","symbols":["A"]}},{"name":"y","type":"E"}]}',
     '{"type":"record","name":"R","namespace":"a","fields":[{"name":"x","type":{"type":"enum","name":"E","namespace":"","symbols":["A"]}},{"name":"y","type":"E"}]}',
     '{"type":"record","name":"R","fields":[{"name":"x","type":"float","default":"1e3"}]}',
@@ -342,4 +438,4 @@ PARSE_CASES: list[str] = [
     '{"type":"record","name":"R","fields":[{"name":"a","type":{"type":"record","name":"In","fields":[{"name":"v","type":"int"}]}},{"name":"b","type":{"type":"record","name":"In","fields":[{"name":"v","type":"long"}]}}]}',
     '{"type":"record","name":"R","fields":[{"name":"a","type":{"type":"enum","name":"E","symbols":["A"]}},{"name":"b","type":{"type":"enum","name":"E","symbols":["A"]}}]}',
     '{"type":"record","name":"R","fields":[{"name":"a","type":{"type":"record","name":"R","fields":[]}}]}',
-]  # fmt: skip
+]

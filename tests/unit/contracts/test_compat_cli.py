@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from eventflow.cli.schema.compat import compat
+from eventflow.cli.schema._compat import compat
 
 V1 = '{"type": "record", "name": "R", "fields": [{"name": "a", "type": "int"}]}'
 V2_OK = (

@@ -203,8 +203,9 @@ def _event_using(envelope_fields: list[dict[str, Any]], source: str) -> ParsedSc
 
 
 def test_a_forward_finding_inside_a_shared_type_has_the_shared_files_line() -> None:
-    old = _event_using([{"name": "id", "type": "string"}, {"name": "origin", "type": "string"}],
-                       "old")  # fmt: skip
+    old = _event_using(
+        [{"name": "id", "type": "string"}, {"name": "origin", "type": "string"}], "old"
+    )
     # the new envelope drops `origin`, which the old reader needs and has no default for
     new = _event_using([{"name": "id", "type": "string"}], "new")
     [finding] = check_compatibility(new, [old], L.FORWARD).incompatibilities
@@ -216,8 +217,9 @@ def test_a_forward_finding_inside_a_shared_type_has_the_shared_files_line() -> N
 
 def test_a_backward_finding_inside_a_shared_type_points_at_the_field_in_that_file() -> None:
     old = _event_using([{"name": "id", "type": "string"}], "old")
-    new = _event_using([{"name": "id", "type": "string"}, {"name": "origin", "type": "string"}],
-                       "new")  # fmt: skip
+    new = _event_using(
+        [{"name": "id", "type": "string"}, {"name": "origin", "type": "string"}], "new"
+    )
     [finding] = check_compatibility(new, [old], L.BACKWARD).incompatibilities
     assert finding.source == "new/Envelope.avsc"
     text = new.reference_texts["new/Envelope.avsc"].splitlines()

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from eventflow.contracts import parse_schema
-from eventflow.contracts.diff import ChangeKind, diff_schemas
+from eventflow.contracts._diff import ChangeKind, diff_schemas
 
 BASE = {
     "type": "record",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from eventflow.contracts.json_positions import escape_pointer_token, scan_positions
+from eventflow.contracts._json_positions import escape_pointer_token, scan_positions
 
 
 def test_every_value_of_a_nested_document_is_located() -> None:

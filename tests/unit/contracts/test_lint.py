@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from eventflow.contracts import parse_schema
-from eventflow.contracts.lint import RULES, lint_schema
+from eventflow.contracts._lint import RULES, lint_schema
 from eventflow.workspace import load_workspace
 from tests.unit.workspace.git_helpers import SCHEMAS
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from eventflow.contracts import CompatibilityLevel
-from eventflow.contracts.manifest import ManifestError, parse_manifest, subject_name
+from eventflow.contracts._manifest import ManifestError, parse_manifest, subject_name
 
 REPO = Path(__file__).resolve().parents[3]
 FILES = {"common/Envelope.avsc", "events/OrderPlaced.avsc", "dlq/DeadLetter.avsc"}

@@ -20,7 +20,7 @@ import pytest
 from botocore.validate import ParamValidator
 
 from eventflow.config import Settings
-from eventflow.kafka.client_config import KafkaCluster, client_config
+from eventflow.kafka._client_config import KafkaCluster, client_config
 
 REPO = Path(__file__).resolve().parents[3]
 ECS = REPO / "deploy" / "aws" / "ecs"

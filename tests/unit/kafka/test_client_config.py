@@ -9,13 +9,13 @@ from pydantic import ValidationError
 
 from eventflow.config import KafkaSettings, Settings
 from eventflow.errors import ConfigError
-from eventflow.kafka.client_config import (
+from eventflow.kafka._client_config import (
     KafkaCluster,
     client_config,
     extra_properties,
     read_properties_file,
 )
-from eventflow.kafka.msk_iam import MskIamTokenProvider
+from eventflow.kafka._msk_iam import MskIamTokenProvider
 
 SECRET = "PLANTED-s3cr3t-9f1c"
 

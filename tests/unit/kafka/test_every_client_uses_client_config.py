@@ -9,7 +9,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[3] / "src" / "eventflow"
 CLIENTS = {"Producer", "Consumer", "AdminClient", "SerializingProducer", "DeserializingConsumer"}
 # client_config itself checks the operator's extra properties with a bootstrap-less handle
-EXEMPT = {"kafka/client_config.py"}
+EXEMPT = {"kafka/_client_config.py"}
 
 
 def _client_constructions() -> list[tuple[str, int, ast.Call]]:

@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
-from eventflow.consumers.ports import LoopSender
-from eventflow.kafka.producer import (
+from eventflow.consumers._ports import LoopSender
+from eventflow.kafka._producer import (
     DeliveryFailed,
     DeliveryGroup,
     DeliveryReport,
@@ -16,7 +16,7 @@ from eventflow.kafka.producer import (
     RecordSender,
 )
 from eventflow.kafka.testing import FakeProducer, SentRecord
-from eventflow.producers.http.service import EventSink
+from eventflow.producers.http._service import EventSink
 
 
 def test_it_is_every_sender_the_services_take() -> None:

@@ -14,7 +14,7 @@ import pytest
 
 from eventflow.errors import EnvironmentProblem, ErrorCode
 from eventflow.kafka.local import KafkaDistribution, LocalBroker
-from eventflow.kafka.local.distribution import find_java, parse_java_version, resolve_distribution
+from eventflow.kafka.local._distribution import find_java, parse_java_version, resolve_distribution
 
 FAKE_DIST = KafkaDistribution(
     java=Path("/nonexistent/java"), lib_dir=Path("/nonexistent"), kafka_version="0"
@@ -138,7 +138,7 @@ def test_status_of_a_never_started_broker(tmp_path):
 
 
 def test_cluster_ids_never_start_with_a_dash(monkeypatch):
-    from eventflow.kafka.local import broker as broker_module
+    from eventflow.kafka.local import _broker as broker_module
 
     dash_first = uuid.UUID(bytes=base64.urlsafe_b64decode("-" + "A" * 21 + "=="))
     fine = uuid.UUID(int=1)

@@ -12,9 +12,9 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from eventflow.config import KafkaMskIamSettings, KafkaSettings
-from eventflow.kafka.admin import TopicAdmin
-from eventflow.kafka.client_config import KafkaCluster
-from eventflow.kafka.msk_iam import MskIamTokenProvider
+from eventflow.kafka._admin import TopicAdmin
+from eventflow.kafka._client_config import KafkaCluster
+from eventflow.kafka._msk_iam import MskIamTokenProvider
 
 FAKE_KEY_ID = "AKIAFAKEEVENTFLOW001"
 FAKE_SECRET = "fake/Secret+Key/PLANTED/0123456789abcdef"

@@ -12,10 +12,10 @@ from pydantic import ValidationError
 
 from eventflow.cli import main
 from eventflow.config import KafkaSettings, Settings
-from eventflow.devstack.stack import StackUrls, service_env
+from eventflow.devstack._stack import StackUrls, service_env
 from eventflow.errors import ConfigError
-from eventflow.kafka.client_config import QUIET_LOGGER, KafkaCluster, client_config
-from eventflow.kafka.producer import DurableProducer
+from eventflow.kafka._client_config import QUIET_LOGGER, KafkaCluster, client_config
+from eventflow.kafka._producer import DurableProducer
 
 SECRET = "PLANTED-s3cr3t-7d2e"
 SECRET_ENV = {

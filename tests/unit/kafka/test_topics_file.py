@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from eventflow.kafka.topics_file import TopicsFileError, load_topics_file, parse_topics
+from eventflow.kafka._topics_file import TopicsFileError, load_topics_file, parse_topics
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 

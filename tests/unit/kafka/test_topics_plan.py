@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from eventflow.kafka.topics_file import TopicSpec
-from eventflow.kafka.topics_plan import Drift, ExistingTopic, plan_topics
+from eventflow.kafka._topics_file import TopicSpec
+from eventflow.kafka._topics_plan import Drift, ExistingTopic, plan_topics
 
 DECLARED = [
     TopicSpec("a", 3, 1, {"retention.ms": "10"}),

@@ -10,11 +10,11 @@ import orjson
 
 from eventflow.config import ApiKeySettings, ApiSettings, Settings
 from eventflow.kafka.testing import FakeProducer
-from eventflow.producers.http.adapters import catalog_from_workspace
-from eventflow.producers.http.app import create_app
-from eventflow.producers.http.auth import hash_key
-from eventflow.producers.http.catalog import EventCatalog
-from eventflow.producers.http.components import ApiComponents
+from eventflow.producers.http._adapters import catalog_from_workspace
+from eventflow.producers.http._app import create_app
+from eventflow.producers.http._auth import hash_key
+from eventflow.producers.http._catalog import EventCatalog
+from eventflow.producers.http._components import ApiComponents
 from eventflow.workspace import load_workspace
 
 REPO = Path(__file__).resolve().parents[3]

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from eventflow.config import ApiKeySettings
-from eventflow.producers.http import auth
-from eventflow.producers.http.auth import KeyRing, hash_key, load_keys, parse_keys_file
-from eventflow.producers.http.problems import ApiKeysInvalid, Forbidden, Unauthorized
-from eventflow.producers.http.ratelimit import RateLimiter, retry_after_header
+from eventflow.producers.http import _auth as auth
+from eventflow.producers.http._auth import KeyRing, hash_key, load_keys, parse_keys_file
+from eventflow.producers.http._problems import ApiKeysInvalid, Forbidden, Unauthorized
+from eventflow.producers.http._ratelimit import RateLimiter, retry_after_header
 
 
 def test_keys_are_matched_by_sha256_and_scoped_to_event_types():

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from eventflow.errors import ErrorCode
-from eventflow.producers.http.adapters import RegistryEncoder, catalog_from_workspace
-from eventflow.producers.http.problems import ContractNotRegistered
-from eventflow.serde.avro_json import inline_references
+from eventflow.producers.http._adapters import RegistryEncoder, catalog_from_workspace
+from eventflow.producers.http._problems import ContractNotRegistered
+from eventflow.serde._avro_json import inline_references
 from eventflow.workspace import load_workspace
 from tests.unit.producers.fakes import REPO, real_catalog
 from tests.unit.serde.fakes import FakeRegistry

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from eventflow.kafka.testing import FakeProducer
-from eventflow.producers.http.delivery import DeliveryPump
+from eventflow.producers.http._delivery import DeliveryPump
 
 
 def held_sender() -> FakeProducer:

@@ -14,9 +14,9 @@ from fastapi.testclient import TestClient
 
 from eventflow.config import ApiSettings, Settings
 from eventflow.kafka.testing import FakeProducer
-from eventflow.producers.http.app import create_app
-from eventflow.producers.http.components import ApiComponents
-from eventflow.producers.http.service import derived_event_id
+from eventflow.producers.http._app import create_app
+from eventflow.producers.http._components import ApiComponents
+from eventflow.producers.http._service import derived_event_id
 from tests.unit.producers.fakes import SHOP_KEY, JsonEncoder, keys, order, real_catalog
 
 JSON = {"X-API-Key": SHOP_KEY, "Content-Type": "application/json"}

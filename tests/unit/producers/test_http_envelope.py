@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from eventflow.producers.http.envelope import parse_event
-from eventflow.producers.http.models import EVENT_IN
-from eventflow.producers.http.problems import InvalidEvent
+from eventflow.producers.http._envelope import parse_event
+from eventflow.producers.http._models import EVENT_IN
+from eventflow.producers.http._problems import InvalidEvent
 
 UUID = "3F2B8C1E-9a4d-4e5f-8b6a-1c2d3e4f5a6b"
 BASE: dict[str, Any] = {"event_type": "order.placed", "data": {"order_id": "o"}}
@@ -116,8 +116,12 @@ def test_problems_name_the_fields_with_the_batch_prefix() -> None:
     with pytest.raises(InvalidEvent) as caught:
         parse_event({"event_type": "", "data": [], "event_id": "nope", "extra": 1}, "events[3].")
     paths = {f.path for f in caught.value.fields}
-    assert paths == {"events[3].event_type", "events[3].data", "events[3].event_id",
-                     "events[3].extra"}  # fmt: skip
+    assert paths == {
+        "events[3].event_type",
+        "events[3].data",
+        "events[3].event_id",
+        "events[3].extra",
+    }
     with pytest.raises(InvalidEvent) as caught:
         parse_event([1, 2])
     assert [f.path for f in caught.value.fields] == ["body"]

@@ -11,11 +11,11 @@ from typing import Any
 import fastavro
 import pytest
 
-from eventflow.consumers.outcome import Forward, InputEvent
-from eventflow.consumers.validator import Validator, load_rulesets
-from eventflow.kafka.consumer import ConsumedRecord
-from eventflow.producers.http.envelope import parse_event
-from eventflow.producers.http.normalize import build_record
+from eventflow.consumers._outcome import Forward, InputEvent
+from eventflow.consumers._validator import Validator, load_rulesets
+from eventflow.kafka._consumer import ConsumedRecord
+from eventflow.producers.http._envelope import parse_event
+from eventflow.producers.http._normalize import build_record
 from eventflow.workspace import load_workspace
 from tests.unit.producers.fakes import real_catalog
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import orjson
 from fastapi.testclient import TestClient
 
-from eventflow.producers.http import routes
+from eventflow.producers.http import _routes as routes
 from tests.unit.producers.fakes import SHOP_KEY, make_app, order
 
 SHOP = {"X-API-Key": SHOP_KEY}

@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
-from eventflow.producers.http.idempotency import IdempotencyStore
-from eventflow.producers.http.problems import IdempotencyConflict
+from eventflow.producers.http._idempotency import IdempotencyStore
+from eventflow.producers.http._problems import IdempotencyConflict
 
 
 class Clock:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from eventflow.producers.http.envelope import from_model
-from eventflow.producers.http.models import EventIn
-from eventflow.producers.http.normalize import EventIds, build_record, partition_key
+from eventflow.producers.http._envelope import from_model
+from eventflow.producers.http._models import EventIn
+from eventflow.producers.http._normalize import EventIds, build_record, partition_key
 
 
 def test_event_ids_are_distinct_version_4_uuids_across_pool_refills():

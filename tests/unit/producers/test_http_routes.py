@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 from eventflow.config import ApiSettings, Settings
 from eventflow.errors import EventFlowError
 from eventflow.kafka.testing import FakeProducer
-from eventflow.producers.http.app import create_app
-from eventflow.producers.http.components import ApiComponents
+from eventflow.producers.http._app import create_app
+from eventflow.producers.http._components import ApiComponents
 from tests.unit.producers.fakes import (
     IDENTITY_KEY,
     SHOP_KEY,

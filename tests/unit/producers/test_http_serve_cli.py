@@ -8,7 +8,7 @@ import uvicorn
 from click.testing import CliRunner
 
 from eventflow.cli import main
-from eventflow.producers.http.auth import hash_key
+from eventflow.producers.http._auth import hash_key
 
 
 def test_serve_api_runs_the_factory_with_cli_options(monkeypatch):
@@ -18,7 +18,7 @@ def test_serve_api_runs_the_factory_with_cli_options(monkeypatch):
     result = CliRunner().invoke(main, ["serve", "api", "--port", "9123", "--workers", "2"])
     assert result.exit_code == 0, result.output
     app, options = calls[0]
-    assert app == "eventflow.producers.http.app:create_app"
+    assert app == "eventflow.producers.http:create_app"
     assert options["factory"] is True
     assert (options["port"], options["workers"], options["host"]) == (9123, 2, "127.0.0.1")
     assert options["access_log"] is False

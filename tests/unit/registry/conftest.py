@@ -4,11 +4,11 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
-from eventflow.registry.asgi import RegistryApp
-from eventflow.registry.client import RegistryClient
-from eventflow.registry.controller import RegistryController
-from eventflow.registry.filelog import FileSchemaLog
-from eventflow.registry.store import RegistryStore
+from eventflow.registry._asgi import RegistryApp
+from eventflow.registry._client import RegistryClient
+from eventflow.registry._controller import RegistryController
+from eventflow.registry._filelog import FileSchemaLog
+from eventflow.registry._store import RegistryStore
 from tests.unit.registry.fakes import ToyEngine
 
 

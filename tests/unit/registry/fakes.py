@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 
-from eventflow.registry.engine import EngineSchema
-from eventflow.registry.errors import invalid_schema
+from eventflow.registry._engine import EngineSchema
+from eventflow.registry._errors import invalid_schema
 
 
 class ToyEngine:

@@ -11,8 +11,8 @@ from pydantic import SecretStr, ValidationError
 
 from eventflow.config import RegistryServerSettings, RegistrySettings, Settings
 from eventflow.errors import ConfigError
-from eventflow.registry.client import RegistryClient, tls_context
-from eventflow.registry.server import tls_options
+from eventflow.registry._client import RegistryClient, tls_context
+from eventflow.registry._server import tls_options
 from tests.fixtures.secure_kafka import make_pki
 
 SECRET = "PLANTED-registry-s3cr3t"

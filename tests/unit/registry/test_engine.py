@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from eventflow.registry.engine import ContractsEngine
-from eventflow.registry.errors import RegistryError
+from eventflow.registry._engine import ContractsEngine
+from eventflow.registry._errors import RegistryError
 
 V1 = json.dumps(
     {

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from eventflow.errors import EnvironmentProblem
-from eventflow.registry.filelog import FileSchemaLog
-from eventflow.registry.records import config_key
-from eventflow.registry.store import RegistryStore
+from eventflow.registry._filelog import FileSchemaLog
+from eventflow.registry._records import config_key
+from eventflow.registry._store import RegistryStore
 
 
 def test_appends_are_read_back_in_order(tmp_path):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from eventflow.cli.registry import serve_command
+from eventflow.cli._registry import serve_command
 from eventflow.registry.__main__ import main, parser
 
 EXIT_INPUT = 2  # as the CLI: invalid input or settings

@@ -7,7 +7,7 @@ from starlette.testclient import TestClient
 
 from eventflow.config import RegistryServerSettings
 from eventflow.errors import ConfigError
-from eventflow.registry.server import parse_users, start_registry
+from eventflow.registry._server import parse_users, start_registry
 
 
 def test_users_are_parsed_and_bad_entries_name_the_setting():

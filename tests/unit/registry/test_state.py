@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import orjson
 
-from eventflow.registry.records import (
+from eventflow.registry._records import (
     SchemaClaim,
     config_key,
     decode,
@@ -12,7 +12,7 @@ from eventflow.registry.records import (
     mode_key,
     schema_key,
 )
-from eventflow.registry.state import RegistryState
+from eventflow.registry._state import RegistryState
 
 
 def dec(key, value):

@@ -7,9 +7,9 @@ import threading
 import orjson
 import pytest
 
-from eventflow.registry.errors import RegistryError
-from eventflow.registry.records import config_key
-from eventflow.registry.store import RawRecord, RegistryStore
+from eventflow.registry._errors import RegistryError
+from eventflow.registry._records import config_key
+from eventflow.registry._store import RawRecord, RegistryStore
 
 
 class ScriptedLog:

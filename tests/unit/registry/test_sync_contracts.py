@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from eventflow.contracts.data_contract import DataContract
-from eventflow.registry.sync import _sync_one
+from eventflow.contracts._data_contract import DataContract
+from eventflow.registry._sync import _sync_one
 from tests.unit.registry.fakes import record
 
 RULES = {

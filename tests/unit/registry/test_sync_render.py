@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from eventflow.cli.schema.pull import pulled_files
-from eventflow.cli.schema.register import format_sync
-from eventflow.registry.client import RegisteredSchema, SchemaReference
-from eventflow.registry.sync import SubjectSync
+from eventflow.cli.schema._pull import pulled_files
+from eventflow.cli.schema._register import format_sync
+from eventflow.registry._client import RegisteredSchema, SchemaReference
+from eventflow.registry._sync import SubjectSync
 
 
 def test_register_output_names_every_change_and_sums_up():

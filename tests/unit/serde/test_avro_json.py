@@ -1,6 +1,6 @@
 from typing import Any
 
-from eventflow.serde.avro_json import collect_named_types, full_name, inline_references
+from eventflow.serde._avro_json import collect_named_types, full_name, inline_references
 
 ENVELOPE: dict[str, Any] = {
     "type": "record",

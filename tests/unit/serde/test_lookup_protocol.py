@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from eventflow.errors import EventFlowError
-from eventflow.registry.client import RegistryClient
-from eventflow.registry.errors import RegistryError
-from eventflow.serde.lookup import SchemaLookup, SchemaRegistrar, is_not_found
+from eventflow.registry._client import RegistryClient
+from eventflow.registry._errors import RegistryError
+from eventflow.serde._lookup import SchemaLookup, SchemaRegistrar, is_not_found
 
 
 def test_registry_client_is_a_schema_lookup_and_registrar():

@@ -9,8 +9,8 @@ import pytest
 from eventflow.contracts import parse_schema
 from eventflow.events import EVENT_CLASSES
 from eventflow.serde import AvroDeserializer, AvroSerializer, InvalidValue, TruncatedPayload
+from eventflow.serde._splice import SplicingCodec
 from eventflow.serde.avro import split_record
-from eventflow.serde.splice import SplicingCodec
 from tests.unit.serde.fakes import FakeRegistry
 from tests.unit.serde.samples import SAMPLES, order_placed
 
@@ -38,16 +38,18 @@ def test_validator_then_enricher_splices_are_byte_identical_to_full_encodes(even
     assert decoded.value == full.deserialize(raw_bytes).value
     assert decoded.head_end == len(raw_bytes) - 2  # two null unions follow the head
     validated = {**decoded.value, "validation": FILLED["validation"]}
-    spliced = validator.encode(schema_id, validated, source=raw_bytes,
-                               head_end=decoded.head_end, changed={"validation"})  # fmt: skip
+    spliced = validator.encode(
+        schema_id, validated, source=raw_bytes, head_end=decoded.head_end, changed={"validation"}
+    )
     assert spliced == ser.serialize_with_id(schema_id, validated)
 
     enricher = SplicingCodec(registry, "enrichment")
     decoded = enricher.decode(spliced)
     assert decoded.value == full.deserialize(spliced).value
     enriched = {**decoded.value, "enrichment": FILLED["enrichment"]}
-    out = enricher.encode(schema_id, enriched, source=spliced, head_end=decoded.head_end,
-                          changed={"enrichment"})  # fmt: skip
+    out = enricher.encode(
+        schema_id, enriched, source=spliced, head_end=decoded.head_end, changed={"enrichment"}
+    )
     assert out == ser.serialize_with_id(schema_id, enriched)
     assert full.deserialize(out).value == enriched
 
@@ -58,14 +60,16 @@ def test_a_changed_leading_field_or_another_schema_id_falls_back_to_the_full_enc
     decoded = codec.decode(raw_bytes)
     changed = {**decoded.value, "payload": {**decoded.value["payload"], "order_id": "o-2"}}
     for claimed in ({"payload", "validation"}, None):
-        out = codec.encode(schema_id, changed, source=raw_bytes, head_end=decoded.head_end,
-                           changed=claimed)  # fmt: skip
+        out = codec.encode(
+            schema_id, changed, source=raw_bytes, head_end=decoded.head_end, changed=claimed
+        )
         assert out == ser.serialize_with_id(schema_id, changed)
         assert AvroDeserializer(registry).deserialize(out).value["payload"]["order_id"] == "o-2"
     other = registry.register("other", EVENT_CLASSES["order.placed"].AVRO_SCHEMA_JSON + " ")
     assert other != schema_id
-    out = codec.encode(other, decoded.value, source=raw_bytes, head_end=decoded.head_end,
-                       changed={"validation"})  # fmt: skip
+    out = codec.encode(
+        other, decoded.value, source=raw_bytes, head_end=decoded.head_end, changed={"validation"}
+    )
     assert out[1:5] == other.to_bytes(4, "big")
 
 
@@ -74,8 +78,12 @@ def test_a_schema_without_the_tail_field_is_read_and_written_whole():
     codec = SplicingCodec(registry, "no_such_field")
     decoded = codec.decode(raw_bytes)
     assert decoded.head_end is None
-    assert codec.encode(schema_id, decoded.value, source=raw_bytes, head_end=None,
-                        changed={"validation"}) == raw_bytes  # fmt: skip
+    assert (
+        codec.encode(
+            schema_id, decoded.value, source=raw_bytes, head_end=None, changed={"validation"}
+        )
+        == raw_bytes
+    )
     first_only = {"type": "record", "name": "R", "fields": [{"name": "validation", "type": "int"}]}
     node = parse_schema(json.dumps(first_only)).root
     assert split_record(node, first_only, "validation") is None
@@ -89,6 +97,7 @@ def test_bad_input_and_bad_tail_values_raise_the_typed_errors():
     decoded = codec.decode(raw_bytes)
     broken = {**decoded.value, "validation": {**FILLED["validation"], "valid": "yes"}}
     with pytest.raises(InvalidValue) as info:
-        codec.encode(schema_id, broken, source=raw_bytes, head_end=decoded.head_end,
-                     changed={"validation"})  # fmt: skip
+        codec.encode(
+            schema_id, broken, source=raw_bytes, head_end=decoded.head_end, changed={"validation"}
+        )
     assert "valid" in str(info.value)

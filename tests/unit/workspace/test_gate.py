@@ -12,8 +12,8 @@ from click.testing import CliRunner
 
 from eventflow.cli import main
 from eventflow.workspace import load_workspace
-from eventflow.workspace.gate import check_against_registry
-from eventflow.workspace.history import RegistryAccess, RegistryUnavailable, registry_histories
+from eventflow.workspace._gate import check_against_registry
+from eventflow.workspace._history import RegistryAccess, RegistryUnavailable, registry_histories
 from tests.unit.workspace.git_helpers import commit_all, copy_schemas, edit, init_repo
 
 ORDER = "events/OrderPlaced.avsc"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from eventflow.contracts import SchemaParseError
-from eventflow.contracts.manifest import ManifestError
+from eventflow.contracts._manifest import ManifestError
 from eventflow.workspace import (
     GitRefNotFound,
     WorkspaceError,

@@ -1,5 +1,5 @@
 """``eventflow schema …``: compatibility, checks, lint, diff, registration of the contracts."""
 
-from eventflow.cli.schema.root import schema
+from eventflow.cli.schema._root import schema
 
 __all__ = ["schema"]

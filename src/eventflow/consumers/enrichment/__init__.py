@@ -1,6 +1,6 @@
 """Pluggable enrichment: the plugin interface, entry-point discovery, built-in enrichers."""
 
-from eventflow.consumers.enrichment.plugin import (
+from eventflow.consumers.enrichment._plugin import (
     ENTRY_POINT_GROUP,
     Enricher,
     EnricherNotFound,

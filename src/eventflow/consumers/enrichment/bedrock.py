@@ -19,7 +19,7 @@ from importlib.metadata import version
 from typing import Any
 
 from eventflow.config import BedrockSettings, Settings
-from eventflow.consumers.enrichment.plugin import EnricherResult
+from eventflow.consumers.enrichment._plugin import EnricherResult
 from eventflow.errors import ConfigError, ErrorCode
 
 MAX_ATTRIBUTE_CHARS = 2000

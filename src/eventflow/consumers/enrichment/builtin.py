@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from importlib.metadata import version
 
-from eventflow.consumers.enrichment.plugin import EnricherResult
+from eventflow.consumers.enrichment._plugin import EnricherResult
 
 
 class LanguageEnricher:
@@ -37,8 +37,9 @@ class LanguageEnricher:
         except LangDetectException:  # no letters at all: nothing to say
             return EnricherResult({"language": "unknown"}, {})
         best = guesses[0]
-        return EnricherResult({"language": str(best.lang)},
-                              {"language_probability": round(float(best.prob), 4)})  # fmt: skip
+        return EnricherResult(
+            {"language": str(best.lang)}, {"language_probability": round(float(best.prob), 4)}
+        )
 
 
 class SentimentEnricher:

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from eventflow.consumers.validation.rules import compile_path
+from eventflow.consumers.validation._rules import compile_path
 
 
 def _one(value: Mapping[str, Any], path: str) -> Any:

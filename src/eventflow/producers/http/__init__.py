@@ -1,7 +1,15 @@
 """The HTTP ingest API: ``create_app`` (the app factory) and the ports it runs on."""
 
-from eventflow.producers.http.adapters import build_components
-from eventflow.producers.http.app import create_app
-from eventflow.producers.http.components import ApiComponents
+from eventflow.producers.http._adapters import api_cluster, build_components
+from eventflow.producers.http._app import create_app
+from eventflow.producers.http._auth import hash_key, load_keys
+from eventflow.producers.http._components import ApiComponents
 
-__all__ = ["ApiComponents", "build_components", "create_app"]
+__all__ = [
+    "ApiComponents",
+    "api_cluster",
+    "build_components",
+    "create_app",
+    "hash_key",
+    "load_keys",
+]

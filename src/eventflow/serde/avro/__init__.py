@@ -13,10 +13,10 @@ The API (``producers.http``), the Confluent serde (``serde.serializer``/``deseri
 consumers' codec and splice and the dead letters call it; nothing else encodes Avro values.
 """
 
-from eventflow.serde.avro.json_rules import epoch_units, parse_instant
-from eventflow.serde.avro.problems import ValueProblem
-from eventflow.serde.avro.program import SchemaValues, ValueRejected, compile_values
-from eventflow.serde.avro.split import RecordSplit, split_record
+from eventflow.serde.avro._json_rules import epoch_units, parse_instant
+from eventflow.serde.avro._problems import ValueProblem
+from eventflow.serde.avro._program import SchemaValues, ValueRejected, compile_values
+from eventflow.serde.avro._split import RecordSplit, split_record
 
 __all__ = [
     "RecordSplit",

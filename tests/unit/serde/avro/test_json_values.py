@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from eventflow.producers.http.examples import example_for
+from eventflow.producers.http._examples import example_for
+from eventflow.serde._avro_json import collect_named_types
 from eventflow.serde.avro import ValueProblem, ValueRejected, parse_instant
-from eventflow.serde.avro_json import collect_named_types
 from tests.unit.producers.fakes import real_catalog
 from tests.unit.serde.avro.engine import values_of
 

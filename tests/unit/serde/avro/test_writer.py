@@ -14,13 +14,13 @@ from typing import Any
 import fastavro
 import pytest
 
-from eventflow.producers.http.adapters import RegistryEncoder
-from eventflow.producers.http.catalog import EventTypeSpec
-from eventflow.producers.http.examples import example_for
-from eventflow.producers.http.problems import InvalidEvent
+from eventflow.producers.http._adapters import RegistryEncoder
+from eventflow.producers.http._catalog import EventTypeSpec
+from eventflow.producers.http._examples import example_for
+from eventflow.producers.http._problems import InvalidEvent
+from eventflow.serde._avro_json import inline_references
+from eventflow.serde._wire import header
 from eventflow.serde.avro import ValueRejected
-from eventflow.serde.avro_json import inline_references
-from eventflow.serde.wire import header
 from eventflow.workspace import load_workspace
 from tests.unit.producers.fakes import REPO, real_catalog
 from tests.unit.serde.avro.engine import values_of
@@ -80,8 +80,25 @@ def test_every_event_type_example_encodes_like_fastavro(event_type: str) -> None
     assert_same_bytes(spec, record_of(spec, converted_example(spec), causation_id="evt-0"))
 
 
-EDGE_LONGS = [0, 1, -1, 63, -64, 64, -65, 8191, -8192, 8192, 2**31 - 1, -(2**31),
-              2**53, 2**63 - 1, -(2**63), 1_772_362_800_000, -1_772_362_800_000]  # fmt: skip
+EDGE_LONGS = [
+    0,
+    1,
+    -1,
+    63,
+    -64,
+    64,
+    -65,
+    8191,
+    -8192,
+    8192,
+    2**31 - 1,
+    -(2**31),
+    2**53,
+    2**63 - 1,
+    -(2**63),
+    1_772_362_800_000,
+    -1_772_362_800_000,
+]
 EDGE_TEXTS = ["", "a", "ü", "日本語", "emoji 🎉 and \u0000 nul", "x" * 200, "y" * 9000]
 
 
@@ -104,9 +121,24 @@ def test_unicode_and_long_texts(text: str) -> None:
 
 @pytest.mark.parametrize(
     "amount",
-    ["0", "-0", "0.01", "-0.01", "1.28", "-1.28", "-1.27", "1.27", "327.67", "-327.68",
-     "9999999999.99", "-9999999999.99", "1E+2", "12.5", "100"],
-)  # fmt: skip
+    [
+        "0",
+        "-0",
+        "0.01",
+        "-0.01",
+        "1.28",
+        "-1.28",
+        "-1.27",
+        "1.27",
+        "327.67",
+        "-327.68",
+        "9999999999.99",
+        "-9999999999.99",
+        "1E+2",
+        "12.5",
+        "100",
+    ],
+)
 def test_decimals_at_scale_and_precision_limits(amount: str) -> None:
     spec = SPECS["order.placed"]
     payload = converted_example(spec)
@@ -155,9 +187,11 @@ def test_randomized_records_of_every_event_type() -> None:
             elif isinstance(value, int):
                 payload[key] = rng.randrange(-(2**31), 2**31)
         record = record_of(
-            spec, payload, occurred_at=rng.randrange(-(2**62), 2**62),
+            spec,
+            payload,
+            occurred_at=rng.randrange(-(2**62), 2**62),
             causation_id=rng.choice([None, "", "c" * rng.randrange(0, 300)]),
-        )  # fmt: skip
+        )
         assert_same_bytes(spec, record)
 
 
@@ -175,9 +209,14 @@ def test_unions_of_several_branches_and_fixed_decimals_write_like_fastavro() -> 
 def test_values_that_do_not_fit_are_refused_with_their_path() -> None:
     spec = SPECS["order.placed"]
     good = record_of(spec, converted_example(spec))
-    for field, bad in [("total", "19.98"), ("total", Decimal("1.234")),
-                       ("total", Decimal("12345678901.00")), ("currency", "XYZ"),
-                       ("order_id", 5), ("line_items", "nope")]:  # fmt: skip
+    for field, bad in [
+        ("total", "19.98"),
+        ("total", Decimal("1.234")),
+        ("total", Decimal("12345678901.00")),
+        ("currency", "XYZ"),
+        ("order_id", 5),
+        ("line_items", "nope"),
+    ]:
         record = record_of(spec, {**good["payload"], field: bad})
         with pytest.raises(ValueRejected) as caught:
             spec.values.encode(record, root="OrderPlaced")

@@ -1,0 +1,256 @@
+"""The Avro binary writer of a schema node, generated as Python source (pure).
+
+One function body per schema: field reads, type checks, varints and string writes are inlined
+instead of a call per node (the reason it is about four times faster than fastavro for the
+event types). Recursive records and the branches of unions with several non-null branches
+become their own functions. It writes the same bytes as ``fastavro.schemaless_writer`` and
+refuses (raises) exactly the datums :mod:`datum_walk` finds problems in; the differential
+property test checks both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from eventflow.contracts import AvroNode
+from eventflow.serde.avro import _binary as binary
+from eventflow.serde.avro._datum_walk import DatumChecker
+from eventflow.serde.avro._defaults import NO_DEFAULT, default_datum
+from eventflow.serde.avro._limits import INT_RANGE, LONG_RANGE, PACK_DOUBLE, PACK_FLOAT
+
+_PAD = "    "
+
+
+def compile_writer(node: AvroNode, checker: DatumChecker | None = None) -> binary.Writer:
+    """``write(datum, out)``: append the encoding of ``datum`` to the bytearray ``out``."""
+    generator = _Generator(checker or DatumChecker())
+    name = generator.function(node)
+    for source in (*generator.sources, *generator.tables):
+        exec(compile(source, f"<avro writer {node.describe()}>", "exec"), generator.env)  # noqa: S102
+    write: binary.Writer = generator.env[name]
+    return write
+
+
+class _Generator:
+    def __init__(self, checker: DatumChecker) -> None:
+        self._checker = checker
+        self._functions: dict[int, str] = {}  # node id -> generated function name
+        self._open: set[int] = set()  # records being inlined (a reference back: a call)
+        self._count = 0
+        self.sources: list[str] = []
+        self.tables: list[str] = []  # run after every function is defined
+        self.env: dict[str, Any] = {
+            "SMALL": binary.SMALL,
+            "LIMIT": binary.SMALL_LIMIT,
+            "VARINT": binary.varint_bytes,
+            "PACK_FLOAT": PACK_FLOAT,
+            "PACK_DOUBLE": PACK_DOUBLE,
+            "write_long": binary.write_long,
+        }
+
+    def _name(self, prefix: str) -> str:
+        self._count += 1
+        return f"{prefix}{self._count}"
+
+    def _const(self, prefix: str, value: Any) -> str:
+        name = self._name(prefix)
+        self.env[name] = value
+        return name
+
+    def function(self, node: AvroNode) -> str:
+        """The name of a generated ``(v, out)`` function writing ``node`` (made once)."""
+        known = self._functions.get(id(node))
+        if known is not None:
+            return known
+        name = self._functions[id(node)] = self._name("write_")
+        body = self._record(node, "v", 1) if node.type == "record" else self.emit(node, "v", 1)
+        body = body or [f"{_PAD}pass"]  # a record without fields writes nothing
+        self.sources.append(f"def {name}(v, out):\n" + "\n".join(body) + "\n")
+        return name
+
+    def emit(self, node: AvroNode, x: str, depth: int) -> list[str]:
+        """Lines writing the value held by the local ``x``, indented ``depth`` levels."""
+        pad = _PAD * depth
+        kind = node.type
+        if node.logical_type is not None:
+            return self._logical(node, x, pad)
+        if kind == "record":
+            if id(node) in self._open or id(node) in self._functions:
+                return [f"{pad}{self.function(node)}({x}, out)"]
+            return self._record(node, x, depth)
+        if kind == "enum":
+            table = {s: binary.varint_bytes(i << 1) for i, s in enumerate(node.symbols)}
+            return [f"{pad}out += {self._const('e', table)}[{x}]"]
+        if kind == "fixed":
+            return [
+                f"{pad}if type({x}) is not bytes or len({x}) != {node.size}:",
+                f"{pad}    raise TypeError('fixed of {node.size} bytes expected')",
+                f"{pad}out += {x}",
+            ]
+        if kind == "array":
+            assert node.child is not None
+            return self._array(node.child, x, depth)
+        if kind == "map":
+            assert node.child is not None
+            return self._map(node.child, x, depth)
+        if kind == "union":
+            return self._union(node, x, depth)
+        return self._primitive(kind, x, pad)
+
+    def _primitive(self, kind: str, x: str, pad: str) -> list[str]:
+        if kind in ("int", "long"):
+            return self._whole(kind, x, pad)
+        if kind == "string":
+            data, size = self._name("b"), self._name("s")
+            return [
+                f"{pad}{data} = {x}.encode()",
+                f"{pad}{size} = len({data}) << 1",
+                f"{pad}out += SMALL[{size}] if {size} < LIMIT else VARINT({size})",
+                f"{pad}out += {data}",
+            ]
+        if kind == "bytes":
+            size = self._name("s")
+            return [
+                f"{pad}if type({x}) is not bytes and type({x}) is not bytearray:",
+                f"{pad}    raise TypeError('bytes expected')",
+                f"{pad}{size} = len({x}) << 1",
+                f"{pad}out += SMALL[{size}] if {size} < LIMIT else VARINT({size})",
+                f"{pad}out += {x}",
+            ]
+        if kind in ("float", "double"):
+            pack = "PACK_FLOAT" if kind == "float" else "PACK_DOUBLE"
+            return [
+                f"{pad}if type({x}) is not float and type({x}) is not int:",
+                f"{pad}    raise TypeError('number expected')",
+                f"{pad}out += {pack}({x})",
+            ]
+        if kind == "boolean":
+            return [
+                f"{pad}if {x} is True:",
+                f"{pad}    out.append(1)",
+                f"{pad}elif {x} is False:",
+                f"{pad}    out.append(0)",
+                f"{pad}else:",
+                f"{pad}    raise TypeError('boolean expected')",
+            ]
+        return [f"{pad}if {x} is not None:", f"{pad}    raise TypeError('null expected')"]
+
+    def _whole(self, kind: str, x: str, pad: str) -> list[str]:
+        low, high = INT_RANGE if kind == "int" else LONG_RANGE
+        n = self._name("n")
+        return [
+            f"{pad}if type({x}) is not int:",
+            f"{pad}    raise TypeError('integer expected')",
+            f"{pad}if not {low} <= {x} <= {high}:",
+            f"{pad}    raise OverflowError('integer out of range')",
+            f"{pad}{n} = ({x} << 1) ^ ({x} >> 63)",
+            f"{pad}out += SMALL[{n}] if {n} < LIMIT else VARINT({n})",
+        ]
+
+    def _logical(self, node: AvroNode, x: str, pad: str) -> list[str]:
+        logical = node.logical_type or ""
+        if logical == "decimal":
+            writer = (
+                binary.decimal_fixed_writer(node.precision, node.scale, node.size)
+                if node.type == "fixed"
+                else binary.decimal_bytes_writer(node.precision, node.scale)
+            )
+            return [f"{pad}{self._const('d', writer)}({x}, out)"]
+        if logical == "uuid":
+            text = self._name("u")
+            convert = self._const("uuid", binary.uuid_text)
+            return [f"{pad}{text} = {convert}({x})", *self._primitive("string", text, pad)]
+        if logical == "date":
+            convert = self._const("days", binary.days_of)
+        elif logical.startswith("time-"):
+            per_second = 1000 if logical == "time-millis" else 1_000_000
+            convert = self._const("time", binary.time_units_of(per_second))
+        else:
+            per_second = 1000 if logical.endswith("millis") else 1_000_000
+            local = logical.startswith("local-")
+            convert = self._const("epoch", binary.epoch_units_of(per_second, local))
+        whole = self._name("t")
+        return [
+            f"{pad}{whole} = {x} if type({x}) is int else {convert}({x})",
+            *self._whole(node.type, whole, pad),
+        ]
+
+    def _record(self, node: AvroNode, x: str, depth: int) -> list[str]:
+        pad = _PAD * depth
+        self._open.add(id(node))
+        lines: list[str] = []
+        if not node.fields:  # field reads check the others: a non-mapping fails on them
+            mapping = self._const("Mapping", Mapping)
+            lines += [f"{pad}if not isinstance({x}, {mapping}):", f"{pad}    raise TypeError()"]
+        for field in node.fields:
+            value = self._name("f")
+            default = default_datum(field)
+            if default is NO_DEFAULT:
+                lines.append(f"{pad}{value} = {x}[{field.name!r}]")
+            else:
+                fallback = self._const("default", default)
+                lines.append(f"{pad}{value} = {x}.get({field.name!r}, {fallback})")
+            lines.extend(self.emit(field.schema, value, depth))
+        self._open.discard(id(node))
+        return lines
+
+    def _union(self, node: AvroNode, x: str, depth: int) -> list[str]:
+        pad = _PAD * depth
+        branches = node.branches
+        others = [i for i, b in enumerate(branches) if b.type != "null"]
+        nulls = [i for i, b in enumerate(branches) if b.type == "null"]
+        if len(others) > 1:
+            return self._union_of_several(node, x, pad)
+        if nulls:
+            on_null = [f"{pad}    out += {self._const('t', binary.SMALL[nulls[0] << 1])}"]
+        else:
+            on_null = [f"{pad}    raise TypeError('null is not a branch of this union')"]
+        if not others:
+            check = [f"{pad}if {x} is not None:", f"{pad}    raise TypeError('null expected')"]
+            return [*check, *(line[len(_PAD) :] for line in on_null)]
+        tag = self._const("t", binary.SMALL[others[0] << 1])
+        inner = self.emit(branches[others[0]], x, depth + 1) or [f"{pad}    pass"]
+        return [f"{pad}if {x} is None:", *on_null, f"{pad}else:", f"{pad}    out += {tag}", *inner]
+
+    def _union_of_several(self, node: AvroNode, x: str, pad: str) -> list[str]:
+        select = self._const("select", self._checker.selector(node))
+        tags = self._const("tags", tuple(binary.SMALL[i << 1] for i, _ in enumerate(node.branches)))
+        writers = [self.function(branch) for branch in node.branches]
+        table = self._name("branches")
+        self.tables.append(f"{table} = ({', '.join(writers)},)\n")
+        index, inner = self._name("i"), self._name("x")
+        return [
+            f"{pad}{index}, {inner} = {select}({x})",
+            f"{pad}if {index} < 0:",
+            f"{pad}    raise TypeError('no branch of the union fits')",
+            f"{pad}out += {tags}[{index}]",
+            f"{pad}{table}[{index}]({inner}, out)",
+        ]
+
+    def _array(self, items: AvroNode, x: str, depth: int) -> list[str]:
+        pad = _PAD * depth
+        item = self._name("i")
+        return [
+            f"{pad}if type({x}) is not list and type({x}) is not tuple:",
+            f"{pad}    raise TypeError('list expected')",
+            f"{pad}if {x}:",
+            f"{pad}    write_long(len({x}), out)",
+            f"{pad}    for {item} in {x}:",
+            *(self.emit(items, item, depth + 2) or [f"{pad}        pass"]),
+            f"{pad}out.append(0)",
+        ]
+
+    def _map(self, values: AvroNode, x: str, depth: int) -> list[str]:
+        pad = _PAD * depth
+        key, item = self._name("k"), self._name("i")
+        return [
+            f"{pad}if not isinstance({x}, dict):",
+            f"{pad}    raise TypeError('dict expected')",
+            f"{pad}if {x}:",
+            f"{pad}    write_long(len({x}), out)",
+            f"{pad}    for {key}, {item} in {x}.items():",
+            *self._primitive("string", key, pad + _PAD * 2),
+            *self.emit(values, item, depth + 2),
+            f"{pad}out.append(0)",
+        ]
