@@ -27,6 +27,7 @@ from confluent_kafka import (
 
 from eventflow.errors import BrokerError, ErrorCode
 from eventflow.kafka._client_config import KafkaCluster, client_config
+from eventflow.kafka._client_log import CLIENT_LOG, log_client_error
 from eventflow.kafka._refusals import RefusalWatch, metadata_or_refusal
 
 Partition = tuple[str, int]
@@ -97,6 +98,9 @@ class GroupConsumer:
                 "heartbeat.interval.ms": 1_000,
                 "fetch.wait.max.ms": 100,
                 "queued.min.messages": 20_000,
+                # a service's consumer reports broker trouble where operators look
+                "logger": CLIENT_LOG,
+                "error_cb": log_client_error,
             }
         )
         config.update(extra or {})
