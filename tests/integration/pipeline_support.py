@@ -23,6 +23,7 @@ from eventflow.config import KafkaSettings, PipelineSettings, Settings
 from eventflow.consumers._codec import RegistryCodec
 from eventflow.consumers._dead_letter import dead_letter_subject
 from eventflow.consumers._operations import StoredDeadLetter, list_dead_letters, topic_size
+from eventflow.contracts import DataContract
 from eventflow.events import DeadLetter
 from eventflow.kafka._admin import TopicAdmin
 from eventflow.kafka._client_config import KafkaCluster
@@ -54,7 +55,21 @@ def register_contracts(registry_url: str) -> None:
                 SchemaReference(name=ref, subject=ref, version=client.list_versions(ref)[-1])
                 for ref in entry.references
             ]
-            client.register(entry.subject, workspace.schema_for_subject(entry.subject).text, refs)
+            # the contract's metadata, but no domain rules: these lanes test the runtime with the
+            # YAML rules they set; an explicit empty rule set keeps the registry from carrying
+            # over the CEL rules another test registered (Confluent's inheritance from latest)
+            declared = workspace.contract_for_subject(entry.subject)
+            contract = (
+                None
+                if declared is None
+                else DataContract(metadata=declared.metadata, rule_set={"domainRules": []})
+            )
+            client.register(
+                entry.subject,
+                workspace.schema_for_subject(entry.subject).text,
+                refs,
+                contract=contract,
+            )
 
 
 def wait_until(
