@@ -19,6 +19,7 @@ Usage: python bench/value_pieces.py [--n 2000] [--repeat 5]
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 import time
@@ -45,14 +46,23 @@ def cpu_us(fn: Callable[[], Any], n: int, repeat: int) -> float:
     return best / n * 1e6
 
 
+def either_module(package: str, name: str) -> Any:
+    """``package._name`` (private modules since 71888a7), else ``package.name`` (before)."""
+    try:
+        return importlib.import_module(f"{package}._{name}")
+    except ModuleNotFoundError:
+        return importlib.import_module(f"{package}.{name}")
+
+
 def pieces(n: int, repeat: int) -> dict[str, float]:
     import eventflow
-    from eventflow.consumers._codec import RegistryCodec
-    from eventflow.producers.http import _adapters as adapters
-    from eventflow.producers.http._envelope import parse_event
     from eventflow.serde import AvroDeserializer, AvroSerializer
-    from eventflow.serde._avro_json import inline_references
     from eventflow.workspace import load_workspace
+
+    codec_class = either_module("eventflow.consumers", "codec").RegistryCodec
+    adapters = either_module("eventflow.producers.http", "adapters")
+    parse_event = either_module("eventflow.producers.http", "envelope").parse_event
+    inline_references = either_module("eventflow.serde", "avro_json").inline_references
 
     measured = Path(eventflow.__file__).resolve().parents[2]  # its own contracts
     workspace = load_workspace(measured / "schemas" / "avro")
@@ -80,8 +90,8 @@ def pieces(n: int, repeat: int) -> dict[str, float]:
     raw = encoder.encode(spec, record)
     schema_id = int.from_bytes(raw[1:5], "big")
     filled = order_placed().to_avro_dict()
-    validator = RegistryCodec(registry, tail_from="validation")
-    enricher = RegistryCodec(registry, tail_from="enrichment")
+    validator = codec_class(registry, tail_from="validation")
+    enricher = codec_class(registry, tail_from="enrichment")
     decoder = AvroDeserializer(registry)
     serializer = AvroSerializer(registry)
 

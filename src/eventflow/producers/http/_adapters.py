@@ -48,13 +48,17 @@ def catalog_from_workspace(workspace: Workspace, topic: str) -> EventCatalog:
     return EventCatalog(specs)
 
 
+_PAYLOAD = ("payload",)
+
+
 class RegistryEncoder:
     """Confluent wire format: the schema id from :class:`eventflow.serde.AvroSerializer`,
     the Avro body from the value engine's writer of the event type (``spec.values``).
 
-    The schema id of each contract is looked up once (never registered at run time); values
-    were already checked and converted by the API, so a value the writer refuses is a
-    defect of the API's checks, reported as an invalid event naming the field. The header
+    The schema id of each contract is looked up once (never registered at run time). The
+    payload is what the API's JSON check converted (``spec.converter``), proven and written
+    without re-checking; the envelope the API built is checked as it is written, and a value
+    the writer refuses is reported as an invalid event naming the field. The header
     follows the spec's own record schema, so a request prepared before a contract reload
     is still framed with the id of the schema its body is written with.
     """
@@ -98,7 +102,8 @@ class RegistryEncoder:
                 self._headers[id(spec.record_schema)] = header(schema_id)
             prefix = header(schema_id)
         try:
-            return spec.values.encode(record, prefix, root="record")
+            # the payload is what spec.converter returned: proven, written unchecked
+            return spec.values.encode(record, prefix, root="record", converted_fields=_PAYLOAD)
         except ValueRejected as exc:
             fields = [FieldProblem(p.path, p.message) for p in exc.problems]
             raise InvalidEvent(str(exc), fields=fields) from exc

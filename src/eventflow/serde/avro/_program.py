@@ -46,6 +46,7 @@ class SchemaValues:
         self._fast: Callable[[Any], Any] | None = None
         self._checker = DatumChecker()
         self.write: binary.Writer = compile_writer(node, self._checker)
+        self._converted: dict[tuple[str, ...] | None, binary.Writer] = {}  # by fields
         self._parsed: Any = None
 
     # ---------------------------------------------------------------- JSON (HTTP)
@@ -81,15 +82,53 @@ class SchemaValues:
         """Every problem of a datum the writer would refuse (empty when it writes)."""
         return self._checker.problems(self.node, datum, root)
 
-    def encode(self, datum: Any, prefix: bytes = b"", *, root: str = "value") -> bytes:
+    def encode(
+        self,
+        datum: Any,
+        prefix: bytes = b"",
+        *,
+        root: str = "value",
+        converted_fields: tuple[str, ...] = (),
+    ) -> bytes:
         """``prefix`` followed by the Avro binary of ``datum``; raises :class:`ValueRejected`
-        naming every problem when the datum does not fit."""
+        naming every problem when the datum does not fit.
+
+        Every value is type-checked as it is written, except in ``converted_fields``: fields
+        of this record schema whose values are exactly what :meth:`convert` or
+        :meth:`from_json` of that field's schema returned (the API's payload), which are
+        proven already and written without the checks."""
+        write = self.write
+        if converted_fields:
+            write = self._converted.get(converted_fields) or self._converted_writer(
+                converted_fields
+            )
         out = bytearray(prefix)
         try:
-            self.write(datum, out)
+            write(datum, out)
         except Exception as exc:  # any refusal of the writer: the checker says where and why
             raise self.rejection(datum, root, exc) from exc
         return bytes(out)
+
+    def encode_converted(self, datum: Any, prefix: bytes = b"", *, root: str = "value") -> bytes:
+        """:meth:`encode` of a datum that :meth:`convert` or :meth:`from_json` of this schema
+        returned (every value proven: written without the per-value checks)."""
+        write = self._converted.get(None) or self._converted_writer(None)
+        out = bytearray(prefix)
+        try:
+            write(datum, out)
+        except Exception as exc:  # only a defect gets here: the checker says what it is
+            raise self.rejection(datum, root, exc) from exc
+        return bytes(out)
+
+    def _converted_writer(self, fields: tuple[str, ...] | None) -> binary.Writer:
+        """The writer of a datum converted whole (``None``) or in these root ``fields``."""
+        unknown = sorted(set(fields or ()) - set(self.node.field_map))
+        if unknown or (fields is not None and self.node.type != "record"):
+            raise ValueError(f"{self.node.describe()} has no fields {unknown}")
+        write = self._converted[fields] = compile_writer(
+            self.node, self._checker, converted=fields is None, converted_fields=fields or ()
+        )
+        return write
 
     def rejection(self, datum: Any, root: str, exc: BaseException) -> ValueRejected:
         """The :class:`ValueRejected` for a datum the writer refused with ``exc``."""

@@ -6,7 +6,9 @@ schema, and corrupted ones (a random JSON or Python value put somewhere). For ea
 
 - the fast JSON form accepts exactly what the precise form accepts, and a refusal names the
   same field path with the same wording as the precise form's first problem;
-- the writer's bytes equal ``fastavro.schemaless_writer``'s for every accepted value;
+- the writer's bytes equal ``fastavro.schemaless_writer``'s for every accepted value, and so
+  do the converted writer's (no per-value checks: the API's payload), whether the converted
+  value is the whole datum or one field of a record written in the checking form;
 - the writer refuses exactly the datums the datum checker names, with the same first problem;
 - the reader (fastavro) round-trips: what it reads back writes the same bytes again.
 """
@@ -28,8 +30,9 @@ import pytest
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
-from eventflow.serde.avro import SchemaValues, ValueRejected
-from tests.unit.serde.avro.engine import fastavro_bytes, values_of
+from eventflow.contracts import parse_schema
+from eventflow.serde.avro import SchemaValues, ValueRejected, compile_values
+from tests.unit.serde.avro.engine import fastavro_bytes, values_of, with_branch_names
 
 SETTINGS = settings(
     max_examples=int(os.environ.get("EVENTFLOW_PROPERTY_EXAMPLES", "100")),
@@ -310,7 +313,8 @@ def test_fast_and_precise_agree_and_the_writer_matches_fastavro(case: Any) -> No
     assert problems == [], f"fast accepted what precise refuses: {problems}"
     assert engine.datum_problems(datum, "data") == []
     written = engine.encode(datum)
-    assert written == fastavro_bytes(schema, datum)
+    assert written == fastavro_bytes(schema, with_branch_names(engine.node, datum))
+    assert engine.encode_converted(datum) == written
     try:
         read_back = engine.read(written, named_types=True)
     except (ValueError, OverflowError):  # fastavro's logical readers: years beyond 1..9999
@@ -348,6 +352,39 @@ def test_the_writer_refuses_exactly_what_the_datum_checker_names(data: st.DataOb
         assert written == expected
 
 
+@SETTINGS
+@given(cases())
+def test_a_converted_field_writes_the_checking_writers_and_fastavros_bytes(case: Any) -> None:
+    """The API's record: a head it built (checked as written) and a payload converted by the
+    JSON check of that field's own schema node (written without the checks)."""
+    schema, _, value = case
+    outer = {
+        "type": "record",
+        "name": "Outer",
+        "fields": [
+            {"name": "head", "type": ["null", "long"]},
+            {"name": "payload", "type": schema},
+            {"name": "tail", "type": "string", "default": "t"},
+        ],
+    }
+    root = parse_schema(json.dumps(outer), validate_defaults=False).root
+    payload_values = compile_values(root.field_map["payload"].schema, None)
+    record_values = compile_values(root, outer)
+    try:
+        payload = payload_values.convert(value, "data")
+    except ValueRejected:
+        return  # the API answers 422: nothing is written
+    record = {"head": 7, "payload": payload}
+    written = record_values.encode(record, b"\x00", converted_fields=("payload",))
+    assert written == b"\x00" + record_values.encode(record)
+    complete = with_branch_names(root, {**record, "tail": "t"})
+    assert written[1:] == fastavro_bytes(outer, complete)
+    # the head is still checked: a value of the wrong type is refused, naming it
+    with pytest.raises(ValueRejected) as caught:
+        record_values.encode({**record, "head": "7"}, converted_fields=("payload",), root="r")
+    assert caught.value.first.path == "r.head"
+
+
 RECORD_A = {"type": "record", "name": "R", "fields": [{"name": "a", "type": "int"}]}
 FIXED_DECIMAL = {"type": "fixed", "name": "F", "size": 4, "logicalType": "decimal", "precision": 9}
 
@@ -365,3 +402,11 @@ def test_union_branch_picks_and_negative_zero_match_fastavro(schema: Any, value:
     engine = values_of(schema)
     datum = engine.convert(value, "v")
     assert engine.encode(datum) == fastavro_bytes(schema, datum)
+
+
+def test_the_converted_form_is_only_for_fields_the_record_has() -> None:
+    engine = values_of(RECORD_A)
+    with pytest.raises(ValueError, match=r"R has no fields \['b'\]"):
+        engine.encode({"a": 1}, converted_fields=("b",))
+    with pytest.raises(ValueError, match="has no fields"):
+        values_of("long").encode(1, converted_fields=("a",))

@@ -73,11 +73,19 @@ def assert_same_bytes(spec: EventTypeSpec, record: dict[str, Any]) -> None:
     assert spec.values.encode(record) == fastavro_bytes(spec.record_schema, spec.named, record)
 
 
+def assert_converted_same_bytes(spec: EventTypeSpec, record: dict[str, Any]) -> None:
+    """The API's form (payload written unchecked) writes what the checking form writes."""
+    written = spec.values.encode(record, converted_fields=("payload",))
+    assert written == fastavro_bytes(spec.record_schema, spec.named, record)
+
+
 @pytest.mark.parametrize("event_type", sorted(SPECS))
 def test_every_event_type_example_encodes_like_fastavro(event_type: str) -> None:
     spec = SPECS[event_type]
     assert_same_bytes(spec, record_of(spec, converted_example(spec)))
     assert_same_bytes(spec, record_of(spec, converted_example(spec), causation_id="evt-0"))
+    assert_converted_same_bytes(spec, record_of(spec, converted_example(spec)))
+    assert_converted_same_bytes(spec, record_of(spec, converted_example(spec), causation_id="c"))
 
 
 EDGE_LONGS = [
@@ -147,6 +155,8 @@ def test_decimals_at_scale_and_precision_limits(amount: str) -> None:
     payload["total"] = converted["total"]
     payload["line_items"][0]["unit_price"] = Decimal(amount)  # as given, not quantized
     assert_same_bytes(spec, record_of(spec, payload))
+    payload["line_items"][0]["unit_price"] = converted["total"]
+    assert_converted_same_bytes(spec, record_of(spec, payload))
 
 
 def test_empty_and_long_arrays_maps_and_filled_unions() -> None:
@@ -193,6 +203,7 @@ def test_randomized_records_of_every_event_type() -> None:
             causation_id=rng.choice([None, "", "c" * rng.randrange(0, 300)]),
         )
         assert_same_bytes(spec, record)
+        assert_converted_same_bytes(spec, record)
 
 
 def test_unions_of_several_branches_and_fixed_decimals_write_like_fastavro() -> None:
