@@ -42,7 +42,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from tests.integration.pipeline_support import (  # noqa: E402
-    RULES,
+    SCHEMAS,
     Events,
     Lane,
     ServiceProcess,
@@ -56,7 +56,11 @@ from eventflow.consumers._codec import RegistryCodec  # noqa: E402
 from eventflow.consumers._outcome import Forward, InputEvent  # noqa: E402
 from eventflow.consumers._persistence import SqliteStore  # noqa: E402
 from eventflow.consumers._services import build_service  # noqa: E402
-from eventflow.consumers._validator import Validator, load_rulesets  # noqa: E402
+from eventflow.consumers._validator import (  # noqa: E402
+    RegisteredRules,
+    Validator,
+    load_code_rules,
+)
 from eventflow.kafka._admin import TopicAdmin  # noqa: E402
 from eventflow.kafka._client_config import KafkaCluster  # noqa: E402
 from eventflow.kafka._consumer import ConsumedRecord, GroupConsumer  # noqa: E402
@@ -65,6 +69,7 @@ from eventflow.kafka._topics_file import TopicSpec  # noqa: E402
 from eventflow.kafka.local import LocalBroker  # noqa: E402
 from eventflow.kafka.local._broker import free_port  # noqa: E402
 from eventflow.registry._client import RegistryClient  # noqa: E402
+from eventflow.workspace import load_workspace  # noqa: E402
 
 BROKER_PID: list[int] = []  # the broker this run started (none with --bootstrap)
 
@@ -116,8 +121,8 @@ def start_stack(
     return bootstrap, registry, stops
 
 
-def make_events(registry: str, n: int, tag: str) -> list[tuple[bytes, bytes]]:
-    events = Events(registry)
+def make_events(registry: str, n: int, tag: str, *, rules: bool) -> list[tuple[bytes, bytes]]:
+    events = Events(registry, rules=rules)
     out = []
     for i in range(n):
         if i % 50 == 0:
@@ -183,10 +188,13 @@ def stage_rate(lane: Lane, kind: str, n: int) -> tuple[float, float]:
 
 def codec_costs(registry: str, rounds: int = 7, n: int = 2000) -> dict[str, float]:
     """CPU µs per order.placed event of the validator's pieces, best of ``rounds``."""
-    _id, key, raw = Events(registry).order("codec-bench")
+    _id, key, raw = Events(registry, rules=True).order("codec-bench")
     full = RegistryCodec(RegistryClient(registry))
     split = RegistryCodec(RegistryClient(registry), tail_from="validation")
-    validator = Validator(load_rulesets(RULES))
+    validator = Validator(
+        contract_rules=RegisteredRules(RegistryClient(registry)),
+        code_rules=load_code_rules(load_workspace(SCHEMAS).contracts),
+    )
     record = ConsumedRecord("raw", 0, 0, key, raw, (), 0)
     schema_id, value, head_end = split.decode_split(raw)
     event = InputEvent(record, schema_id, value, head_end)
@@ -201,7 +209,7 @@ def codec_costs(registry: str, rounds: int = 7, n: int = 2000) -> dict[str, floa
     pieces = {
         "decode (whole record)": lambda: full.decode(raw),
         "decode (two parts, as the validator)": lambda: split.decode_split(raw),
-        "rules (order.placed, 8 rules)": lambda: validator.handle(event),
+        "rules (order.placed: 7 CEL, 1 code rule)": lambda: validator.handle(event),
         "encode (full, baseline)": lambda: full.encode(schema_id, forward.value),
         "encode (splice, as the validator)": lambda: split.encode(
             schema_id, forward.value, source=raw, head_end=head_end, changed=forward.changed
@@ -255,6 +263,11 @@ def main() -> None:
     parser.add_argument("--bootstrap")
     parser.add_argument("--registry")
     parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--no-rules",
+        action="store_true",
+        help="events registered without their CEL rules (the code rules still run)",
+    )
     args = parser.parse_args()
     n = args.events
     with tempfile.TemporaryDirectory(prefix="eventflow-bench-pipeline-") as tmpdir:
@@ -271,7 +284,7 @@ def main() -> None:
                     flush=True,
                 )
             print(f"encoding {n} events …", flush=True)
-            data = make_events(registry, n, "s")
+            data = make_events(registry, n, "s", rules=not args.no_rules)
             # ---- stages alone, in-process, on the same input -----------------------------
             lane = make_lane(bootstrap, registry, tmp / "stages")
             (tmp / "stages").mkdir(exist_ok=True)
@@ -304,7 +317,7 @@ def main() -> None:
             try:
                 for service in services:
                     service.wait_ready()
-                e2e_data = make_events(registry, n, "e")
+                e2e_data = make_events(registry, n, "e", rules=not args.no_rules)
                 pids = {s.kind: s.process.pid for s in services}
                 if BROKER_PID:
                     pids["broker"] = BROKER_PID[0]
@@ -332,7 +345,7 @@ def main() -> None:
                     flush=True,
                 )
                 # ---- latency at a fixed lower rate ---------------------------------------
-                events = Events(registry)
+                events = Events(registry, rules=not args.no_rules)
                 total = int(args.rate * args.seconds)
                 producer = DurableProducer(KafkaCluster(bootstrap), linger_ms=1)
                 ids = []

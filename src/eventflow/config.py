@@ -240,7 +240,6 @@ class PipelineSettings(BaseModel):
     validated_topic: str = "events.validated.v1"
     enriched_topic: str = "events.enriched.v1"
     dlq_topic: str = "events.dlq.v1"
-    rules_dir: Path = Path("rules")
     enrichment_dir: Path = Path("rules/enrichment")
     database_url: str = "sqlite:///.eventflow/events.db"
     batch_size: int = Field(default=500, ge=1, le=100_000)

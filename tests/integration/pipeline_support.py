@@ -37,7 +37,7 @@ from eventflow.workspace import load_workspace
 
 REPO = Path(__file__).resolve().parents[2]
 SCHEMAS = REPO / "schemas" / "avro"
-RULES = REPO / "rules"
+ENRICHMENT = REPO / "rules" / "enrichment"
 RAW_SUBJECT = "events.raw.v1-{record}"
 RECORDS = {
     "order.placed": "com.eventflow.events.OrderPlaced",
@@ -46,30 +46,77 @@ RECORDS = {
 }
 
 
-def register_contracts(registry_url: str) -> None:
-    """What `eventflow schema register` does: every subject, shared types first, by reference."""
+NO_RULES: dict[str, Any] = {"domainRules": []}
+WITHOUT_RULES_SUBJECT = "it-no-rules-{record}"
+
+
+def register_contracts(registry_url: str) -> dict[str, int]:
+    """What `eventflow schema register` does: every subject, shared types first, by reference,
+    with the declared metadata and CEL rules. Answers the raw subject's schema id per event
+    type."""
     workspace = load_workspace(SCHEMAS)
+    ids: dict[str, int] = {}
     with RegistryClient(registry_url, timeout_s=60) as client:
         for entry in workspace.registration_order():
-            refs = [
-                SchemaReference(name=ref, subject=ref, version=client.list_versions(ref)[-1])
-                for ref in entry.references
-            ]
-            # the contract's metadata, but no domain rules: these lanes test the runtime with the
-            # YAML rules they set; an explicit empty rule set keeps the registry from carrying
-            # over the CEL rules another test registered (Confluent's inheritance from latest)
-            declared = workspace.contract_for_subject(entry.subject)
-            contract = (
-                None
-                if declared is None
-                else DataContract(metadata=declared.metadata, rule_set={"domainRules": []})
-            )
-            client.register(
+            schema_id = client.register(
                 entry.subject,
                 workspace.schema_for_subject(entry.subject).text,
-                refs,
-                contract=contract,
+                _references(client, entry.references),
+                contract=workspace.contract_for_subject(entry.subject),
             )
+            if entry.event_type is not None and entry.subject.startswith("events.raw.v1-"):
+                ids[entry.event_type] = schema_id
+    return ids
+
+
+def register_without_rules(registry_url: str) -> dict[str, int]:
+    """Each event type's raw schema with an explicit empty rule set, under a subject of its
+    own (``it-no-rules-<record>``: never the subjects the API and `schema register` use, so
+    their newest version keeps the declared rules). For lanes that test the runtime, not the
+    rules: no CEL evaluation per event. Answers the schema id per event type."""
+    workspace = load_workspace(SCHEMAS)
+    register_contracts(registry_url)  # the shared types the schemas refer to
+    ids: dict[str, int] = {}
+    with RegistryClient(registry_url, timeout_s=60) as client:
+        for event_type, record in RECORDS.items():
+            standard = RAW_SUBJECT.format(record=record)
+            entry = next(e for e in workspace.manifest.subjects if e.subject == standard)
+            declared = workspace.contract_for_subject(standard)
+            assert declared is not None
+            ids[event_type] = client.register(
+                WITHOUT_RULES_SUBJECT.format(record=record),
+                workspace.schema_for_subject(standard).text,
+                _references(client, entry.references),
+                contract=DataContract(declared.metadata, NO_RULES),
+            )
+    return ids
+
+
+def _references(client: RegistryClient, subjects: Iterable[str]) -> list[SchemaReference]:
+    return [
+        SchemaReference(name=ref, subject=ref, version=client.list_versions(ref)[-1])
+        for ref in subjects
+    ]
+
+
+def register_raw_rules(lane: Lane, event_type: str, rule_set: dict[str, Any]) -> int:
+    """Register ``event_type``'s schema under the lane's own raw subject
+    (``<lane raw topic>-<record>``) with ``rule_set``: the rules in force for the lane's
+    validator from now on (it reads the newest version of that subject holding the writer's
+    schema). Answers the schema id."""
+    workspace = load_workspace(SCHEMAS)
+    record = RECORDS[event_type]
+    standard = RAW_SUBJECT.format(record=record)
+    entry = next(e for e in workspace.manifest.subjects if e.subject == standard)
+    declared = workspace.contract_for_subject(standard)
+    assert declared is not None
+    with RegistryClient(lane.registry_url, timeout_s=60) as client:
+        return client.register(
+            f"{lane.raw}-{record}",
+            workspace.schema_for_subject(standard).text,
+            _references(client, entry.references),
+            contract=DataContract(declared.metadata, rule_set),
+        )
 
 
 def wait_until(
@@ -91,7 +138,6 @@ class Lane:
     registry_url: str
     run: str
     workdir: Path
-    rules_dir: Path = RULES
     shared_raw: str | None = None  # read this shared topic (from its current end) instead
     kafka: KafkaSettings = field(default_factory=KafkaSettings)  # how to connect (security)
     kafka_env: dict[str, str] = field(default_factory=dict)  # the same, for service processes
@@ -126,8 +172,7 @@ class Lane:
             validated_topic=self.validated,
             enriched_topic=self.enriched,
             dlq_topic=self.dlq,
-            rules_dir=self.rules_dir,
-            enrichment_dir=RULES / "enrichment",
+            enrichment_dir=ENRICHMENT,
             database_url=f"sqlite:///{self.db_path}",
             backoff_initial_ms=100,
             backoff_max_ms=1000,
@@ -308,17 +353,37 @@ class ServiceProcess:
 
 
 class Events:
-    """Builds raw events as the HTTP producer would and encodes them with the registry."""
+    """Builds raw events as the HTTP producer would and encodes them with the registry.
 
-    def __init__(self, registry_url: str) -> None:
+    ``rules``: encoded with the schema ids registered with the declared CEL rules (what
+    `eventflow schema register` registers), else with ids registered without rules
+    (:func:`register_without_rules`); an explicit id, so a lane's events carry exactly those
+    rules whatever another test registered. ``schema_ids`` overrides per event type."""
+
+    def __init__(
+        self, registry_url: str, *, rules: bool, schema_ids: dict[str, int] | None = None
+    ) -> None:
         self._serializer = AvroSerializer(RegistryClient(registry_url))
         self._workspace = load_workspace(SCHEMAS)
+        found = register_contracts(registry_url) if rules else register_without_rules(registry_url)
+        self._ids = {**found, **(schema_ids or {})}
+
+    @classmethod
+    def as_producer(cls, registry_url: str) -> Events:
+        """Encoding as a producer does: with the id the registry finds for the workspace's
+        schema under the raw subject (registers nothing)."""
+        events = cls.__new__(cls)
+        events._serializer = AvroSerializer(RegistryClient(registry_url))
+        events._workspace = load_workspace(SCHEMAS)
+        events._ids = {}
+        return events
 
     def encode(self, event_type: str, value: dict[str, Any]) -> bytes:
-        record = RECORDS[event_type]
+        if event_type in self._ids:
+            return self._serializer.serialize_with_id(self._ids[event_type], value)
         return self._serializer.serialize(
             value,
-            subject=RAW_SUBJECT.format(record=record),
+            subject=RAW_SUBJECT.format(record=RECORDS[event_type]),
             schema=self._workspace.schema_for_event_type(event_type),
         )
 

@@ -4,7 +4,10 @@ The contracts (schemas and their CEL domain rules) are registered by EventFlow
 (``sync_workspace``, what ``eventflow schema register`` does). Then, over a generated set of
 good and bad orders: confluent-kafka-python's ``AvroSerializer`` with the CEL executor refuses
 on write exactly the records EventFlow's validator dead-letters when they come without rules
-(the validator reads the rules registered with the writer schema).
+(the validator reads the rules registered with the writer schema). The rules file's code rules
+(``eventflowCodeRules``) are EventFlow's only and not registered, so they are left out of the
+comparison; the last part shows why they are not registered as domain rules: Confluent's
+serializer refuses every record on a rule type it has no executor for.
 """
 
 from __future__ import annotations
@@ -119,14 +122,16 @@ def test_confluent_serializer_and_eventflow_validator_agree_on_registered_cel_ru
                 },
             )
             ctx = SerializationContext("events.raw.v1", MessageField.VALUE)
-            validator = Validator({}, contract_rules=RegisteredRules(ours))
+            validator = Validator(contract_rules=RegisteredRules(ours))  # registered rules only
 
             rng = random.Random(SEED)
             verdicts: list[tuple[bool, bool]] = []
             reasons: set[str] = set()
             disagreements = []
+            generated: list[dict[str, Any]] = []
             for _ in range(COUNT):
                 value = an_order(rng)
+                generated.append(value)
                 why = ""
                 try:
                     serializer(value, ctx)
@@ -148,5 +153,21 @@ def test_confluent_serializer_and_eventflow_validator_agree_on_registered_cel_ru
             accepted = sum(1 for c, _ in verdicts if c)
             assert 0 < accepted < COUNT  # the generated set has good and bad records
             assert {"rule:no_blank_strings", "rule:order_total_positive"} <= reasons, reasons
+
+            # a rule type Confluent's clients have no executor for, registered as a domain rule:
+            # their serializer refuses every record, even one keeping every rule (ADR 0010)
+            python_rule = {**field_rule, "name": "in_python", "type": "PYTHON", "expr": "m:f"}
+            body["ruleSet"] = {"domainRules": [*rules_v2["domainRules"], python_rule]}
+            assert httpx.post(f"{server.url}/subjects/{SUBJECT}/versions", json=body).is_success
+            good = next(v for v, (c, _e) in zip(generated, verdicts, strict=True) if c)
+            with pytest.raises(SerializationError, match="Could not find rule executor of type"):
+                AvroSerializer(
+                    SchemaRegistryClient({"url": server.url}),
+                    conf={
+                        "auto.register.schemas": False,
+                        "use.latest.version": True,
+                        "subject.name.strategy": lambda _ctx, _name: SUBJECT,
+                    },
+                )(good, ctx)
     finally:
         server.stop()

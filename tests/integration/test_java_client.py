@@ -337,7 +337,7 @@ def test_v2_contract_is_read_by_java_v1_classes_and_v1_data_by_java_v2_classes(
     )
     assert (v1_sent["schema_id"], v2_sent["schema_id"]) == (v1_id, v2_id)
     # a v2 event with the new field set, written by the reference peer (Python's serde)
-    events = Events(registry)
+    events = Events(registry, rules=False)
     value = {
         "envelope": events.envelope("order.placed"),
         "payload": {
@@ -389,7 +389,7 @@ def test_java_consumer_skips_undecodable_records_naming_each_and_the_producer_ne
     stranger = '{"type":"record","name":"Stranger","namespace":"it.java","fields":[{"name":"x","type":"int"}]}'
     with RegistryClient(registry) as client:
         stranger_id = client.register(f"{topic}-it.java.Stranger", stranger, [])
-    event_id, key, value = Events(registry).order("after-the-bad-ones")
+    event_id, key, value = Events(registry, rules=False).order("after-the-bad-ones")
     poison = [
         (b"not avro", "magic byte"),
         (b"\x00\x00", "too short"),
@@ -436,7 +436,7 @@ def test_java_consumer_waits_for_an_unreachable_registry_and_loses_nothing(
 ) -> None:
     topic = f"it-java-outage-{uuid.uuid4().hex[:8]}"
     TopicAdmin(KafkaCluster(kafka_bootstrap)).apply([TopicSpec(topic, 1, 1, {})])
-    event_id, key, value = Events(registry).order("during-an-outage")
+    event_id, key, value = Events(registry, rules=False).order("during-an-outage")
     produce(kafka_bootstrap, topic, [(key, value)])
     group = f"{topic}-reader"
     nowhere = f"http://127.0.0.1:{free_port()}"  # nothing listens: connection refused

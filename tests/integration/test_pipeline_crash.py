@@ -41,7 +41,7 @@ def test_kill_9_of_each_service_mid_stream_then_restart_stores_every_event_exact
     kafka_bootstrap, registry, tmp_path
 ):
     lane = make_lane(kafka_bootstrap, registry, tmp_path)
-    events = Events(registry)
+    events = Events(registry, rules=False)
     batch = [
         events.user(f"u-{i}", "What a lovely day, I am happy to join!")
         if i % 50 == 0

@@ -24,7 +24,6 @@ from eventflow.kafka._consumer import ConsumedRecord, committed_offsets, waterma
 from eventflow.kafka._topics_file import TopicSpec
 from eventflow.registry._client import RegistryClient
 from tests.integration.pipeline_support import (
-    RULES,
     Events,
     Lane,
     ServiceProcess,
@@ -81,7 +80,7 @@ def test_a_record_whose_dead_letter_would_not_fit_is_dead_lettered_by_reference_
     kafka_bootstrap, registry, tmp_path
 ):
     lane = lane_with(kafka_bootstrap, registry, tmp_path, {})
-    events = Events(registry)
+    events = Events(registry, rules=True)  # the big bio breaks the registered user_bio_length
     before = [events.user(f"u-{i}", "hello") for i in range(3)]
     big_id, big_key, big = user_of_size(events, "u-big", PRODUCER_LIMIT - 400)
     after = [events.user(f"u-{i}", "hello") for i in range(3, 6)]
@@ -125,14 +124,7 @@ def test_a_record_growing_past_the_producer_limit_is_dead_lettered_and_one_just_
     kafka_bootstrap, registry, tmp_path
 ):
     lane = lane_with(kafka_bootstrap, registry, tmp_path, {})
-    lenient = tmp_path / "rules"
-    lenient.mkdir()
-    text = (RULES / "user.registered.yaml").read_text()
-    lenient.joinpath("user.registered.yaml").write_text(
-        text.replace("max_length: 2000", "max_length: 999999")
-    )
-    lane.rules_dir = lenient
-    events = Events(registry)
+    events = Events(registry, rules=False)  # no user_bio_length: the size limit decides
     # librdkafka takes a value of at most 1,000,000 - 36 - len(key) bytes; the validator adds
     # its result (validator name, ruleset, timestamp: more than 10 bytes) to the first one
     grows_id, grows_key, grows = user_of_size(events, "u-grows", PRODUCER_LIMIT - 36 - 7 - 10)
@@ -175,7 +167,7 @@ def test_a_record_growing_past_the_producer_limit_is_dead_lettered_and_one_just_
 
 def test_poison_that_decodes_is_named_and_never_stored(kafka_bootstrap, registry, tmp_path):
     lane = lane_with(kafka_bootstrap, registry, tmp_path, {})
-    events = Events(registry)
+    events = Events(registry, rules=False)
     codec = RegistryCodec(RegistryClient(registry))
     client = RegistryClient(registry)
     currency_id = client.get_version("com.eventflow.common.Currency").schema_id

@@ -144,7 +144,7 @@ def test_two_validator_instances_split_the_partitions(kafka_bootstrap, registry,
             return bool(a) and bool(b) and not (a & b) and a | b == {0, 1, 2}
 
         wait_until(split, 90, "the two members to share the 3 partitions")
-        events = Events(registry)
+        events = Events(registry, rules=False)
         orders = [events.order(f"split-{i}") for i in range(600)]
         produce(kafka_bootstrap, lane.raw, [(k, v) for _i, k, v in orders])
         wait_until(lambda: lane.size(lane.validated) >= 600, 120, "600 validated events")
@@ -161,7 +161,7 @@ def test_replay_into_a_new_group_reprocesses_without_duplicate_rows(
     kafka_bootstrap, registry, tmp_path
 ):
     lane = make_lane(kafka_bootstrap, registry, tmp_path)
-    events = Events(registry)
+    events = Events(registry, rules=False)
     orders = [events.order(f"replay-{i}") for i in range(50)]
     produce(kafka_bootstrap, lane.raw, [(k, v) for _i, k, v in orders])
     services = [ServiceProcess(kind, lane) for kind in ("validator", "enricher", "writer")]

@@ -107,7 +107,7 @@ def test_writer_service_stores_a_topic_in_postgres(
 ):
     register_contracts(registry_url)
     lane = make_lane(kafka_bootstrap, registry_url, tmp_path)
-    events = Events(registry_url)
+    events = Events(registry_url, rules=False)
     data = [events.order(f"pg-{i}") for i in range(200)]
     produce(kafka_bootstrap, lane.enriched, [(k, v) for _i, k, v in data])
     produce(kafka_bootstrap, lane.enriched, [(k, v) for _i, k, v in data[:50]])  # redelivery

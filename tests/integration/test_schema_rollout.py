@@ -93,7 +93,9 @@ def schema_id_of(data: bytes) -> int:
 
 def test_v1_schema_files_and_classes_produce_under_v1_id_after_v2_is_registered(versions):
     registry_url, v2_dir, ids = versions
-    _event_id, _key, from_file = Events(registry_url).order("rollout-file")  # v1 .avsc files
+    _event_id, _key, from_file = Events.as_producer(registry_url).order(
+        "rollout-file"
+    )  # v1 .avsc files
     assert schema_id_of(from_file) == ids[1]
     client = RegistryClient(registry_url)
     value = AvroDeserializer(client).deserialize(from_file).value
@@ -182,7 +184,7 @@ def test_api_v1_then_v2_then_rollback_to_v1_all_stored_under_their_ids(pipeline,
         )
         assert refused.status_code == 422, refused.text  # v1 code does not know the field
     assert [schema_id for _e, schema_id in accepted] == [ids[1], ids[2], ids[1]]
-    direct_id, key, value = Events(lane.registry_url).order("rollout-direct")
+    direct_id, key, value = Events.as_producer(lane.registry_url).order("rollout-direct")
     produce(lane.bootstrap, lane.raw, [(key, value)])
     event_ids = [event_id for event_id, _s in accepted] + [direct_id]
     store = SqliteStore(lane.db_path)

@@ -214,7 +214,7 @@ def replay_(
         )
     for d in found:
         console.print(format_letter_line(d.partition, d.offset, d.letter, d.replayed), markup=False)
-    again = _failing_again(settings, codec, found, target) if found else {}
+    again = _failing_again(settings, registry_url, codec, found, target) if found else {}
     for kind, count in sorted(again.items()):
         console.print(f"{count} would fail again: {kind}", markup=False)
     if again and not force and not dry_run:
@@ -246,16 +246,34 @@ def replay_(
 
 
 def _failing_again(
-    settings: Settings, codec: Decoder, found: list[StoredDeadLetter], target: KafkaCluster
+    settings: Settings,
+    registry_url: str | None,
+    codec: Decoder,
+    found: list[StoredDeadLetter],
+    target: KafkaCluster,
 ) -> dict[str, int]:
     """Per error type, how many of ``found`` the current rules would dead-letter again."""
-    from eventflow.consumers import failing_again, fetch_from_origin, load_rulesets
+    from eventflow.consumers import (
+        failing_again,
+        fetch_from_origin,
+        registry_url_of,
+        validator_for,
+    )
+    from eventflow.registry import RegistryClient
+    from eventflow.workspace import load_workspace
 
     fetch = fetch_from_origin(target)
-    rulesets = run_guarded(lambda: load_rulesets(settings.pipeline.rules_dir))
+    url = registry_url or registry_url_of(settings)
+    registry = RegistryClient.from_settings(url, settings.registry)
+    validator = run_guarded(
+        lambda: validator_for(settings, registry, load_workspace(settings.schemas_dir).contracts)
+    )
 
     def original_of(letter: DeadLetter) -> bytes | None:
         return fetch(letter) if letter.original_value_by_reference else letter.original_value
 
     letters = [d.letter for d in found]
-    return dict(failing_again(letters, codec, rulesets, original_of=original_of))
+    try:
+        return dict(failing_again(letters, codec, validator, original_of=original_of))
+    finally:
+        registry.close()

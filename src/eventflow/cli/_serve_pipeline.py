@@ -58,7 +58,8 @@ _metrics = click.option(
 @_metrics
 @click.pass_obj
 def validator(obj: CliContext, bootstrap: str | None, metrics_port: int | None) -> None:
-    """Validate raw events with the rules in EVENTFLOW_PIPELINE__RULES_DIR."""
+    """Validate raw events: the CEL rules registered with their schemas and the code rules of
+    the contracts in EVENTFLOW_SCHEMAS_DIR (schemas/avro/events/*.rules.yaml)."""
     _serve(obj, "validator", bootstrap, metrics_port)
 
 

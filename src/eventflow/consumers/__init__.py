@@ -28,15 +28,23 @@ from eventflow.consumers._persistence import open_store
 from eventflow.consumers._ports import EventStore, Handler, RecordCodec, RecordSource
 from eventflow.consumers._replay_check import failing_again
 from eventflow.consumers._runtime import ServiceRuntime, ServiceSpec
-from eventflow.consumers._services import ServiceKind, build_service, registry_url_of, run_service
-from eventflow.consumers._validator import load_rulesets
+from eventflow.consumers._services import (
+    ServiceKind,
+    build_service,
+    registry_url_of,
+    run_service,
+    validator_for,
+)
+from eventflow.consumers._validator import CodeRuleError, Finding, Validator
 
 __all__ = [
     "DLQ_SUBJECT",
     "DLQ_TOPIC",
+    "CodeRuleError",
     "Decoder",
     "DemoSummary",
     "EventStore",
+    "Finding",
     "Forward",
     "Handler",
     "InputEvent",
@@ -52,12 +60,12 @@ __all__ = [
     "ServiceSpec",
     "Skip",
     "StoredDeadLetter",
+    "Validator",
     "build_service",
     "dead_letter_subject",
     "failing_again",
     "fetch_from_origin",
     "list_dead_letters",
-    "load_rulesets",
     "open_store",
     "registry_url_of",
     "replay_dead_letters",
@@ -67,4 +75,5 @@ __all__ = [
     "show_dead_letter",
     "topic_size",
     "trace_event",
+    "validator_for",
 ]

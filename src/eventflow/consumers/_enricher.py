@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from eventflow.consumers._field_paths import compile_path
 from eventflow.consumers._outcome import Forward, InputEvent, Outcome, Reject
 from eventflow.consumers.enrichment._config import EnrichmentStep
 from eventflow.consumers.enrichment._plugin import Enricher, EnricherResult
-from eventflow.consumers.validation._rules import compile_path
 
 ENRICHER_GROUP = "ai-enricher"
 _CHANGED = frozenset({"enrichment"})  # the only field the enricher sets

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -33,11 +33,13 @@ from eventflow.consumers._runtime import ServiceRuntime, ServiceSpec
 from eventflow.consumers._validator import (
     VALIDATOR_GROUP,
     RegisteredRules,
+    SchemasById,
     Validator,
-    load_rulesets,
+    load_code_rules,
 )
 from eventflow.consumers.enrichment._config import load_enrichment
 from eventflow.consumers.enrichment._plugin import load_enrichers
+from eventflow.contracts import DataContract
 from eventflow.kafka import DurableProducer, GroupConsumer, KafkaCluster, TopicAdmin
 from eventflow.registry import RegistryClient
 from eventflow.workspace import load_workspace
@@ -83,8 +85,9 @@ def build_service(kind: ServiceKind, settings: Settings, *, cluster: KafkaCluste
     output_topic: str | None
     registry = RegistryClient.from_settings(registry_url_of(settings), settings.registry)
     closers.append(registry.close)
+    workspace = load_workspace(settings.schemas_dir)
     if kind == "validator":
-        handler = Validator(load_rulesets(p.rules_dir), contract_rules=RegisteredRules(registry))
+        handler = validator_for(settings, registry, workspace.contracts)
         input_topic, output_topic = p.raw_topic, p.validated_topic
         port = p.validator_metrics_port
     elif kind == "enricher":
@@ -143,7 +146,7 @@ def build_service(kind: ServiceKind, settings: Settings, *, cluster: KafkaCluste
         cluster, group, [spec.input_topic], client_id=f"{settings.kafka.client_id}-{kind}"
     )
     # poison that decodes (another registered type, a lying envelope) is named before handling
-    manifest = load_workspace(settings.schemas_dir).manifest
+    manifest = workspace.manifest
     record_types = {entry.record_name: entry.event_type for entry in manifest.event_types}
     handler = EventTypeGuard(handler, registry, record_types)
     runtime = ServiceRuntime(
@@ -158,6 +161,17 @@ def build_service(kind: ServiceKind, settings: Settings, *, cluster: KafkaCluste
         metrics=ServiceMetrics(GROUPS[kind]),
     )
     return BuiltService(kind, runtime, port, closers)
+
+
+def validator_for(
+    settings: Settings, registry: SchemasById, contracts: Mapping[str, DataContract]
+) -> Validator:
+    """The validator of ``settings``: the rules registered with each event's schema (in force
+    under the raw topic's subjects) and the contracts' code rules (ADR 0010)."""
+    return Validator(
+        contract_rules=RegisteredRules(registry, topic=settings.pipeline.raw_topic),
+        code_rules=load_code_rules(contracts),
+    )
 
 
 class _PassThrough:

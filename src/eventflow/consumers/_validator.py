@@ -1,79 +1,126 @@
-"""The validator service's handler (group ``validator-service``): business rules per event type.
+"""The validator service's handler (group ``validator-service``): the rules of each event type.
 
-Two sources of rules, checked in this order (ADR 0010):
+One file per event type declares its rules (``schemas/avro/events/<Type>.rules.yaml``,
+ADR 0010), checked in this order:
 
-* the **domain rules registered with the event's writer schema** (Confluent data contract,
-  CEL, evaluated by confluent-kafka's executor): a broken rule whose ``onFailure`` is ERROR or
-  DLQ dead-letters the event with ``error_type`` ``rule:<rule name>``; ``NONE`` is a warning;
-* the rules file of the event type (``rules/<event_type>.yaml``), for what CEL cannot say.
+* the **CEL domain rules registered with the schema** (Confluent data contract, evaluated by
+  confluent-kafka's executor), the rules in force for the event's writer schema (see
+  :class:`RegisteredRules`);
+* the file's **code rules** (``eventflowCodeRules``: Python, for what CEL cannot say; not
+  registered), from the contracts the validator was started with.
 
-Valid events go on with their ``validation`` field filled (warnings listed as findings).
-Event types without rules pass with ruleset ``none``.
+A broken rule whose ``onFailure`` is ERROR or DLQ dead-letters the event with ``error_type``
+``rule:<rule name>``; NONE is a warning. Valid events go on with their ``validation`` field
+filled (warnings listed as findings). Event types without rules pass with ruleset ``none``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import importlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
+
+import orjson
 
 from eventflow import __version__
 from eventflow.consumers._outcome import Forward, InputEvent, Outcome, Reject, RetriableFailure
-from eventflow.consumers.validation._rules import Finding, RuleSet, RulesFileError, parse_rules
+from eventflow.contracts import CodeRule, DataContract
+from eventflow.errors import ConfigError, ErrorCode
 from eventflow.kafka import DomainRules
 from eventflow.registry import RegisteredSchema, RegistryError
 
 VALIDATOR_GROUP = "validator-service"
 _CHANGED = frozenset({"validation"})  # the only field the validator sets
 
+CodeRuleFunction = Callable[[Mapping[str, Any], Mapping[str, str]], str | None]
 
-def load_rulesets(rules_dir: Path) -> dict[str, RuleSet]:
-    """Every ``<event_type>.yaml`` in ``rules_dir``; the file name must match its event type."""
-    if not rules_dir.is_dir():
-        raise RulesFileError(
-            f"{rules_dir}: the rules folder does not exist (set EVENTFLOW_PIPELINE__RULES_DIR)"
-        )
-    out: dict[str, RuleSet] = {}
-    for path in sorted(rules_dir.glob("*.yaml")):
+
+class CodeRuleError(ConfigError):
+    code = ErrorCode.PIPELINE_RULES_INVALID
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    severity: str  # ERROR (dead-letters) or WARNING
+    message: str
+
+
+@dataclass(frozen=True)
+class BoundCodeRule:
+    """A code rule with its function imported."""
+
+    rule: CodeRule
+    function: CodeRuleFunction
+
+    def check(self, message: Mapping[str, Any]) -> Finding | None:
         try:
-            text = path.read_text("utf-8")
-        except OSError as exc:
-            raise RulesFileError(f"{path}: cannot read the rules file ({exc.strerror})") from exc
-        ruleset = parse_rules(text, source=str(path))
-        if ruleset.event_type != path.stem:
-            raise RulesFileError(
-                f"{path}:1: declares event_type {ruleset.event_type!r} but the "
-                f"file is named for {path.stem!r}"
-            )
-        out[ruleset.event_type] = ruleset
-    return out
+            problem = self.function(message, self.rule.params)
+        except Exception as exc:  # a rule that cannot evaluate is broken, as a CEL rule is
+            problem = f"rule {self.rule.name} could not be evaluated: {exc!r}"
+        if not problem:
+            return None
+        return Finding(self.rule.name, "ERROR" if self.rule.refuses else "WARNING", problem)
+
+
+def load_code_rules(contracts: Mapping[str, DataContract]) -> dict[str, tuple[BoundCodeRule, ...]]:
+    """Every event type's code rules, functions imported; a rule naming a module or function
+    that does not exist is an error naming the rules file and line."""
+    return {
+        event_type: tuple(BoundCodeRule(rule, _import(rule)) for rule in contract.code_rules)
+        for event_type, contract in contracts.items()
+        if contract.code_rules
+    }
+
+
+def _import(rule: CodeRule) -> CodeRuleFunction:
+    module_name, _, attr = rule.function.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise CodeRuleError(
+            f"{rule.where}: code rule {rule.name!r}: cannot import {module_name!r} ({exc})"
+        ) from exc
+    function = getattr(module, attr, None)
+    if not callable(function):
+        raise CodeRuleError(
+            f"{rule.where}: code rule {rule.name!r}: {module_name} has no function {attr!r}"
+        )
+    return function  # type: ignore[no-any-return]
 
 
 class Validator:
     def __init__(
         self,
-        rulesets: Mapping[str, RuleSet],
         *,
+        contract_rules: Callable[[int], DomainRules | None],
+        code_rules: Mapping[str, Sequence[BoundCodeRule]] | None = None,
         service: str = VALIDATOR_GROUP,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-        contract_rules: Callable[[int], DomainRules | None] = lambda _schema_id: None,
     ) -> None:
-        self._rulesets = dict(rulesets)
+        self._contract_rules = contract_rules
+        self._code_rules = dict(code_rules or {})
         self._name = f"{service}/{__version__}"
         self._clock = clock
-        self._contract_rules = contract_rules
 
-    def handle(self, event: InputEvent) -> Outcome:
-        ruleset = self._rulesets.get(event.event_type)
-        now = self._clock()
+    def findings(self, event: InputEvent) -> list[Finding]:
+        """Every rule ``event`` breaks (registered CEL rules first, then code rules)."""
         registered = self._contract_rules(event.schema_id)
-        findings = [
-            Finding(b.name, "", "ERROR" if b.refuses else "WARNING", b.message)
+        found = [
+            Finding(b.name, "ERROR" if b.refuses else "WARNING", b.message)
             for b in (registered.broken(event.value) if registered is not None else [])
         ]
-        if ruleset is not None:
-            findings += ruleset.evaluate(event.value, now)
+        for rule in self._code_rules.get(event.event_type, ()):
+            finding = rule.check(event.value)
+            if finding is not None:
+                found.append(finding)
+        return found
+
+    def handle(self, event: InputEvent) -> Outcome:
+        now = self._clock()
+        findings = self.findings(event)
         errors = [f for f in findings if f.severity == "ERROR"]
         if errors:
             first = errors[0]
@@ -87,26 +134,21 @@ class Validator:
         value["validation"] = {
             "valid": True,
             "validator": self._name,
-            "ruleset": _ruleset_name(ruleset, registered, event.schema_id),
+            "ruleset": self._ruleset_name(event),
             "validated_at": now,
             "findings": [
-                {
-                    "rule": f.rule,
-                    "field_path": f.field_path,
-                    "severity": f.severity,
-                    "message": f.message,
-                }
+                {"rule": f.rule, "field_path": "", "severity": f.severity, "message": f.message}
                 for f in findings
             ],
         }
         return Forward(value, _CHANGED)
 
-
-def _ruleset_name(ruleset: RuleSet | None, registered: DomainRules | None, schema_id: int) -> str:
-    names = [f"schema {schema_id} rules"] if registered is not None and registered.names else []
-    if ruleset is not None:
-        names.append(ruleset.ident)
-    return " + ".join(names) or "none"
+    def _ruleset_name(self, event: InputEvent) -> str:
+        registered = self._contract_rules(event.schema_id)  # cached by schema id
+        names = [f"schema {event.schema_id} rules"] if registered is not None else []
+        if event.event_type in self._code_rules:
+            names.append(f"{event.event_type} code rules")
+        return " + ".join(names) or "none"
 
 
 class SchemasById(Protocol):
@@ -114,34 +156,75 @@ class SchemasById(Protocol):
 
     def get_version(self, subject: str, version: int | str = "latest") -> RegisteredSchema: ...
 
+    def list_versions(self, subject: str) -> list[int]: ...
+
 
 class RegisteredRules:
-    """The domain rules registered with each writer schema id (fetched once per id; the codec
-    has usually fetched the schema already, so this is a cache hit)."""
+    """The domain rules in force for each writer schema id (fetched once per id and process).
 
-    def __init__(self, registry: SchemasById) -> None:
+    With ``topic`` (the validator's input topic), the rules in force are those of the newest
+    version of the event's subject there (``<topic>-<record full name>``, the manifest's
+    TopicRecordNameStrategy) that holds the writer's schema: registering the same schema with
+    corrected rules fixes them for events already written, so their dead letters can be
+    replayed after the fix. Without ``topic``, or when that subject does not hold the schema,
+    the rules registered with the writer schema id itself.
+    """
+
+    def __init__(self, registry: SchemasById, *, topic: str | None = None) -> None:
         self._registry = registry
+        self._topic = topic
         self._by_id: dict[int, DomainRules | None] = {}
 
     def __call__(self, schema_id: int) -> DomainRules | None:
         if schema_id not in self._by_id:
             try:
-                found = self._registry.get_schema(schema_id)
+                found = self._in_force(self._registry.get_schema(schema_id))
+                references = self._references(found) if _has_field_rules(found.rule_set) else {}
             except RegistryError as exc:  # down or 5xx: wait and retry, never dead-letter
                 raise RetriableFailure(f"schema registry: {exc}") from exc
-            references = self._references(found) if _has_field_rules(found.rule_set) else {}
             rules = DomainRules(found.rule_set, found.schema, f"schema id {schema_id}", references)
             self._by_id[schema_id] = rules if rules.names else None
         return self._by_id[schema_id]
+
+    def _in_force(self, writer: RegisteredSchema) -> RegisteredSchema:
+        subject = self._subject(writer.schema)
+        if subject is None:
+            return writer
+        try:
+            numbers = self._registry.list_versions(subject)
+        except RegistryError as exc:
+            if exc.http_status == 404:
+                return writer
+            raise
+        for number in sorted(numbers, reverse=True):
+            try:
+                held = self._registry.get_version(subject, number)
+            except RegistryError as exc:
+                if exc.http_status == 404:  # deleted between the listing and this read
+                    continue
+                raise
+            if held.schema == writer.schema and held.references == writer.references:
+                return held
+        return writer
+
+    def _subject(self, schema_text: str) -> str | None:
+        if self._topic is None:
+            return None
+        try:
+            schema = orjson.loads(schema_text)
+        except orjson.JSONDecodeError:
+            return None
+        if not isinstance(schema, dict) or not isinstance(schema.get("name"), str):
+            return None
+        name, namespace = schema["name"], schema.get("namespace")
+        full = name if "." in name or not namespace else f"{namespace}.{name}"
+        return f"{self._topic}-{full}"
 
     def _references(self, schema: RegisteredSchema) -> dict[str, str]:
         """Every named type ``schema`` refers to, transitively: full name -> schema text."""
         out: dict[str, str] = {}
         for ref in schema.references:
-            try:
-                held = self._registry.get_version(ref.subject, ref.version)
-            except RegistryError as exc:
-                raise RetriableFailure(f"schema registry: {exc}") from exc
+            held = self._registry.get_version(ref.subject, ref.version)
             out.update(self._references(held))
             out[ref.name] = held.schema
         return out

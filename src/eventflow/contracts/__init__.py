@@ -18,6 +18,7 @@ from eventflow.contracts._compatibility_types import (
 from eventflow.contracts._data_contract import (
     CONFLUENT_VERSION,
     MAJOR_VERSION,
+    CodeRule,
     DataContract,
     DataContractError,
     Json,
@@ -46,9 +47,11 @@ from eventflow.contracts._naming import (
     namespace_of,
 )
 from eventflow.contracts._parsed_schema import ParsedSchema, parse_schema
+from eventflow.contracts._rules_file import CODE_RULES_KEY, RulesFile, parse_rules_file
 from eventflow.contracts._schema_errors import SchemaParseError
 
 __all__ = [
+    "CODE_RULES_KEY",
     "CONFLUENT_VERSION",
     "MAJOR_VERSION",
     "NAMED_KINDS",
@@ -56,6 +59,7 @@ __all__ = [
     "AvroField",
     "AvroNode",
     "Change",
+    "CodeRule",
     "CompatibilityLevel",
     "CompatibilityResult",
     "DataContract",
@@ -68,6 +72,7 @@ __all__ = [
     "Manifest",
     "ManifestError",
     "ParsedSchema",
+    "RulesFile",
     "SchemaDiff",
     "SchemaParseError",
     "SubjectEntry",
@@ -85,6 +90,7 @@ __all__ = [
     "merge_rule_sets",
     "namespace_of",
     "parse_manifest",
+    "parse_rules_file",
     "parse_schema",
     "property_of",
     "with_confluent_version",

@@ -14,7 +14,7 @@ strings, lists and maps left out, ``disabled`` always present.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import celpy
@@ -237,11 +237,41 @@ MAJOR_VERSION = "major_version"  # the compatibility group property (ADR 0010)
 
 
 @dataclass(frozen=True)
+class CodeRule:
+    """A rule in Python (a rules file's ``eventflowCodeRules``, ADR 0010): ``function``
+    (``package.module:name``) is called as ``function(message, params) -> problem | None`` on
+    the decoded event; a problem with ``on_failure`` ERROR or DLQ dead-letters the event as
+    ``rule:<name>``, NONE only reports it. Never registered."""
+
+    name: str
+    function: str
+    params: dict[str, str] = field(default_factory=dict)
+    on_failure: str = "ERROR"
+    doc: str | None = None
+    where: str = field(default="", compare=False)  # "file:line", for errors found later
+
+    @property
+    def refuses(self) -> bool:
+        return self.on_failure != "NONE"
+
+    def as_json(self) -> Json:
+        out: Json = {"name": self.name}
+        if self.doc:
+            out["doc"] = self.doc
+        out.update(function=self.function, params=self.params, onFailure=self.on_failure)
+        return out
+
+
+@dataclass(frozen=True)
 class DataContract:
-    """What an event type registers besides its schema: metadata and (optionally) rules."""
+    """What an event type declares besides its schema: metadata and (optionally) rules.
+
+    ``metadata`` and ``rule_set`` are registered with the schema; ``code_rules`` (the rules
+    file's ``eventflowCodeRules``, ADR 0010) are EventFlow's validator's only, never sent."""
 
     metadata: Json
     rule_set: Json | None = None
+    code_rules: tuple[CodeRule, ...] = ()
 
     @property
     def major_version(self) -> str | None:
@@ -251,20 +281,21 @@ class DataContract:
         return list((self.rule_set or {}).get("domainRules", []))
 
 
-def declared_contract(owner: str, major_version: int, rule_set_doc: object) -> DataContract:
+def declared_contract(
+    owner: str,
+    major_version: int,
+    rule_set: Json | None = None,
+    code_rules: tuple[CodeRule, ...] = (),
+) -> DataContract:
     """The contract of a manifest event type: ``owner`` and ``major_version`` as metadata
-    properties, and the rule set file's content (Confluent's RuleSet JSON, e.g. read from YAML).
-    Every CEL expression must parse: a typo would otherwise refuse every event at run time."""
+    properties, and its rules file as ``parse_rules_file`` read it (every CEL expression
+    compiled there: a typo would otherwise refuse every event at run time)."""
     metadata = {"properties": {MAJOR_VERSION: str(major_version), "owner": owner}}
-    contract = DataContract(metadata, canonical_rule_set(rule_set_doc))
-    for key in RULE_LISTS:
-        for rule in (contract.rule_set or {}).get(key, []):
-            if rule["type"] in ("CEL", "CEL_FIELD"):
-                _check_cel(rule)
-    return contract
+    return DataContract(metadata, rule_set, code_rules)
 
 
-def _check_cel(rule: Json) -> None:
+def check_cel(rule: Json) -> None:
+    """Raise DataContractError when a CEL or CEL_FIELD rule's ``expr`` does not compile."""
     expr = rule.get("expr")
     if not expr:
         raise invalid_rule_set(f"Rule '{rule['name']}': a {rule['type']} rule needs an expr")
@@ -302,4 +333,16 @@ def contract_changes(old: DataContract | None, new: DataContract) -> list[str]:
             keys = sorted(k for k in set(was) | set(now) if was.get(k) != now.get(k))
             detail = ", ".join(f"{k} {was.get(k)!r} -> {now.get(k)!r}" for k in keys)
             out.append(f"rule {name} changed: {detail}")
+    old_code = {r.name: r.as_json() for r in before.code_rules}
+    new_code = {r.name: r.as_json() for r in new.code_rules}
+    for name in sorted(set(old_code) | set(new_code)):
+        was, now = old_code.get(name), new_code.get(name)
+        if was is None:
+            out.append(f"code rule {name} added: {now['function'] if now else ''}")
+        elif now is None:
+            out.append(f"code rule {name} removed")
+        elif was != now:
+            keys = sorted(k for k in set(was) | set(now) if was.get(k) != now.get(k))
+            detail = ", ".join(f"{k} {was.get(k)!r} -> {now.get(k)!r}" for k in keys)
+            out.append(f"code rule {name} changed: {detail}")
     return out

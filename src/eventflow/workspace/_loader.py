@@ -14,8 +14,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from eventflow.contracts import (
     DataContract,
     DataContractError,
@@ -26,6 +24,7 @@ from eventflow.contracts import (
     SubjectEntry,
     declared_contract,
     parse_manifest,
+    parse_rules_file,
     parse_schema,
 )
 from eventflow.errors import ConfigError, ErrorCode
@@ -271,23 +270,15 @@ def build_workspace(
 
 
 def _contract(event: EventTypeEntry, rules_text: str | None, source: str) -> DataContract:
-    """The event type's metadata and its rules file (Confluent RuleSet JSON, in YAML or JSON)."""
-    doc: object = None
-    if rules_text is not None:
-        try:
-            doc = yaml.safe_load(rules_text)
-        except yaml.MarkedYAMLError as exc:
-            line = exc.problem_mark.line + 1 if exc.problem_mark else 1
-            raise WorkspaceError(f"{source}:{line}: not valid YAML: {exc.problem}") from exc
-        if not isinstance(doc, dict):
-            raise WorkspaceError(
-                f"{source}:1: a rules file is a Confluent rule set: a mapping with "
-                "domainRules and/or migrationRules"
-            )
+    """The event type's metadata and its rules file (Confluent's rule set JSON in YAML or
+    JSON, plus EventFlow's code rules), every problem named with file and line."""
+    if rules_text is None:
+        return declared_contract(event.owner, event.major_version)
     try:
-        return declared_contract(event.owner, event.major_version, doc)
+        rules = parse_rules_file(rules_text, source)
     except DataContractError as exc:
-        raise WorkspaceError(f"{source}: {exc}") from exc
+        raise WorkspaceError(str(exc)) from exc
+    return declared_contract(event.owner, event.major_version, rules.rule_set, rules.code_rules)
 
 
 def _check_partition_key(

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from eventflow.consumers._dead_letter import dead_letter_for
 from eventflow.consumers._replay_check import failing_again
-from eventflow.consumers.validation._rules import parse_rules
+from eventflow.consumers._validator import Validator
 from eventflow.events import DeadLetter
+from eventflow.kafka._cel_rules import DomainRules
 from tests.unit.consumers.fakes import FakeCodec, record
 
-RULES = parse_rules(
-    "event_type: order.placed\nrules:\n  - {id: order.n_small, field: payload.n, max: 5}\n",
-    source="t.yaml",
+N_SMALL = DomainRules(
+    {
+        "domainRules": [
+            {
+                "name": "order_n_small",
+                "kind": "CONDITION",
+                "mode": "WRITE",
+                "type": "CEL",
+                "expr": "message.payload.n <= 5",
+            }
+        ]
+    },
+    '{"type":"record","name":"E","fields":[]}',
+    "schema id 7",
 )
 
 
@@ -29,10 +39,11 @@ def original(item: DeadLetter) -> bytes | None:
 
 def test_counts_letters_the_current_rules_refuse_and_passes_the_rest() -> None:
     letters = [letter(1), letter(2), letter(7), letter(9), letter(3, value=b"\x07bad")]
-    counts = failing_again(letters, FakeCodec(), {"order.placed": RULES}, original_of=original)
-    assert counts == {"rule:order.n_small": 2, "BadMagicByte": 1}
+    validator = Validator(contract_rules=lambda _id: N_SMALL)
+    counts = failing_again(letters, FakeCodec(), validator, original_of=original)
+    assert counts == {"rule:order_n_small": 2, "BadMagicByte": 1}
 
 
-def test_no_rules_for_the_type_means_nothing_would_fail() -> None:
-    rules: dict[str, Any] = {}
-    assert failing_again([letter(9)], FakeCodec(), rules, original_of=original) == {}
+def test_no_rules_for_the_schema_means_nothing_would_fail() -> None:
+    validator = Validator(contract_rules=lambda _id: None)
+    assert failing_again([letter(9)], FakeCodec(), validator, original_of=original) == {}

@@ -13,7 +13,7 @@ from eventflow.consumers._outcome import Forward, InputEvent, Reject, RetriableF
 from eventflow.consumers._validator import RegisteredRules, Validator
 from eventflow.kafka._cel_rules import DomainRules
 from eventflow.registry._client import RegisteredSchema, SchemaReference
-from eventflow.registry._errors import RegistryUnreachable
+from eventflow.registry._errors import RegistryError, RegistryUnreachable
 from tests.unit.consumers.fakes import record
 from tests.unit.consumers.test_validator import NOW, order
 
@@ -55,10 +55,13 @@ class Registry:
         assert (subject, version) == ("t.Address", 1)
         return RegisteredSchema(3, subject, 1, ADDRESS)
 
+    def list_versions(self, subject: str) -> list[int]:
+        raise RegistryError(40401, f"Subject '{subject}' not found.")
+
 
 def validate(value: dict[str, Any], registry: Registry) -> Any:
     rules = RegisteredRules(registry)
-    validator = Validator({}, clock=lambda: NOW, contract_rules=rules)
+    validator = Validator(clock=lambda: NOW, contract_rules=rules)
     return validator.handle(InputEvent(record(0), 7, value))
 
 
@@ -161,9 +164,57 @@ def test_cel_field_rules_run_on_every_primitive_field_through_references() -> No
     good = {"name": "Ada", "age": 36, "home": {"city": "Bern", "zip": "3000"}}
     blank_zip = {"name": "Ada", "age": 36, "home": {"city": "Bern", "zip": ""}}
     registry = Registry(no_blank, schema=USER, with_refs=True)
-    validator = Validator({}, clock=lambda: NOW, contract_rules=RegisteredRules(registry))
+    validator = Validator(clock=lambda: NOW, contract_rules=RegisteredRules(registry))
     envelope = {"envelope": {"event_type": "user.x", "event_id": "e"}}
     kept = validator.handle(InputEvent(record(0), 5, {**good, **envelope}))
     refused = validator.handle(InputEvent(record(0), 5, {**blank_zip, **envelope}))
     assert isinstance(kept, Forward)
     assert isinstance(refused, Reject) and refused.error_type == "rule:no_blank_strings"
+
+
+class Versions(Registry):
+    """A subject with versions: v1 (id 7, the writer's rules), v2 (id 8, another schema),
+    v3 (id 9, the writer's schema with corrected rules)."""
+
+    def __init__(self, first: dict[str, Any], fixed: dict[str, Any]) -> None:
+        super().__init__(first)
+        other = SCHEMA.replace("OrderPlaced", "Other")
+        self.versions = {
+            1: RegisteredSchema(7, "raw-OrderPlaced", 1, SCHEMA, rule_set=first),
+            2: RegisteredSchema(8, "raw-OrderPlaced", 2, other, rule_set=first),
+            3: RegisteredSchema(9, "raw-OrderPlaced", 3, SCHEMA, rule_set=fixed),
+        }
+
+    def list_versions(self, subject: str) -> list[int]:
+        if subject != "raw-OrderPlaced":
+            raise RegistryError(40401, f"Subject '{subject}' not found.")
+        return sorted(self.versions)
+
+    def get_version(self, subject: str, version: int | str = "latest") -> RegisteredSchema:
+        return self.versions[int(version)]
+
+
+def test_the_rules_in_force_are_the_newest_version_of_the_topic_subject_holding_the_schema() -> (
+    None
+):
+    strict = {
+        "domainRules": [
+            {
+                "name": "order_total_minimum",
+                "kind": "CONDITION",
+                "mode": "WRITE",
+                "type": "CEL",
+                "expr": "message.payload.total >= decimal('1000')",
+            }
+        ]
+    }
+    registry = Versions(strict, ORDER_RULES)
+    fixed = Validator(clock=lambda: NOW, contract_rules=RegisteredRules(registry, topic="raw"))
+    as_written = Validator(clock=lambda: NOW, contract_rules=RegisteredRules(registry))
+    other_topic = RegisteredRules(registry, topic="elsewhere")
+    event = InputEvent(record(0), 7, order())
+    assert isinstance(fixed.handle(event), Forward)  # v3's rules, not the writer id's
+    refused = as_written.handle(event)
+    assert isinstance(refused, Reject) and refused.error_type == "rule:order_total_minimum"
+    rules = other_topic(7)  # no such subject there: the writer id's own rules
+    assert rules is not None and list(rules.names) == ["order_total_minimum"]

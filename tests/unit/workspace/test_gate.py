@@ -412,12 +412,17 @@ def test_check_reports_rule_and_metadata_changes_of_the_contracts(repo: Path):
         "expr: message.payload.total >= decimal('0.01')",
         "expr: message.payload.total >= decimal('1.00')",
     )
-    rules.write_text(
-        rules.read_text()
-        + (
-            "  - name: order_customer_present\n    kind: CONDITION\n    mode: WRITE\n"
-            "    type: CEL\n    expr: size(message.payload.customer_id) > 0\n    onFailure: ERROR\n"
-        )
+    edit(
+        rules,
+        "# eventflowCodeRules:",
+        "  - name: order_customer_present\n    kind: CONDITION\n    mode: WRITE\n"
+        "    type: CEL\n    expr: size(message.payload.customer_id) > 0\n    onFailure: ERROR\n"
+        "# eventflowCodeRules:",
+    )
+    edit(
+        rules,
+        "      total: payload.total\n    onFailure: ERROR",
+        "      total: payload.total\n    onFailure: NONE",
     )
     result = check()
     assert result.exit_code == 0, result.output
@@ -427,6 +432,10 @@ def test_check_reports_rule_and_metadata_changes_of_the_contracts(repo: Path):
         "\"message.payload.total >= decimal('1.00')\""
     ) in result.output
     assert "contract order.placed: rule order_customer_present added: " in result.output
+    assert (
+        "contract order.placed: code rule order_total_matches_lines changed: "
+        "onFailure 'ERROR' -> 'NONE'"
+    ) in result.output
     assert "contract user.registered" not in result.output
 
 
@@ -465,7 +474,18 @@ def test_schema_diff_of_two_rule_sets_lists_the_rule_changes(repo: Path):
     assert json.loads(same.output) == {"changes": []}
     (repo / rules).write_text("domainRules: [{name: x}]\n")
     bad = CliRunner().invoke(main, ["schema", "diff", f"HEAD:{rules}", rules])
-    assert bad.exit_code == 2 and "Missing rule type" in bad.output
+    assert bad.exit_code == 2 and f"{rules}:1: Missing rule type" in bad.output, bad.output
+    (repo / rules).write_text("domainRules: []\neventflowCodeRule: []\n")
+    typo = CliRunner().invoke(main, ["schema", "diff", f"HEAD:{rules}", rules])
+    assert typo.exit_code == 2 and f"{rules}:2: unknown key `eventflowCodeRule`" in typo.output
+    order = "schemas/avro/events/OrderPlaced.rules.yaml"
+    edit(repo / order, "function: eventflow.consumers.code_rules:sum_matches", "function: m:f")
+    code = CliRunner().invoke(main, ["schema", "diff", f"HEAD:{order}", order])
+    assert code.exit_code == 0, code.output
+    assert code.output.strip() == (
+        "code rule order_total_matches_lines changed: function "
+        "'eventflow.consumers.code_rules:sum_matches' -> 'm:f'"
+    )
 
 
 def test_registry_bearer_token_is_sent_and_kept_out_of_repr():

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import json
 
-import yaml
-
 from eventflow.cli._render import console
 from eventflow.contracts import (
     DataContract,
     DataContractError,
-    canonical_rule_set,
     contract_changes,
+    parse_rules_file,
 )
 from eventflow.workspace import WorkspaceError
 
@@ -23,16 +21,13 @@ def is_rules_file(spec: str) -> bool:
 
 
 def load_rule_set(text: str, label: str) -> DataContract:
-    """A Confluent rule set file (YAML or JSON) as a contract without metadata."""
+    """A rules file (YAML or JSON: Confluent's rule set and EventFlow's code rules) as a
+    contract without metadata."""
     try:
-        doc = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        line = exc.problem_mark.line + 1 if exc.problem_mark else 1
-        raise WorkspaceError(f"{label}:{line}: not valid YAML: {exc.problem}") from exc
-    try:
-        return DataContract({}, canonical_rule_set(doc if doc is not None else {}))
+        rules = parse_rules_file(text, label)
     except DataContractError as exc:
-        raise WorkspaceError(f"{label}: {exc}") from exc
+        raise WorkspaceError(str(exc)) from exc
+    return DataContract({}, rules.rule_set or {}, rules.code_rules)
 
 
 def print_rule_changes(old: DataContract, new: DataContract, fmt: str) -> None:
