@@ -1,7 +1,8 @@
 """Name every problem of a Python datum against a schema node, and pick union branches (pure).
 
-The writer refuses exactly the datums this checker finds problems in (the property test
-checks it); when it refuses one, the serializer asks :class:`DatumChecker` where and why.
+The datum form of the one compiler (:mod:`compile`). The writer refuses exactly the datums
+this checker finds problems in (the property test checks it); when it refuses one, the
+serializer asks :class:`DatumChecker` where and why.
 A union value picks its branch as fastavro does: ``(name, value)`` names it; otherwise the
 first branch the value fits, except that among records the one sharing most fields with the
 value wins, and ``double`` is preferred over an earlier ``float``.
@@ -12,13 +13,15 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from eventflow.contracts import AvroNode
-from eventflow.serde.avro._datum_rules import datum_rule
+from eventflow.contracts import AvroField, AvroNode
+from eventflow.serde.avro._compile import Compiled
 from eventflow.serde.avro._defaults import NO_DEFAULT, default_datum
+from eventflow.serde.avro._leaf_rules import datum_rule
 from eventflow.serde.avro._limits import utf8_text
 from eventflow.serde.avro._problems import (
     Refused,
     ValueProblem,
+    collecting_leaves,
     field_segment,
     item_segment,
     key_segment,
@@ -27,153 +30,70 @@ from eventflow.serde.avro._problems import (
 )
 
 Walk = Callable[[Any, str, list[ValueProblem]], None]
+Selector = Callable[[Any], tuple[int, Any]]
 
 
 class DatumChecker:
-    """Compiles nodes into precise checks; named types once (recursion via a holder)."""
+    """The datum form of the one compiler (:class:`Compiled`): precise checks, made once."""
 
     def __init__(self) -> None:
-        self._done: dict[int, list[Walk]] = {}
+        self.walk: Compiled[Walk] = Compiled(_DatumForm())
 
     def problems(self, node: AvroNode, value: Any, root: str) -> list[ValueProblem]:
         found: list[ValueProblem] = []
         self.walk(node)(value, root, found)
         return found
 
-    def fits(self, node: AvroNode) -> Callable[[Any], bool]:
-        walk = self.walk(node)
+    def selector(self, node: AvroNode) -> Selector:
+        """``(branch index, value)`` for a value of the union ``node`` (see :func:`_selector`)."""
+        return _selector(node, [self.walk(b) for b in node.branches])
 
-        def fits(value: Any) -> bool:
-            found: list[ValueProblem] = []
-            walk(value, "", found)
-            return not found
 
-        return fits
+def _fits(walk: Walk) -> Callable[[Any], bool]:
+    def fits(value: Any) -> bool:
+        found: list[ValueProblem] = []
+        walk(value, "", found)
+        return not found
 
-    def walk(self, node: AvroNode) -> Walk:
-        rule = datum_rule(node)
-        if rule is not None:
-            return _leaf(rule)
-        if node.type == "record":
-            holder = self._done.get(id(node))
-            if holder is not None:
-                return holder[0] if holder else _deferred(holder)
-            holder = self._done[id(node)] = []
-            fn = self._record(node)
-            holder.append(fn)
-            return fn
-        child = node.child
-        if node.type == "array" and child is not None:
-            return _array(self.walk(child))
-        if node.type == "map" and child is not None:
-            return _map(self.walk(child))
-        if node.type == "union":
-            return self._union(node)
-        raise ValueError(f"cannot check values of {node!r}")
+    return fits
 
-    def _record(self, node: AvroNode) -> Walk:
-        fields = [
-            (
-                f.name,
-                self.walk(f.schema),
-                default_datum(f) is not NO_DEFAULT,
-                f"is required ({label(f.schema)})",
-            )
-            for f in node.fields
-        ]
-        wording = f"must be an object ({node.name}); got "
 
-        def record(value: Any, path: str, problems: list[ValueProblem]) -> None:
-            if not isinstance(value, Mapping):
-                problems.append(ValueProblem(path, wording + shown(value)))
-                return
-            for name, walk, has_default, required in fields:
-                if name in value:
-                    walk(value[name], path + field_segment(name), problems)
-                elif not has_default:
-                    problems.append(ValueProblem(path + field_segment(name), required))
+def _selector(node: AvroNode, walks: list[Walk]) -> Selector:
+    """``(branch index, value)`` for a union value: -1 when no branch fits. A value given as
+    ``(name, value)`` selects by name (raises :class:`Refused` for an unknown name)."""
+    branches = node.branches
+    fits = [_fits(walk) for walk in walks]
+    keys = {b.union_key: i for i, b in enumerate(branches)}
+    kinds = [b.type for b in branches]
+    record_fields = [frozenset(b.field_map) if b.type == "record" else None for b in branches]
+    several = sum(1 for b in branches if b.type != "null") > 1
 
-        return record
-
-    def _union(self, node: AvroNode) -> Walk:
-        selector = self.selector(node)
-        walks = [self.walk(b) for b in node.branches]
-        others = [i for i, b in enumerate(node.branches) if b.type != "null"]
-        nullable = len(others) < len(node.branches)
-        wording = f"must be one of {label(node)}; got " if others else "must be null; got "
-
-        def union(value: Any, path: str, problems: list[ValueProblem]) -> None:
-            if value is None and not nullable:
-                problems.append(ValueProblem(path, f"must not be null ({label(node)})"))
-                return
-            if len(others) == 1 and value is not None:
-                walks[others[0]](value, path, problems)
-                return
-            try:
-                index, inner = selector(value)
-            except Refused as exc:
-                problems.append(ValueProblem(path, exc.message))
-                return
+    def select(value: Any) -> tuple[int, Any]:
+        if several and type(value) is tuple and len(value) == 2 and isinstance(value[0], str):
+            index = keys.get(value[0], -1)
             if index < 0:
-                problems.append(ValueProblem(path, wording + shown(value)))
-                return
-            walks[index](inner, path, problems)
-
-        return union
-
-    def selector(self, node: AvroNode) -> Callable[[Any], tuple[int, Any]]:
-        """``(branch index, value)`` for a union value: -1 when no branch fits. A value given
-        as ``(name, value)`` selects by name (raises :class:`Refused` for an unknown name)."""
-        branches = node.branches
-        fits = [self.fits(b) for b in branches]
-        keys = {b.union_key: i for i, b in enumerate(branches)}
-        kinds = [b.type for b in branches]
-        record_fields = [frozenset(b.field_map) if b.type == "record" else None for b in branches]
-        several = sum(1 for b in branches if b.type != "null") > 1
-
-        def select(value: Any) -> tuple[int, Any]:
-            if several and type(value) is tuple and len(value) == 2 and isinstance(value[0], str):
-                index = keys.get(value[0], -1)
-                if index < 0:
-                    raise Refused(f"names {value[0]!r}, which is not a branch of this union")
-                return index, value[1]
-            best, most, floating = -1, -1, False
-            for index, kind in enumerate(kinds):
-                if floating:
-                    if kind == "double":
-                        return index, value
-                    continue
-                if not fits[index](value):
-                    continue
-                names = record_fields[index]
-                if names is not None:
-                    shared = len(names.intersection(value))
-                    if shared > most:
-                        best, most = index, shared
-                elif kind == "float":
-                    best, floating = index, True
-                else:
+                raise Refused(f"names {value[0]!r}, which is not a branch of this union")
+            return index, value[1]
+        best, most, floating = -1, -1, False
+        for index, kind in enumerate(kinds):
+            if floating:
+                if kind == "double":
                     return index, value
-            return best, value
+                continue
+            if not fits[index](value):
+                continue
+            names = record_fields[index]
+            if names is not None:
+                shared = len(names.intersection(value))
+                if shared > most:
+                    best, most = index, shared
+            elif kind == "float":
+                best, floating = index, True
+            else:
+                return index, value
+        return best, value
 
-        return select
-
-
-def _deferred(holder: list[Walk]) -> Walk:
-    def call(value: Any, path: str, problems: list[ValueProblem]) -> None:
-        holder[0](value, path, problems)
-
-    return call
-
-
-def _leaf(rule: Callable[[Any], None]) -> Walk:
-    def leaf(value: Any, path: str, problems: list[ValueProblem]) -> None:
-        try:
-            rule(value)
-        except Refused as exc:
-            problems.append(ValueProblem(path, exc.message))
-
-    return leaf
+    return select
 
 
 def _array(items: Walk) -> Walk:
@@ -200,3 +120,62 @@ def _map(values: Walk) -> Walk:
             values(item, sub, problems)
 
     return mapping
+
+
+class _DatumForm:
+    """Check a datum, appending every problem with its path to a list."""
+
+    leaf = staticmethod(collecting_leaves(datum_rule))
+
+    def record(self, node: AvroNode, fields: list[tuple[AvroField, Walk]]) -> Walk:
+        compiled = [
+            (
+                f.name,
+                walk,
+                default_datum(f) is not NO_DEFAULT,
+                f"is required ({label(f.schema)})",
+            )
+            for f, walk in fields
+        ]
+        wording = f"must be an object ({node.name}); got "
+
+        def record(value: Any, path: str, problems: list[ValueProblem]) -> None:
+            if not isinstance(value, Mapping):
+                problems.append(ValueProblem(path, wording + shown(value)))
+                return
+            for name, walk, has_default, required in compiled:
+                if name in value:
+                    walk(value[name], path + field_segment(name), problems)
+                elif not has_default:
+                    problems.append(ValueProblem(path + field_segment(name), required))
+
+        return record
+
+    array = staticmethod(_array)
+    map = staticmethod(_map)
+
+    def union(self, node: AvroNode, branches: list[Walk]) -> Walk:
+        selector = _selector(node, branches)
+        others = [i for i, b in enumerate(node.branches) if b.type != "null"]
+        nullable = len(others) < len(node.branches)
+        not_null = f"must not be null ({label(node)})"
+        wording = f"must be one of {label(node)}; got " if others else "must be null; got "
+
+        def union(value: Any, path: str, problems: list[ValueProblem]) -> None:
+            if value is None and not nullable:
+                problems.append(ValueProblem(path, not_null))
+                return
+            if len(others) == 1 and value is not None:
+                branches[others[0]](value, path, problems)
+                return
+            try:
+                index, inner = selector(value)
+            except Refused as exc:
+                problems.append(ValueProblem(path, exc.message))
+                return
+            if index < 0:
+                problems.append(ValueProblem(path, wording + shown(value)))
+                return
+            branches[index](inner, path, problems)
+
+        return union

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any, Final
 
 from eventflow.contracts import AvroField, AvroNode
-from eventflow.serde.avro._json_rules import json_rule
+from eventflow.serde.avro._leaf_rules import json_rule
 from eventflow.serde.avro._problems import Refused
 
 NO_DEFAULT: Final[Any] = object()

@@ -4,43 +4,24 @@ HTTP clients send plain JSON: a union value as is (not Avro-JSON's ``{"string": 
 timestamps as ISO-8601 text or epoch units, dates as ``YYYY-MM-DD`` or days, decimals as text
 or numbers, bytes and fixed as text of latin-1 characters (Avro's JSON encoding). Each rule
 returns the datum the writer encodes or raises :class:`Refused` with the one wording; the fast
-and the precise walkers call the same rules, so they accept the same values.
+and the precise forms call the same rules, so they accept the same values. The kinds a datum
+shares are in :mod:`common_rules`; :mod:`leaf_rules` says which rule each kind has.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from decimal import Context, Decimal, InvalidOperation
 from typing import Any
 
 from eventflow.contracts import AvroNode
-from eventflow.serde.avro._limits import (
-    INT_RANGE,
-    LONG_RANGE,
-    float32_fits,
-    is_uuid_text,
-    utf8_text,
-)
+from eventflow.serde.avro._common_rules import LeafRule, whole_rule
+from eventflow.serde.avro._limits import INT_RANGE, LONG_RANGE, is_uuid_text
 from eventflow.serde.avro._problems import Refused, shown
 
-JsonRule = Callable[[Any], Any]
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _EPOCH_DATE = date(1970, 1, 1)
 _INEXACT = 2.0**63  # a float this large may be an integer literal that lost digits in parsing
-
-
-def json_rule(node: AvroNode) -> JsonRule | None:
-    """The rule of a leaf node (primitive, enum or fixed); ``None`` for records and containers."""
-    logical = node.logical_type
-    if logical is not None:
-        return _LOGICAL[logical](node)
-    if node.type == "enum":
-        return _enum(node)
-    if node.type == "fixed":
-        return _fixed(node.size)
-    return _PLAIN.get(node.type)
 
 
 def parse_instant(text: str) -> datetime | None:
@@ -61,60 +42,7 @@ def epoch_units(moment: datetime, per_second: int) -> int:
     return whole + delta.microseconds * per_second // 1_000_000
 
 
-def _null(value: Any) -> Any:
-    if value is not None:
-        raise Refused(f"must be null; got {shown(value)}")
-
-
-def _boolean(value: Any) -> Any:
-    if value is True or value is False:
-        return value
-    raise Refused(f"must be true or false; got {shown(value)}")
-
-
-def _whole(kind: str, low: int, high: int) -> JsonRule:
-    def whole(value: Any) -> Any:
-        cls = type(value)
-        if cls is int:
-            if low <= value <= high:
-                return value
-            raise Refused(f"is out of range for {kind} ({low}..{high}); got {shown(value)}")
-        if cls is float and value.is_integer() and low <= value <= high:
-            return int(value)
-        raise Refused(f"must be a whole number ({kind}); got {shown(value)}")
-
-    return whole
-
-
-def _number(kind: str) -> JsonRule:
-    def number(value: Any) -> Any:
-        cls = type(value)
-        if cls is float:
-            if not math.isfinite(value):
-                raise Refused(f"must be a finite number; got {shown(value)}")
-        elif cls is int:
-            try:
-                value = float(value)
-            except OverflowError:
-                raise Refused(f"is out of range for {kind}; got {shown(value)}") from None
-        else:
-            raise Refused(f"must be a number ({kind}); got {shown(value)}")
-        if kind == "float" and not float32_fits(value):
-            raise Refused(f"is out of range for float (about ±3.4e38); got {shown(value)}")
-        return value
-
-    return number
-
-
-def _string(value: Any) -> Any:
-    if type(value) is not str:
-        raise Refused(f"must be a text; got {shown(value)}")
-    if not value.isascii() and not utf8_text(value):
-        raise Refused("must be valid Unicode text (it holds a lone surrogate)")
-    return value
-
-
-def _bytes(value: Any) -> Any:
+def json_bytes(value: Any) -> Any:
     if type(value) is str:
         try:
             return value.encode("latin-1")
@@ -123,7 +51,9 @@ def _bytes(value: Any) -> Any:
     raise Refused(f"must be a text of latin-1 characters (Avro JSON bytes); got {shown(value)}")
 
 
-def _fixed(size: int) -> JsonRule:
+def json_fixed(node: AvroNode) -> LeafRule:
+    size = node.size
+
     def fixed(value: Any) -> Any:
         if type(value) is str and len(value) == size:
             try:
@@ -135,32 +65,18 @@ def _fixed(size: int) -> JsonRule:
     return fixed
 
 
-def _enum(node: AvroNode) -> JsonRule:
-    symbols = node.symbol_set
-    wording = f"must be one of {', '.join(node.symbols)}"
-
-    def enum(value: Any) -> Any:
-        if type(value) is str and value in symbols:
-            return value
-        raise Refused(f"{wording}; got {shown(value)}")
-
-    return enum
-
-
-def _timestamp(node: AvroNode) -> JsonRule:
+def json_timestamp(node: AvroNode) -> LeafRule:
     logical = node.logical_type or ""
     per_second = 1000 if logical.endswith("millis") else 1_000_000
     local = logical.startswith("local-")
     unit = "milliseconds" if per_second == 1000 else "microseconds"
     zone = "without a zone" if local else "with a zone"
     wording = f"must be an ISO-8601 date-time {zone} or epoch {unit}"
-    low, high = LONG_RANGE
+    epoch_long = whole_rule("long", *LONG_RANGE)
 
     def timestamp(value: Any) -> Any:
         if type(value) is int:
-            if low <= value <= high:
-                return value
-            raise Refused(f"is out of range for long ({low}..{high}); got {shown(value)}")
+            return epoch_long(value)
         if type(value) is str:
             moment = _local_instant(value) if local else parse_instant(value)
             if moment is not None:
@@ -178,36 +94,28 @@ def _local_instant(text: str) -> datetime | None:
     return parsed if parsed.tzinfo is None else None
 
 
-def _date(_node: AvroNode) -> JsonRule:
-    low, high = INT_RANGE
-
-    def day(value: Any) -> Any:
-        if type(value) is int:
-            if low <= value <= high:
-                return value
-            raise Refused(f"is out of range for int ({low}..{high}); got {shown(value)}")
-        if type(value) is str:
-            try:
-                return (date.fromisoformat(value) - _EPOCH_DATE).days
-            except ValueError:
-                pass
-        raise Refused(
-            f"must be an ISO-8601 date (YYYY-MM-DD) or days since 1970; got {shown(value)}"
-        )
-
-    return day
+_DAYS = whole_rule("int", *INT_RANGE)
 
 
-def _time_of_day(node: AvroNode) -> JsonRule:
+def json_date(value: Any) -> Any:
+    if type(value) is int:
+        return _DAYS(value)
+    if type(value) is str:
+        try:
+            return (date.fromisoformat(value) - _EPOCH_DATE).days
+        except ValueError:
+            pass
+    raise Refused(f"must be an ISO-8601 date (YYYY-MM-DD) or days since 1970; got {shown(value)}")
+
+
+def json_time(node: AvroNode) -> LeafRule:
     per_second = 1000 if node.logical_type == "time-millis" else 1_000_000
-    low, high = INT_RANGE if per_second == 1000 else LONG_RANGE
     kind = "int" if per_second == 1000 else "long"
+    units = whole_rule(kind, *(INT_RANGE if per_second == 1000 else LONG_RANGE))
 
     def time_of_day(value: Any) -> Any:
         if type(value) is int:
-            if low <= value <= high:
-                return value
-            raise Refused(f"is out of range for {kind} ({low}..{high}); got {shown(value)}")
+            return units(value)
         if type(value) is str:
             try:
                 moment = time.fromisoformat(value)
@@ -221,16 +129,13 @@ def _time_of_day(node: AvroNode) -> JsonRule:
     return time_of_day
 
 
-def _uuid(_node: AvroNode) -> JsonRule:
-    def uuid_text(value: Any) -> Any:
-        if type(value) is str and is_uuid_text(value):
-            return value
-        raise Refused(f"must be a UUID text; got {shown(value)}")
-
-    return uuid_text
+def json_uuid(value: Any) -> Any:
+    if type(value) is str and is_uuid_text(value):
+        return value
+    raise Refused(f"must be a UUID text; got {shown(value)}")
 
 
-def _decimal(node: AvroNode) -> JsonRule:
+def json_decimal(node: AvroNode) -> LeafRule:
     precision, scale = node.precision, node.scale
     quantum = Decimal(1).scaleb(-scale)
     exact = Context(prec=precision + 1)
@@ -266,27 +171,3 @@ def _decimal(node: AvroNode) -> JsonRule:
         return quantized if quantized else quantized.copy_abs()  # no negative zero
 
     return decimal_value
-
-
-_PLAIN: dict[str, JsonRule] = {
-    "null": _null,
-    "boolean": _boolean,
-    "int": _whole("int", *INT_RANGE),
-    "long": _whole("long", *LONG_RANGE),
-    "float": _number("float"),
-    "double": _number("double"),
-    "string": _string,
-    "bytes": _bytes,
-}
-
-_LOGICAL: dict[str, Callable[[AvroNode], JsonRule]] = {
-    "timestamp-millis": _timestamp,
-    "timestamp-micros": _timestamp,
-    "local-timestamp-millis": _timestamp,
-    "local-timestamp-micros": _timestamp,
-    "date": _date,
-    "time-millis": _time_of_day,
-    "time-micros": _time_of_day,
-    "uuid": _uuid,
-    "decimal": _decimal,
-}

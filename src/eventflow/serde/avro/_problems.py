@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +40,35 @@ class Refused(Exception):
 
     def problem(self, root: str) -> ValueProblem:
         return ValueProblem(root + "".join(reversed(self.where)), self.message)
+
+
+FAILED: Any = object()  # what a precise check returns for a value it refused
+
+
+def collecting(rule: Callable[[Any], Any]) -> Callable[[Any, str, list[ValueProblem]], Any]:
+    """A leaf's rule as a precise check: the datum, or :data:`FAILED` with the problem and
+    its path appended to the list."""
+
+    def leaf(value: Any, path: str, problems: list[ValueProblem]) -> Any:
+        try:
+            return rule(value)
+        except Refused as exc:
+            problems.append(ValueProblem(path, exc.message))
+            return FAILED
+
+    return leaf
+
+
+def collecting_leaves(
+    rule_of: Callable[[AvroNode], Callable[[Any], Any] | None],
+) -> Callable[[AvroNode], Callable[[Any, str, list[ValueProblem]], Any] | None]:
+    """The ``leaf`` of a precise form: :func:`collecting` of ``rule_of``'s rule of a node."""
+
+    def leaf(node: AvroNode) -> Callable[[Any, str, list[ValueProblem]], Any] | None:
+        rule = rule_of(node)
+        return None if rule is None else collecting(rule)
+
+    return leaf
 
 
 def field_segment(name: str) -> str:

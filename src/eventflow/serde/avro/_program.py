@@ -102,21 +102,19 @@ class SchemaValues:
             write = self._converted.get(converted_fields) or self._converted_writer(
                 converted_fields
             )
-        out = bytearray(prefix)
-        try:
-            write(datum, out)
-        except Exception as exc:  # any refusal of the writer: the checker says where and why
-            raise self.rejection(datum, root, exc) from exc
-        return bytes(out)
+        return self._written(write, datum, prefix, root)
 
     def encode_converted(self, datum: Any, prefix: bytes = b"", *, root: str = "value") -> bytes:
         """:meth:`encode` of a datum that :meth:`convert` or :meth:`from_json` of this schema
         returned (every value proven: written without the per-value checks)."""
         write = self._converted.get(None) or self._converted_writer(None)
+        return self._written(write, datum, prefix, root)
+
+    def _written(self, write: binary.Writer, datum: Any, prefix: bytes, root: str) -> bytes:
         out = bytearray(prefix)
         try:
             write(datum, out)
-        except Exception as exc:  # only a defect gets here: the checker says what it is
+        except Exception as exc:  # any refusal of the writer: the checker says where and why
             raise self.rejection(datum, root, exc) from exc
         return bytes(out)
 

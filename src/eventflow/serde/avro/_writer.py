@@ -132,35 +132,30 @@ class _Generator:
         return self._primitive(kind, x, pad)
 
     def _primitive(self, kind: str, x: str, pad: str) -> list[str]:
+        """The checking form checks the type as it writes; the converted form, whose values
+        the JSON check proved, writes them as they are."""
         if kind in ("int", "long"):
             return self._whole(kind, x, pad)
-        if self._converted and kind in ("bytes", "float", "double", "boolean", "null"):
-            return self._proven(kind, x, pad)
-        if kind == "string":
-            data, size = self._name("b"), self._name("s")
-            return [
-                f"{pad}{data} = {x}.encode()",
-                f"{pad}{size} = len({data}) << 1",
-                f"{pad}out += SMALL[{size}] if {size} < LIMIT else VARINT({size})",
-                f"{pad}out += {data}",
-            ]
+        if kind == "string":  # str.encode refuses what is not text in both forms
+            data = self._name("b")
+            return [f"{pad}{data} = {x}.encode()", *self._sized(data, pad)]
+        checked = not self._converted
         if kind == "bytes":
-            size = self._name("s")
-            return [
+            check = [
                 f"{pad}if type({x}) is not bytes and type({x}) is not bytearray:",
                 f"{pad}    raise TypeError('bytes expected')",
-                f"{pad}{size} = len({x}) << 1",
-                f"{pad}out += SMALL[{size}] if {size} < LIMIT else VARINT({size})",
-                f"{pad}out += {x}",
             ]
+            return [*(check if checked else ()), *self._sized(x, pad)]
         if kind in ("float", "double"):
-            pack = "PACK_FLOAT" if kind == "float" else "PACK_DOUBLE"
-            return [
+            check = [
                 f"{pad}if type({x}) is not float and type({x}) is not int:",
                 f"{pad}    raise TypeError('number expected')",
-                f"{pad}out += {pack}({x})",
             ]
+            pack = "PACK_FLOAT" if kind == "float" else "PACK_DOUBLE"
+            return [*(check if checked else ()), f"{pad}out += {pack}({x})"]
         if kind == "boolean":
+            if not checked:
+                return [f"{pad}out.append(1 if {x} else 0)"]
             return [
                 f"{pad}if {x} is True:",
                 f"{pad}    out.append(1)",
@@ -169,36 +164,31 @@ class _Generator:
                 f"{pad}else:",
                 f"{pad}    raise TypeError('boolean expected')",
             ]
+        if not checked:
+            return []  # null writes nothing
         return [f"{pad}if {x} is not None:", f"{pad}    raise TypeError('null expected')"]
 
-    def _proven(self, kind: str, x: str, pad: str) -> list[str]:
-        """The converted form of a primitive whose value the JSON check proved."""
-        if kind == "bytes":
-            size = self._name("s")
-            return [
-                f"{pad}{size} = len({x}) << 1",
-                f"{pad}out += SMALL[{size}] if {size} < LIMIT else VARINT({size})",
-                f"{pad}out += {x}",
-            ]
-        if kind in ("float", "double"):
-            return [f"{pad}out += {'PACK_FLOAT' if kind == 'float' else 'PACK_DOUBLE'}({x})"]
-        if kind == "boolean":
-            return [f"{pad}out.append(1 if {x} else 0)"]
-        return []  # null writes nothing
+    def _sized(self, data: str, pad: str) -> list[str]:
+        """Lines writing the bytes held by the local ``data`` after their length."""
+        size = self._name("s")
+        return [
+            f"{pad}{size} = len({data}) << 1",
+            f"{pad}out += SMALL[{size}] if {size} < LIMIT else VARINT({size})",
+            f"{pad}out += {data}",
+        ]
 
     def _whole(self, kind: str, x: str, pad: str) -> list[str]:
         low, high = INT_RANGE if kind == "int" else LONG_RANGE
         n = self._name("n")
-        if self._converted:  # an int in range, the JSON check says (times and dates too)
-            return [
-                f"{pad}{n} = ({x} << 1) ^ ({x} >> 63)",
-                f"{pad}out += SMALL[{n}] if {n} < LIMIT else VARINT({n})",
-            ]
-        return [
+        check = [
             f"{pad}if type({x}) is not int:",
             f"{pad}    raise TypeError('integer expected')",
             f"{pad}if not {low} <= {x} <= {high}:",
             f"{pad}    raise OverflowError('integer out of range')",
+        ]
+        return [
+            # the converted form: an int in range, the JSON check says (times and dates too)
+            *(() if self._converted else check),
             f"{pad}{n} = ({x} << 1) ^ ({x} >> 63)",
             f"{pad}out += SMALL[{n}] if {n} < LIMIT else VARINT({n})",
         ]
@@ -245,14 +235,12 @@ class _Generator:
         lines = [f"{pad}{unscaled} = int({x}.scaleb({node.scale}, {exact}))"]
         if node.type == "fixed":
             return [*lines, f"{pad}out += {unscaled}.to_bytes({node.size}, 'big', signed=True)"]
-        data, size = self._name("b"), self._name("s")
+        data = self._name("b")
         return [
             *lines,  # fastavro sizes by the magnitude: (bits + 8) // 8 bytes
             f"{pad}{data} = {unscaled}.to_bytes((abs({unscaled}).bit_length() + 8) // 8,"
             " 'big', signed=True)",
-            f"{pad}{size} = len({data}) << 1",
-            f"{pad}out += SMALL[{size}] if {size} < LIMIT else VARINT({size})",
-            f"{pad}out += {data}",
+            *self._sized(data, pad),
         ]
 
     def _record(
