@@ -39,6 +39,7 @@ from eventflow.contracts._manifest import (
     SubjectEntry,
     parse_manifest,
 )
+from eventflow.contracts._migration_rules import migration_rules, migration_summary
 from eventflow.contracts._naming import (
     NAMED_KINDS,
     PRIMITIVES,
@@ -88,6 +89,8 @@ __all__ = [
     "lint_schema",
     "merge_metadata",
     "merge_rule_sets",
+    "migration_rules",
+    "migration_summary",
     "namespace_of",
     "parse_manifest",
     "parse_rules_file",

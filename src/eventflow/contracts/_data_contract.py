@@ -20,6 +20,7 @@ from typing import Any
 import celpy
 from celpy.celparser import CELParseError
 
+from eventflow.contracts._migration_rules import migration_changes
 from eventflow.errors import ConfigError, ErrorCode
 
 Json = dict[str, Any]
@@ -345,4 +346,5 @@ def contract_changes(old: DataContract | None, new: DataContract) -> list[str]:
             keys = sorted(k for k in set(was) | set(now) if was.get(k) != now.get(k))
             detail = ", ".join(f"{k} {was.get(k)!r} -> {now.get(k)!r}" for k in keys)
             out.append(f"code rule {name} changed: {detail}")
+    out.extend(migration_changes(before.rule_set, new.rule_set))
     return out

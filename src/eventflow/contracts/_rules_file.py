@@ -27,6 +27,7 @@ from eventflow.contracts._data_contract import (
     check_cel,
     invalid_rule_set,
 )
+from eventflow.contracts._migration_rules import RuleExpressionError, check_jsonata_rule, field_line
 
 CODE_RULES_KEY = "eventflowCodeRules"
 RULE_SET_KEYS = ("domainRules", "migrationRules", "encodingRules", "enableAt")
@@ -74,8 +75,11 @@ def parse_rules_file(text: str, source: str) -> RulesFile:
                 rule = canonical_rule(raw)
                 if rule["type"] in ("CEL", "CEL_FIELD"):
                     check_cel(rule)
+                check_jsonata_rule(rule, key)
             except DataContractError as exc:
                 raise invalid_rule_set(f"{where}: {exc}") from None
+            except RuleExpressionError as exc:
+                raise invalid_rule_set(f"{source}:{field_line(node, exc)}: {exc}") from None
     rule_set_doc = {k: v for k, v in doc.items() if k in RULE_SET_KEYS}
     try:
         rule_set = canonical_rule_set(rule_set_doc) if rule_set_doc else None

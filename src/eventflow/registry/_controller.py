@@ -171,7 +171,7 @@ class RegistryController:
             )
             level = state.effective_compatibility(subject)
             group = state.config_in_scope(subject).compatibility_group
-            chosen = self._against(state, subject, number, level)
+            chosen = self._against(state, subject, number)
             chosen = same_group(chosen, group, request.metadata)
             against = [self.resolver.stored(state, v.claim) for v in chosen]
             numbers = [v.claim.version for v in chosen]
@@ -185,12 +185,11 @@ class RegistryController:
             out["messages"] = messages
         return out
 
-    def _against(
-        self, state: RegistryState, subject: str, number: int | None, level: str
-    ) -> list[Version]:
+    @staticmethod
+    def _against(state: RegistryState, subject: str, number: int | None) -> list[Version]:
         live = state.versions(subject)
-        if number is None:  # all versions: the level decides which ones matter
-            chosen = live if level.endswith("TRANSITIVE") else live[-1:]
+        if number is None:  # all versions: the group, then the level decide which ones matter
+            chosen = live
         elif number == rq.LATEST:
             chosen = live[-1:]
         else:

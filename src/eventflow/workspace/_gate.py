@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 
 from eventflow.contracts import (
+    MAJOR_VERSION,
     NAMED_KINDS,
     CompatibilityLevel,
     Incompatibility,
@@ -23,6 +24,7 @@ from eventflow.workspace._history import (
     RegistryAccess,
     SubjectHistory,
     git_histories,
+    new_group_rollout,
     published,
     registry_histories,
 )
@@ -154,7 +156,15 @@ def check_against_registry(
         for s in ws.manifest.subjects
         if s.compatibility is not CompatibilityLevel.NONE
     }
-    histories = registry_histories(wanted, url, access=access, transport=transport)
+    contracts = {s: ws.contract_for_subject(s) for s in wanted}
+    histories = registry_histories(
+        wanted,
+        url,
+        access=access,
+        transport=transport,
+        metadata={s: c.metadata for s, c in contracts.items() if c is not None},
+        rule_sets={s: c.rule_set for s, c in contracts.items() if c is not None},
+    )
     return check_against(ws, histories)
 
 
@@ -274,11 +284,8 @@ def within_major_version(
     note = (
         f"major_version {major} starts a new compatibility group: the "
         f"{len(history.versions) - len(keep)} earlier version(s) of major_version "
-        f"{', '.join(others)} are not checked (an intentional breaking change). Roll it out "
-        f"consumers first: each consumer moves to major_version {major}, or stays on "
-        f"{others[-1] if others else 'the old one'} by reading with Confluent's "
-        "use.latest.with.metadata (major_version) plus a DOWNGRADE migration rule; producers "
-        "switch last (ADR 0010; EventFlow's services do not run migration rules yet)"
+        f"{', '.join(others)} are not checked; "
+        + new_group_rollout(MAJOR_VERSION, major, others, contract.rule_set)
     )
     return SubjectHistory(
         history.subject,

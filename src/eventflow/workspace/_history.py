@@ -25,7 +25,16 @@ from urllib.parse import quote
 import httpx
 import yaml
 
-from eventflow.contracts import CompatibilityLevel, ParsedSchema, check_compatibility, parse_schema
+from eventflow.contracts import (
+    CompatibilityLevel,
+    Json,
+    ParsedSchema,
+    check_compatibility,
+    merge_metadata,
+    migration_summary,
+    parse_schema,
+    property_of,
+)
 from eventflow.errors import ConfigError, ErrorCode, EventFlowError
 from eventflow.workspace import _git as git
 from eventflow.workspace._loader import Workspace, closure, decode_json
@@ -269,6 +278,17 @@ class _Registry:
         found = self.get(f"/subjects/{quote(subject, safe='')}/versions")
         return sorted(int(v) for v in found) if isinstance(found, list) else []
 
+    def config(self, subject: str) -> Json:
+        """The subject's config in scope (its own over the global one); {} when the registry
+        has none (404) or answers without an object."""
+        found = self.get(f"/config/{quote(subject, safe='')}?defaultToGlobal=true")
+        return found if isinstance(found, dict) else {}
+
+    def metadata(self, subject: str, version: int) -> Json | None:
+        body = self.get(f"/subjects/{quote(subject, safe='')}/versions/{version}")
+        found = body.get("metadata") if isinstance(body, dict) else None
+        return found if isinstance(found, dict) else None
+
     def schema(self, subject: str, version: int, depth: int = 0) -> ParsedSchema:
         key = (subject, version)
         if key not in self._schemas:
@@ -304,8 +324,16 @@ def registry_histories(
     *,
     access: RegistryAccess | None = None,
     transport: httpx.BaseTransport | None = None,
+    metadata: Mapping[str, Json | None] | None = None,
+    rule_sets: Mapping[str, Json | None] | None = None,
 ) -> dict[str, SubjectHistory]:
-    """Registered versions of each subject (``subjects``: name -> needs every version)."""
+    """Registered versions of each subject (``subjects``: name -> needs every version).
+
+    When the subject's config names a ``compatibilityGroup``, only the versions of the
+    candidate's group count, as the registry decides on register: the candidate's value is
+    the property of its ``metadata`` (what would be registered with it; absent: the latest
+    version's, carried over) merged over the config's ``defaultMetadata`` and under its
+    ``overrideMetadata``. ``rule_sets``: the candidates' rule sets, for the roll-out note."""
     out: dict[str, SubjectHistory] = {}
     access = access or RegistryAccess()
     auth = None
@@ -322,9 +350,71 @@ def registry_histories(
         registry = _Registry(url, client)
         for subject, every_version in subjects.items():
             numbers = registry.versions(subject)
+            notes: tuple[str, ...] = ()
+            config = registry.config(subject) if numbers else {}
+            if isinstance(config.get("compatibilityGroup"), str) and config["compatibilityGroup"]:
+                wanted = (metadata or {}).get(subject)
+                numbers, notes = _same_group(
+                    registry,
+                    subject,
+                    numbers,
+                    config=config,
+                    declared=wanted,
+                    rule_set=(rule_sets or {}).get(subject),
+                )
             if not every_version:
                 numbers = numbers[-1:]
             schemas = tuple(registry.schema(subject, n) for n in numbers)
             labels = tuple(f"registry version {n}" for n in numbers)
-            out[subject] = SubjectHistory(subject, schemas, labels)
+            out[subject] = SubjectHistory(subject, schemas, labels, notes)
     return out
+
+
+def _same_group(
+    registry: _Registry,
+    subject: str,
+    numbers: list[int],
+    *,
+    config: Json,
+    declared: Json | None,
+    rule_set: Json | None,
+) -> tuple[list[int], tuple[str, ...]]:
+    """The versions of the candidate's compatibility group, and a note when others exist."""
+    group = str(config["compatibilityGroup"])
+    by_version = {n: registry.metadata(subject, n) for n in numbers}
+    own = declared if declared is not None else by_version[numbers[-1]]
+    merged = merge_metadata(
+        merge_metadata(_object(config.get("defaultMetadata")), own),
+        _object(config.get("overrideMetadata")),
+    )
+    wanted = property_of(merged, group)
+    keep = [n for n in numbers if property_of(by_version[n], group) == wanted]
+    if len(keep) == len(numbers):
+        return keep, ()
+    others = sorted({str(property_of(by_version[n], group)) for n in numbers if n not in keep})
+    skipped = ", ".join(str(n) for n in numbers if n not in keep)
+    note = (
+        f"registry compatibilityGroup {group}: this schema is in group {group}={wanted}; "
+        f"registry version(s) {skipped} ({group} {', '.join(others)}) are another group and "
+        "not checked, as the registry does on register"
+    )
+    if not keep:
+        note += "; " + new_group_rollout(group, wanted, others, rule_set)
+    return keep, (note,)
+
+
+def _object(raw: object) -> Json | None:
+    return raw if isinstance(raw, dict) else None
+
+
+def new_group_rollout(
+    group: str, wanted: str | None, others: list[str], rule_set: Json | None
+) -> str:
+    """How to roll out the first version of a new compatibility group (ADR 0010)."""
+    old = others[-1] if others else "the old one"
+    return (
+        f"{group} {wanted} starts a new compatibility group (an intentional breaking change). "
+        f"Roll it out consumers first: each consumer moves to {group} {wanted}, or stays on "
+        f"{old} by reading with use.latest.with.metadata {{{group}: {old}}}; producers switch "
+        f"last (ADR 0010). This version's {migration_summary(rule_set)}"
+    )

@@ -289,6 +289,8 @@ def _fake_registry(ws, subjects_with_versions):
         calls.append(request.url.path)
         parts = request.url.path.strip("/").split("/")
         subject = parts[1]
+        if parts[0] == "config":  # a registry without compatibility groups
+            return httpx.Response(200, json={"compatibilityLevel": "BACKWARD"})
         if len(parts) == 3:
             numbers = [n for (s, n) in bodies if s == subject]
             if not numbers:
