@@ -232,6 +232,36 @@ class ApiSettings(BaseModel):
     retry_after_s: int = Field(default=5, ge=1)
 
 
+Compression = Literal["none", "lz4", "zstd", "snappy", "gzip"]
+
+
+class PipelineProducerSettings(BaseModel):
+    """How the pipeline services batch their outputs (librdkafka producer properties; always
+    ``acks=all`` and idempotent). ``EVENTFLOW_PIPELINE__PRODUCER__LINGER_MS`` … ; the values and
+    why they were chosen: docs/pipeline.md, "Producer and consumer settings"."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    linger_ms: float = Field(default=5, ge=0, le=900_000)  # linger.ms
+    batch_num_messages: int = Field(default=10_000, ge=1, le=1_000_000)  # batch.num.messages
+    batch_bytes: int = Field(default=1_000_000, ge=1, le=2_147_483_647)  # batch.size
+    compression: Compression = "none"  # compression.type
+
+
+class PipelineConsumerSettings(BaseModel):
+    """How the pipeline services fetch their input (librdkafka consumer properties):
+    ``EVENTFLOW_PIPELINE__CONSUMER__FETCH_MIN_BYTES`` … ; see docs/pipeline.md."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    fetch_min_bytes: int = Field(default=1, ge=1, le=100_000_000)  # fetch.min.bytes
+    fetch_wait_max_ms: int = Field(default=100, ge=0, le=300_000)  # fetch.wait.max.ms
+    queued_min_messages: int = Field(default=20_000, ge=1, le=10_000_000)  # queued.min.messages
+    max_partition_fetch_bytes: int = Field(  # max.partition.fetch.bytes
+        default=1_048_576, ge=1, le=1_000_000_000
+    )
+
+
 class PipelineSettings(BaseModel):
     """The pipeline services (``eventflow serve validator|enricher|writer``, replay, dlq,
     trace, demo); see docs/pipeline.md."""
@@ -247,6 +277,8 @@ class PipelineSettings(BaseModel):
     backoff_initial_ms: int = Field(default=200, ge=1)
     backoff_max_ms: int = Field(default=10_000, ge=1)
     max_record_attempts: int = Field(default=5, ge=1, le=1000)
+    producer: PipelineProducerSettings = PipelineProducerSettings()
+    consumer: PipelineConsumerSettings = PipelineConsumerSettings()
     enricher_timeout_ms: int = Field(default=500, ge=1)
     enricher_on_failure: Literal["degrade", "dead_letter"] = "degrade"
     enricher_workers: int = Field(default=4, ge=1, le=64)

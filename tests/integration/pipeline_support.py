@@ -200,7 +200,10 @@ class Lane:
         env.update(self.kafka_env)
         env["EVENTFLOW_SCHEMAS_DIR"] = str(SCHEMAS)  # services read the manifest; cwd is workdir
         for key, value in self.pipeline(**overrides).model_dump().items():
-            if value is not None:
+            if isinstance(value, dict):  # a nested section: one variable per field
+                for name, inner in value.items():
+                    env[f"EVENTFLOW_PIPELINE__{key.upper()}__{name.upper()}"] = str(inner)
+            elif value is not None:
                 env[f"EVENTFLOW_PIPELINE__{key.upper()}"] = str(value)
         return env
 

@@ -40,7 +40,14 @@ from eventflow.consumers._validator import (
 from eventflow.consumers.enrichment._config import load_enrichment
 from eventflow.consumers.enrichment._plugin import load_enrichers
 from eventflow.contracts import DataContract
-from eventflow.kafka import DurableProducer, GroupConsumer, KafkaCluster, TopicAdmin
+from eventflow.kafka import (
+    DurableProducer,
+    GroupConsumer,
+    KafkaCluster,
+    TopicAdmin,
+    pipeline_consumer_properties,
+    pipeline_producer_properties,
+)
 from eventflow.registry import RegistryClient
 from eventflow.workspace import load_workspace
 
@@ -118,9 +125,13 @@ def build_service(kind: ServiceKind, settings: Settings, *, cluster: KafkaCluste
         "enricher": p.enricher_group,
         "writer": p.writer_group,
     }[kind]
-    # polled by the runtime's own thread while it waits for a batch (no poll thread)
+    # polled by the runtime's own thread while it waits for a batch (no poll thread); output
+    # batching and input fetching from the typed settings (EVENTFLOW_PIPELINE__PRODUCER__* …)
     producer = DurableProducer(
-        cluster, client_id=f"{settings.kafka.client_id}-{kind}", linger_ms=5, background_poll=False
+        cluster,
+        client_id=f"{settings.kafka.client_id}-{kind}",
+        extra=pipeline_producer_properties(p.producer),
+        background_poll=False,
     )
     closers.append(producer.close)
     # dead letters are built to fit the smallest limit on their way; outputs too large for
@@ -143,7 +154,11 @@ def build_service(kind: ServiceKind, settings: Settings, *, cluster: KafkaCluste
         max_output_bytes=output_limit if output_limit != producer_limit else None,
     )
     consumer = GroupConsumer(
-        cluster, group, [spec.input_topic], client_id=f"{settings.kafka.client_id}-{kind}"
+        cluster,
+        group,
+        [spec.input_topic],
+        client_id=f"{settings.kafka.client_id}-{kind}",
+        extra=pipeline_consumer_properties(p.consumer),
     )
     # poison that decodes (another registered type, a lying envelope) is named before handling
     manifest = workspace.manifest

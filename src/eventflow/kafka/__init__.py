@@ -6,7 +6,13 @@ runs a real broker for development.
 
 from eventflow.kafka._admin import ApplyResult, TopicAdmin
 from eventflow.kafka._cel_rules import DomainRules
-from eventflow.kafka._client_config import QUIET_LOGGER, KafkaCluster, client_config
+from eventflow.kafka._client_config import (
+    QUIET_LOGGER,
+    KafkaCluster,
+    client_config,
+    pipeline_consumer_properties,
+    pipeline_producer_properties,
+)
 from eventflow.kafka._consumer import (
     ConsumedRecord,
     GroupConsumer,
@@ -63,6 +69,8 @@ __all__ = [
     "metadata_answers",
     "offsets_for_time",
     "parse_topics",
+    "pipeline_consumer_properties",
+    "pipeline_producer_properties",
     "plan_topics",
     "read_one",
     "read_range",

@@ -23,7 +23,7 @@ from typing import Any
 
 from confluent_kafka import KafkaException, Producer
 
-from eventflow.config import KafkaSettings
+from eventflow.config import KafkaSettings, PipelineConsumerSettings, PipelineProducerSettings
 from eventflow.errors import ConfigError
 
 # librdkafka logs every refused connection while a broker starts; admin tools want silence
@@ -56,6 +56,35 @@ TYPED_KEYS: dict[str, str] = {
     "oauth_cb": "EVENTFLOW_KAFKA__SASL__AWS_MSK_IAM__*",
     "logger": "(EventFlow's logging)",
 }
+
+
+# librdkafka keys the pipeline services take from typed settings -> the setting
+PIPELINE_PRODUCER_KEYS: dict[str, str] = {
+    "linger.ms": "linger_ms",
+    "batch.num.messages": "batch_num_messages",
+    "batch.size": "batch_bytes",
+    "compression.type": "compression",
+}
+PIPELINE_CONSUMER_KEYS: dict[str, str] = {
+    "fetch.min.bytes": "fetch_min_bytes",
+    "fetch.wait.max.ms": "fetch_wait_max_ms",
+    "queued.min.messages": "queued_min_messages",
+    "max.partition.fetch.bytes": "max_partition_fetch_bytes",
+}
+_SETTING_OF = {
+    **{k: f"EVENTFLOW_PIPELINE__PRODUCER__{v.upper()}" for k, v in PIPELINE_PRODUCER_KEYS.items()},
+    **{k: f"EVENTFLOW_PIPELINE__CONSUMER__{v.upper()}" for k, v in PIPELINE_CONSUMER_KEYS.items()},
+}
+
+
+def pipeline_producer_properties(settings: PipelineProducerSettings) -> dict[str, Any]:
+    """The librdkafka properties of the pipeline services' output batching."""
+    return {key: getattr(settings, name) for key, name in PIPELINE_PRODUCER_KEYS.items()}
+
+
+def pipeline_consumer_properties(settings: PipelineConsumerSettings) -> dict[str, Any]:
+    """The librdkafka properties of the pipeline services' input fetching."""
+    return {key: getattr(settings, name) for key, name in PIPELINE_CONSUMER_KEYS.items()}
 
 
 @dataclass(frozen=True)
@@ -99,9 +128,10 @@ def client_config(
     extra = extra_properties(settings)
     for key in extra:
         if key in role and str(role[key]) != extra[key]:
+            instead = f" (set {_SETTING_OF[key]} instead)" if key in _SETTING_OF else ""
             raise ConfigError(
                 f"librdkafka property {key} in {_origin(settings, key)} conflicts with the "
-                f"value EventFlow sets for this client ({key}={role[key]}); remove it"
+                f"value EventFlow sets for this client ({key}={role[key]}); remove it{instead}"
             )
     config.update(extra)
     config.update(role)
