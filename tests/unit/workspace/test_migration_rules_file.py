@@ -6,7 +6,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from eventflow.cli import main
 from eventflow.contracts import DataContract, contract_changes, declared_contract
 from eventflow.contracts._migration_rules import migration_summary
 from eventflow.workspace import WorkspaceError, load_workspace
@@ -140,3 +142,21 @@ def test_the_summary_says_what_old_consumers_can_do() -> None:
     none = migration_summary(DataContract({}).rule_set)
     assert "no UPGRADE rule" in none
     assert "no DOWNGRADE rule" in none and "must upgrade before any producer switches" in none
+
+
+def test_schema_diff_of_two_rules_files_lists_migration_rules(tmp_path: Path) -> None:
+    old = tmp_path / "old.rules.yaml"
+    new = tmp_path / "new.rules.yaml"
+    bad = tmp_path / "bad.rules.yaml"
+    old.write_text("domainRules: []\n")
+    rule = (
+        "migrationRules:\n  - name: up\n    kind: TRANSFORM\n    mode: UPGRADE\n    type: JSONATA\n"
+    )
+    new.write_text(rule + f'    expr: "{UPGRADE}"\n')
+    bad.write_text(rule + "    expr: \"$merge([$, {'a': }])\"\n")
+    result = CliRunner().invoke(main, ["schema", "diff", str(old), str(new)])
+    assert result.exit_code == 0, result.output
+    assert f"migration rule up added (UPGRADE JSONATA): {UPGRADE}" in result.output
+    refused = CliRunner().invoke(main, ["schema", "diff", str(old), str(bad)])
+    assert refused.exit_code == 2, refused.output
+    assert f"{bad}:6: Rule 'up': expr is not valid JSONata" in refused.output
