@@ -47,6 +47,7 @@ from eventflow.kafka._cel_values import (
     Node,
     Soft,
     checked,
+    constant,
     list_lit,
     literal,
     map_lit,
@@ -56,6 +57,7 @@ from eventflow.kafka._cel_values import (
 
 __all__ = ["CelError", "CelUnsupported", "CompiledCel", "compile_cel"]
 _PARSER = celpy.Environment()
+_ANNOTATED = frozenset(name.split(".")[0] for name in _PARSER.annotations)
 
 
 class CompiledCel:
@@ -233,6 +235,8 @@ def _unary(tree: Any, scope: Mapping[str, str], compile_node: Compile) -> Node:
 def _ident(tree: Any, scope: Mapping[str, str], _compile_node: Compile) -> Node:
     name = str(tree.children[0])
     binding = scope.get(name)
+    if binding is None and name in FUNCTIONS and name not in _ANNOTATED:
+        return constant(FUNCTIONS[name])  # resolve_variable falls back to the functions: `int`
     if binding is None:
         raise CelUnsupported(f"identifier {name!r} is not a bound variable")
     return Node(operator.itemgetter(name), raw=binding == RAW)

@@ -92,7 +92,12 @@ CASES = [
     ("message.a == 1; message.s == 'x'", ("ok", False)),
     ("{'a': 1, 'a': 2}", "err"),
     ("9223372036854775808", "err"),
-    ("message.", "err"),  # a syntax error fails both
+    ("message.", "err"),
+    ("type(message.a) == int && type(message.n) == null_type", ("ok", True)),
+    (
+        "(type(message.t) == int ? timestamp(message.t, 3) : timestamp(message.t)) < now",
+        None,
+    ),  # a syntax error fails both
 ]
 
 
@@ -112,7 +117,7 @@ def test_the_compiled_rule_equals_the_executor(expr: str, expected: Any) -> None
         "[1, 2].reduce(r, x, 0, r + x) > 0",  # celpy's own extension macro
         "[1, 2].min() == 1",
         "unknown_variable == 1",
-        "int == type(1)",
+        "google.protobuf == 1",  # a protobuf package name
         "{'a': message.a}.a == 1",  # a computed map keeps an error value inside it
         "has(message.a, message.b)",
         "message.s.lowerAscii() == 'abc'",  # not a function Confluent's executor knows

@@ -141,12 +141,17 @@ LITERALS = st.one_of(
             "[]",
             "{'a': 1, 'b': 2}",
             "{'a': 1, 'a': 2}",
+            "int",
+            "uint",
+            "double",
+            "null_type",
+            "bool",
         ]
     ),
 )
 FIELDS = (*SCALARS, "r", "l", "li", "m", "missing")
 BINARY = ["==", "!=", "<", "<=", ">", ">=", "+", "-", "*", "/", "%", "&&", "||", "in"]
-FUNCTIONS = ["size", "int", "uint", "double", "string", "decimal", "dyn", "timestamp"]
+FUNCTIONS = ["size", "int", "uint", "double", "string", "decimal", "dyn", "timestamp", "type"]
 METHODS = ["startsWith", "endsWith", "contains"]
 PATTERNS = ["^[A-Z]{2}$", "^[^@\\\\s]+@[^@\\\\s]+$", "a", "(", "^\\\\d+$"]
 MACROS = ["all", "exists", "exists_one", "map", "filter"]
