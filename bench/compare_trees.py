@@ -70,14 +70,17 @@ def compare(trees: dict[str, Path], rounds: int, n: int, repeat: int) -> dict[st
                 best[name][piece] = min(value, best[name].get(piece, float("inf")))
         print(f"round {i + 1}/{rounds} done", file=sys.stderr)
     this, other = order
-    return {
+    return {  # a piece only one tree has (new in this one) is shown, its ratio None
         piece: {
-            this: best[this][piece],
-            other: best[other][piece],
-            "ratio": round(best[this][piece] / best[other][piece], 3),
+            this: best[this].get(piece),
+            other: best[other].get(piece),
+            "ratio": (
+                round(best[this][piece] / best[other][piece], 3)
+                if piece in best[this] and piece in best[other]
+                else None
+            ),
         }
-        for piece in best[this]
-        if piece in best[other]
+        for piece in {**best[this], **best[other]}
     }
 
 
@@ -117,8 +120,9 @@ def main() -> None:
     width = max(len(p) for p in report["pieces"])
     print(f"{'CPU µs/event':<{width}}  {'this':>9}  {args.against:>9}  this/{args.against}")
     for piece, row in report["pieces"].items():
-        this, other = row["this"], row[args.against]
-        print(f"{piece:<{width}}  {this:>9.2f}  {other:>9.2f}  {row['ratio']:.3f}")
+        cells = ["—" if v is None else f"{v:.2f}" for v in (row["this"], row[args.against])]
+        ratio = "—" if row["ratio"] is None else f"{row['ratio']:.3f}"
+        print(f"{piece:<{width}}  {cells[0]:>9}  {cells[1]:>9}  {ratio}")
     for script in ("pipeline_e2e.py", "http_ingest.py"):
         if script in report:
             print(f"\n{script} (each tree's own script, one run each):")

@@ -11,6 +11,10 @@ previous main have. Pieces, per order.placed event, no Kafka (an in-memory regis
   pipeline.validator   validator stage codec: split decode + splice re-encode with validation
   pipeline.enricher    enricher stage codec: split decode + splice re-encode with enrichment
   pipeline.full_encode ``AvroSerializer.serialize_with_id`` of the enriched value
+  pipeline.rules_cel   the registered CEL domain rules of order.placed on the decoded event
+                       (``DomainRules.broken``, compiled where the tree compiles them)
+  pipeline.rules_cel_executor  the same rules on confluent-kafka's CelExecutor (trees with
+                       ``compile_rules``); the compiled/executor ratio goes to stderr
 
 Prints one JSON object {piece: best CPU µs per event over ``--repeat`` runs of ``--n``}.
 Usage: python bench/value_pieces.py [--n 2000] [--repeat 5]
@@ -112,7 +116,31 @@ def pieces(n: int, repeat: int) -> dict[str, float]:
         "pipeline.enricher": lambda: stage(enricher, "enrichment", validated),
         "pipeline.full_encode": lambda: serializer.serialize_with_id(schema_id, enriched_value),
     }
+    inlined = json.dumps(inline_references(dict(spec.record_schema), spec.named))
+    runs.update(cel_rules(measured, decoder.deserialize(raw).value, inlined))
     return {name: round(cpu_us(fn, n, repeat), 2) for name, fn in runs.items()}
+
+
+def cel_rules(measured: Path, event: Any, schema_text: str) -> dict[str, Callable[[], Any]]:
+    """The order.placed CEL rules, compiled and on Confluent's executor (where the tree has it)."""
+    import yaml
+
+    try:
+        from eventflow.kafka import DomainRules
+    except ImportError:  # a tree before the registered rules
+        return {}
+    rules_file = measured / "schemas" / "avro" / "events" / "OrderPlaced.rules.yaml"
+    rule_set = yaml.safe_load(rules_file.read_text())
+    subject = "events.raw.v1-value"
+    rules = DomainRules(rule_set, schema_text, subject)
+    runs: dict[str, Callable[[], Any]] = {"pipeline.rules_cel": lambda: rules.broken(event)}
+    try:
+        executor = DomainRules(rule_set, schema_text, subject, compile_rules=False)
+    except TypeError:  # a tree before the compiled rules: pipeline.rules_cel is the executor
+        return runs
+    assert rules.broken(event) == executor.broken(event)
+    runs["pipeline.rules_cel_executor"] = lambda: executor.broken(event)
+    return runs
 
 
 def main() -> None:
@@ -123,6 +151,13 @@ def main() -> None:
     import eventflow
 
     result = {"eventflow": str(Path(eventflow.__file__).parent), **pieces(args.n, args.repeat)}
+    compiled, executor = result.get("pipeline.rules_cel"), result.get("pipeline.rules_cel_executor")
+    if isinstance(compiled, float) and isinstance(executor, float):
+        print(
+            f"CEL rules of order.placed: compiled {compiled} µs, Confluent's executor "
+            f"{executor} µs per event, compiled/executor {compiled / executor:.4f}",
+            file=sys.stderr,
+        )
     print(json.dumps(result))
 
 
