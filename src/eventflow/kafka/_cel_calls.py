@@ -13,7 +13,7 @@ from typing import Any
 
 import lark
 from celpy import celtypes
-from celpy.evaluation import CELEvalError
+from celpy.evaluation import CELEvalError, function_size
 from confluent_kafka.schema_registry.rules.cel.cel_executor import msg_to_cel
 
 from eventflow.kafka._cel_values import (
@@ -32,6 +32,7 @@ from eventflow.kafka._cel_values import (
     value_of,
 )
 
+IN_MACRO = "@macro"  # a scope key no identifier can be
 MACROS = frozenset({"map", "filter", "all", "exists", "exists_one", "reduce", "min"})
 
 
@@ -71,6 +72,11 @@ def ident_arg(tree: Any, scope: Mapping[str, str], compile_node: Compile) -> Nod
             return celtypes.BoolType(True)
 
         return Node(has)
+    only = args_tree.children[0] if args_tree is not None and len(args_tree.children) == 1 else None
+    if name == "size" and FUNCTIONS["size"] is function_size and only is not None:
+        sized = compile_node(only, scope)
+        if sized.raw:
+            return _raw_size(sized)
     args = arguments(args_tree, scope, compile_node)
     if name == "dyn":
         if len(args) != 1:
@@ -79,6 +85,21 @@ def ident_arg(tree: Any, scope: Mapping[str, str], compile_node: Compile) -> Nod
     if name not in FUNCTIONS:
         raise CelUnsupported(f"unknown function {name}()")
     return Node(_call(name, FUNCTIONS[name], args, None))
+
+
+def _raw_size(sized: Node) -> Node:
+    """``size`` of a raw list, map, string or bytes: the length its conversion would have."""
+    raw_fn = sized.fn
+    general = _call("size", function_size, [sized.cel()], None)
+    exact = (list, dict, str, bytes)
+
+    def run(env: Env) -> Any:
+        value = raw_fn(env)
+        if type(value) in exact:
+            return celtypes.IntType(len(value))
+        return general(env)  # anything else (None, a subclass ...): converted, as before
+
+    return Node(run)
 
 
 def _namespace_path(tree: Any) -> str | None:
@@ -106,6 +127,8 @@ def member_dot_arg(tree: Any, scope: Mapping[str, str], compile_node: Compile) -
         return _macro(method, receiver_tree, args_tree, scope, compile_node)
     path = _namespace_path(receiver_tree)
     if path is not None and f"{path}.{method}" in FUNCTIONS:
+        if IN_MACRO in scope:  # macro bodies run on celpy's own Evaluator: no such dispatch
+            raise CelUnsupported(f"{path}.{method}() inside a macro body")
         return _namespaced(FUNCTIONS[f"{path}.{method}"], arguments(args_tree, scope, compile_node))
     if method not in FUNCTIONS:
         raise CelUnsupported(f"unknown method .{method}()")
@@ -137,10 +160,11 @@ def _macro(
     if len(idents) != 1:
         raise CelUnsupported(f"macro {method} needs one variable")
     var = str(idents[0].children[0])
-    body_cel = compile_node(body_tree, {**scope, var: CEL}).cel()
+    body_scope = {**scope, IN_MACRO: "yes"}  # the body's evaluator is celpy's, not Confluent's
+    body_cel = compile_node(body_tree, {**body_scope, var: CEL}).cel()
     receiver = compile_node(receiver_tree, scope)
     raw_items = receiver.raw and method in ("all", "exists", "exists_one")
-    body_raw = compile_node(body_tree, {**scope, var: RAW}).cel() if raw_items else None
+    body_raw = compile_node(body_tree, {**body_scope, var: RAW}).cel() if raw_items else None
     receiver_fn = receiver.fn
     fold = _FOLDS.get(method)
 

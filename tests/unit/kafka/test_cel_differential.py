@@ -19,7 +19,7 @@ from confluent_kafka.schema_registry import Rule, RuleMode, Schema
 from confluent_kafka.schema_registry.common.serde import RuleContext
 from confluent_kafka.schema_registry.rules.cel.cel_executor import CelExecutor
 from confluent_kafka.serialization import MessageField, SerializationContext
-from hypothesis import HealthCheck, event, given, note, settings
+from hypothesis import HealthCheck, event, given, note, reject, settings
 from hypothesis import strategies as st
 
 from eventflow.kafka._cel_compile import CelError, compile_cel
@@ -55,6 +55,8 @@ def compiled(expr: str, message: dict[str, Any]) -> tuple[str, Any]:
         rule = compile_cel(expr, {"message": "raw"})
     except Exception as exc:  # a parse error: the executor fails on it too
         if type(exc).__name__ == "CelUnsupported":
+            if "inside a macro body" in str(exc):  # generated on purpose; falls back (tested)
+                reject()
             raise
         return "err", f"{type(exc).__name__}: {exc}"
     try:
