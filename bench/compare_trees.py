@@ -84,6 +84,33 @@ def compare(trees: dict[str, Path], rounds: int, n: int, repeat: int) -> dict[st
     }
 
 
+def flatten(figures: Any, prefix: str = "") -> dict[str, float]:
+    """Every number in a nested JSON result, keyed by its dotted path."""
+    out: dict[str, float] = {}
+    if isinstance(figures, dict):
+        for key, value in figures.items():
+            out.update(flatten(value, f"{prefix}{key}."))
+    elif isinstance(figures, int | float) and not isinstance(figures, bool):
+        out[prefix.rstrip(".")] = float(figures)
+    return out
+
+
+def print_side_by_side(results: dict[str, Any], this: str, other: str) -> None:
+    """The figures both trees reported, one per line, with the ratio this/other."""
+    mine, theirs = flatten(results[this]), flatten(results[other])
+    shared = [key for key in mine if key in theirs]
+    if not shared:
+        return
+    width = max(len(key) for key in shared)
+    print(f"  {'figure':<{width}}  {this:>12}  {other:>12}  this/{other}")
+    for key in shared:
+        ratio = f"{mine[key] / theirs[key]:.3f}" if theirs[key] else "-"
+        print(f"  {key:<{width}}  {mine[key]:>12,.1f}  {theirs[key]:>12,.1f}  {ratio}")
+    only = [key for key in mine if key not in theirs]
+    if only:
+        print(f"  only in {this}: " + ", ".join(f"{k} {mine[k]:,.1f}" for k in only))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--against", required=True, help="git ref to compare with, e.g. main")
@@ -125,7 +152,8 @@ def main() -> None:
         print(f"{piece:<{width}}  {cells[0]:>9}  {cells[1]:>9}  {ratio}")
     for script in ("pipeline_e2e.py", "http_ingest.py"):
         if script in report:
-            print(f"\n{script} (each tree's own script, one run each):")
+            print(f"\n{script} (each tree's own script, one run each, this tree first):")
+            print_side_by_side(report[script], "this", args.against)
             for name, figures in report[script].items():
                 print(f"  {name}: {json.dumps(figures)[:2000]}")
     if args.json:

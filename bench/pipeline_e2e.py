@@ -1,9 +1,9 @@
 """Pipeline benchmark: end-to-end events/s, each stage vs a pass-through loop, latency p50/p99.
 
 One run, against a real Kafka broker and the real (file-backed) registry, measures:
-  * pass-through: consume a batch -> produce the same bytes under one DeliveryGroup -> poll
-    the producer in the loop's thread until acked -> commit (the runtime's own loop and
-    producer machinery, minus decode/handle/encode) -> events/s: the baseline;
+  * pass-through: the services' own runtime (``ServiceRuntime``: batches in flight, commits)
+    and Kafka clients (the services' producer and consumer settings) forwarding each record's
+    bytes unchanged (no decode, handler or encode) -> events/s: the baseline;
   * each stage alone, in-process, over the same pre-produced input: validator (raw ->
     validated), enricher (validated -> enriched), writer (enriched -> SQLite) -> events/s, the
     ratio to the pass-through rate, and CPU µs per event (this process, librdkafka's threads
@@ -11,14 +11,23 @@ One run, against a real Kafka broker and the real (file-backed) registry, measur
   * end to end: `eventflow serve validator|enricher|writer` as three processes (one instance
     each), N raw events produced at once -> events/s until the N-th row is in the database,
     and the CPU µs per event each service process and the broker spent meanwhile (from
-    /proc/PID/stat): their sum against the host's cores bounds the end-to-end rate;
+    /proc/PID/stat): their sum against the host's cores bounds the end-to-end rate; the
+    services run under ``bench/client_stats.py``, so the Kafka requests they sent (produce,
+    fetch, offset commit: librdkafka statistics) are reported per 1,000 events too;
   * latency: events produced at a fixed lower rate through the running services; per event
     `stored_at_ms - received_at_ms` of its row (same host clock) -> p50 / p99.
   * the validator's per-event pieces in-process (no Kafka), on the same registry: decode, rules,
     and the re-encode of its output as a full encode (the value engine) vs the splice the
     service uses (CPU µs per event, best of 7 interleaved rounds, the full encode as the baseline);
 Events: order.placed, plus one user.registered with a free-text bio (language + sentiment
-enrichers) every 50 events.
+enrichers) every 50 events. The contracts are registered as `eventflow schema register` does
+(``register_contracts``: metadata and the declared CEL domain rules), and the events carry
+those schema ids, so the validator evaluates the registered CEL rules and the code rules
+(``--no-rules``: ids registered without CEL rules; the code rules still run). Trees before
+the rules files (issue 16) register an empty rule set and evaluate the same business rules
+from the YAML rule files instead.
+Also printed: the load average before and after, and the machine's calibration (CPU µs of
+``sum(range(1000))``), so runs on different machines or loads can be told apart.
 
 Usage: .venv/bin/python bench/pipeline_e2e.py [--events 30000] [--rate 200] [--seconds 10]
        [--bootstrap HOST:PORT] [--registry URL] [--json out.json]
@@ -34,6 +43,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import timeit
 import uuid
 from pathlib import Path
 from typing import Any
@@ -52,8 +62,11 @@ from tests.integration.pipeline_support import (  # noqa: E402
     wait_until,
 )
 
+from bench.client_stats import request_counts, snapshot  # noqa: E402
+from eventflow.config import PipelineSettings  # noqa: E402
+from eventflow.consumers import ServiceRuntime, ServiceSpec  # noqa: E402
 from eventflow.consumers._codec import RegistryCodec  # noqa: E402
-from eventflow.consumers._outcome import Forward, InputEvent  # noqa: E402
+from eventflow.consumers._outcome import Forward, InputEvent, Outcome  # noqa: E402
 from eventflow.consumers._persistence import SqliteStore  # noqa: E402
 from eventflow.consumers._services import build_service  # noqa: E402
 from eventflow.consumers._validator import (  # noqa: E402
@@ -61,10 +74,15 @@ from eventflow.consumers._validator import (  # noqa: E402
     Validator,
     load_code_rules,
 )
+from eventflow.events import DeadLetter  # noqa: E402
+from eventflow.kafka import (  # noqa: E402
+    pipeline_consumer_properties,
+    pipeline_producer_properties,
+)
 from eventflow.kafka._admin import TopicAdmin  # noqa: E402
 from eventflow.kafka._client_config import KafkaCluster  # noqa: E402
 from eventflow.kafka._consumer import ConsumedRecord, GroupConsumer  # noqa: E402
-from eventflow.kafka._producer import DeliveryGroup, DurableProducer  # noqa: E402
+from eventflow.kafka._producer import DurableProducer  # noqa: E402
 from eventflow.kafka._topics_file import TopicSpec  # noqa: E402
 from eventflow.kafka.local import LocalBroker  # noqa: E402
 from eventflow.kafka.local._broker import free_port  # noqa: E402
@@ -72,6 +90,7 @@ from eventflow.registry._client import RegistryClient  # noqa: E402
 from eventflow.workspace import load_workspace  # noqa: E402
 
 BROKER_PID: list[int] = []  # the broker this run started (none with --bootstrap)
+STATS_INTERVAL_S = 0.5  # bench/client_stats.py's default statistics.interval.ms
 
 
 def start_stack(
@@ -133,34 +152,58 @@ def make_events(registry: str, n: int, tag: str, *, rules: bool) -> list[tuple[b
     return out
 
 
+class _Bytes:
+    """A codec that decodes nothing and forwards each record's bytes unchanged."""
+
+    def decode_split(self, data: bytes) -> tuple[int, dict[str, Any], int | None]:  # noqa: ARG002
+        return 0, {}, None
+
+    def encode(self, schema_id: int, value: dict[str, Any], **kw: Any) -> bytes:  # noqa: ARG002
+        source: bytes = kw["source"]
+        return source
+
+    def encode_dead_letter(self, letter: DeadLetter) -> bytes:  # noqa: ARG002
+        raise AssertionError("the pass-through dead-letters nothing")
+
+
+class _Forward:
+    def handle(self, event: InputEvent) -> Outcome:
+        return Forward(event.value)
+
+
 def passthrough_rate(bootstrap: str, source: str, n: int) -> tuple[float, float]:
-    """(events/s, CPU µs/event) of the bare consume -> produce -> ack -> commit loop."""
+    """(events/s, CPU µs/event) of the services' runtime forwarding bytes unchanged."""
     sink = f"bench-pass-{uuid.uuid4().hex[:8]}"
-    TopicAdmin(KafkaCluster(bootstrap)).apply([TopicSpec(sink, 3, 1, {})])
+    cluster = KafkaCluster(bootstrap)
+    TopicAdmin(cluster).apply([TopicSpec(sink, 3, 1, {})])
+    settings = PipelineSettings()
+    group = f"bench-pass-{uuid.uuid4().hex[:8]}"
     consumer = GroupConsumer(
-        KafkaCluster(bootstrap), f"bench-pass-{uuid.uuid4().hex[:8]}", [source]
+        cluster, group, [source], extra=pipeline_consumer_properties(settings.consumer)
     )
     producer = DurableProducer(
-        KafkaCluster(bootstrap), linger_ms=5, background_poll=False
-    )  # as services
+        cluster, extra=pipeline_producer_properties(settings.producer), background_poll=False
+    )
+    spec = ServiceSpec(
+        service="bench-pass",
+        group=group,
+        input_topic=source,
+        output_topic=sink,
+        batch_size=settings.batch_size,
+        max_batches_in_flight=settings.max_batches_in_flight,
+        commit_interval_s=settings.commit_interval_ms / 1000,
+    )
+    runtime = ServiceRuntime(
+        spec, source=consumer, producer=producer, codec=_Bytes(), handler=_Forward()
+    )
     done = 0
     started = cpu = None
     while done < n:
-        records = consumer.poll_batch(500, 0.2)
-        if not records:
-            continue
-        if started is None:
+        got = runtime.run_once()
+        if got and started is None:
             started, cpu = time.perf_counter(), time.process_time()
-        group = DeliveryGroup()
-        for r in records:
-            producer.send_in(group, sink, r.value, key=r.key)
-        if not producer.wait_for(group, 60) or group.failed:
-            raise RuntimeError("pass-through: outputs not acknowledged")
-        offsets: dict[tuple[str, int], int] = {}
-        for r in records:
-            offsets[(r.topic, r.partition)] = r.offset + 1
-        consumer.commit(offsets)
-        done += len(records)
+        done += got
+    runtime.finish()
     elapsed = time.perf_counter() - (started or time.perf_counter())
     cpu_us = (time.process_time() - (cpu or time.process_time())) / n * 1e6
     consumer.close()
@@ -180,6 +223,7 @@ def stage_rate(lane: Lane, kind: str, n: int) -> tuple[float, float]:
             if got and started is None:
                 started, cpu = time.perf_counter(), time.process_time()
             consumed += got
+        runtime.finish()  # the batches still in flight are part of the work
         cpu_us = (time.process_time() - (cpu or time.process_time())) / n * 1e6
         return n / (time.perf_counter() - (started or time.perf_counter())), cpu_us
     finally:
@@ -270,6 +314,13 @@ def main() -> None:
     )
     args = parser.parse_args()
     n = args.events
+    load_before = os.getloadavg()
+    calibration = min(timeit.repeat("sum(range(1000))", number=2000, repeat=5)) / 2000 * 1e6
+    print(
+        f"load average {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}; "
+        f"calibration sum(range(1000)) {calibration:.1f} µs",
+        flush=True,
+    )
     with tempfile.TemporaryDirectory(prefix="eventflow-bench-pipeline-") as tmpdir:
         tmp = Path(tmpdir)
         bootstrap, registry, stops = start_stack(tmp, args.bootstrap, args.registry)
@@ -312,7 +363,12 @@ def main() -> None:
             e2e_dir = tmp / "e2e"
             e2e_dir.mkdir()
             lane2 = make_lane(bootstrap, registry, e2e_dir)
-            services = [ServiceProcess(k, lane2) for k in ("validator", "enricher", "writer")]
+            stats_dir = e2e_dir / "client-stats"
+            wrapper = [str(REPO / "bench" / "client_stats.py"), str(stats_dir)]
+            services = [
+                ServiceProcess(k, lane2, wrapper=wrapper)
+                for k in ("validator", "enricher", "writer")
+            ]
             store = SqliteStore(lane2.db_path)
             try:
                 for service in services:
@@ -321,6 +377,8 @@ def main() -> None:
                 pids = {s.kind: s.process.pid for s in services}
                 if BROKER_PID:
                     pids["broker"] = BROKER_PID[0]
+                time.sleep(2 * STATS_INTERVAL_S)  # every client has written its statistics
+                stats_before = snapshot(stats_dir)
                 cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
                 started = time.perf_counter()
                 produce(bootstrap, lane2.raw, e2e_data)
@@ -330,9 +388,23 @@ def main() -> None:
                     name: (cpu_seconds(pid) - cpu_before[name]) / n * 1e6
                     for name, pid in pids.items()
                 }
+                time.sleep(2 * STATS_INTERVAL_S)
+                requests = {
+                    kind: round(count / n * 1000, 2)
+                    for kind, count in sorted(
+                        request_counts(stats_before, snapshot(stats_dir)).items()
+                    )
+                    if count
+                }
                 print(
                     f"end to end (3 services, 1 instance each): {e2e:,.0f} events/s "
-                    f"(goal 30,000; {e2e / base:.2f}x pass-through)",
+                    f"({e2e / base:.2f}x pass-through; issue 14's goal: 2x the previous main, "
+                    "broker at most 40 CPU µs/event)",
+                    flush=True,
+                )
+                print(
+                    "  the services' Kafka requests per 1,000 events (librdkafka statistics): "
+                    + ", ".join(f"{kind} {count}" for kind, count in requests.items()),
                     flush=True,
                 )
                 total_cpu = sum(e2e_cpu.values())
@@ -376,8 +448,16 @@ def main() -> None:
                 for service in services:
                     service.stop()
                 store.close()
+            load_after = os.getloadavg()
+            print(
+                f"load average after: {load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f}",
+                flush=True,
+            )
             result = {
                 "events": n,
+                "load_average_before": [round(x, 2) for x in load_before],
+                "load_average_after": [round(x, 2) for x in load_after],
+                "python_sum_range_1000_us": round(calibration, 2),
                 "passthrough_eps": round(base),
                 "stages_eps": {k: round(v) for k, v in stages.items()},
                 "stages_ratio": {k: round(v / base, 3) for k, v in stages.items()},
@@ -385,6 +465,7 @@ def main() -> None:
                 "stages_cpu_us": {k: round(v, 1) for k, v in stages_cpu.items()},
                 "e2e_eps": round(e2e),
                 "e2e_cpu_us": {k: round(v, 1) for k, v in e2e_cpu.items()},
+                "e2e_requests_per_1000_events": requests,
                 "broker_cpu_us_alone": {k: round(v, 1) for k, v in broker_cpu.items()},
                 "validator_pieces_cpu_us": {k: round(v, 1) for k, v in codec.items()},
                 "latency_rate": args.rate,

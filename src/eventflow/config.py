@@ -277,6 +277,10 @@ class PipelineSettings(BaseModel):
     backoff_initial_ms: int = Field(default=200, ge=1)
     backoff_max_ms: int = Field(default=10_000, ge=1)
     max_record_attempts: int = Field(default=5, ge=1, le=1000)
+    # batches whose outputs may await the broker's acknowledgement while the next is handled
+    # (1: each batch waits for its own before the next is polled); see ADR 0006
+    max_batches_in_flight: int = Field(default=4, ge=1, le=64)
+    commit_interval_ms: int = Field(default=100, ge=0, le=60_000)  # coalesce async commits
     producer: PipelineProducerSettings = PipelineProducerSettings()
     consumer: PipelineConsumerSettings = PipelineConsumerSettings()
     enricher_timeout_ms: int = Field(default=500, ge=1)

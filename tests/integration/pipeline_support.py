@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -270,7 +270,11 @@ def _kill_leftovers() -> None:
 class ServiceProcess:
     """``eventflow serve KIND`` as a real subprocess (SIGTERM-able and kill -9-able)."""
 
-    def __init__(self, kind: str, lane: Lane, **overrides: Any) -> None:
+    def __init__(
+        self, kind: str, lane: Lane, *, wrapper: Sequence[str] = (), **overrides: Any
+    ) -> None:
+        """``wrapper``: arguments between the interpreter and ``-m eventflow`` (a bench runs
+        the service under a script that instruments it)."""
         self.kind = kind
         self.metrics_port = free_port()
         self.log_path = lane.workdir / f"{kind}-{self.metrics_port}.log"
@@ -278,6 +282,7 @@ class ServiceProcess:
         self.process = subprocess.Popen(
             [
                 sys.executable,
+                *wrapper,
                 "-m",
                 "eventflow",
                 "serve",

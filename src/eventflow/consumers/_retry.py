@@ -12,10 +12,11 @@ destination, and says so.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from eventflow.kafka import ConsumedRecord
+from eventflow.kafka import ConsumedRecord, Partition
 
 RecordPosition = tuple[str, int, int]  # topic, partition, offset
 
@@ -78,3 +79,14 @@ class Narrowing:
             del self._attempts[position]
             return record
         return None
+
+
+def first_offsets(records: Iterable[ConsumedRecord]) -> dict[Partition, int]:
+    """Per partition, the smallest offset among ``records``: where a rewind goes."""
+    first: dict[Partition, int] = {}
+    for record in records:
+        key = (record.topic, record.partition)
+        offset = first.get(key)
+        if offset is None or record.offset < offset:
+            first[key] = record.offset
+    return first

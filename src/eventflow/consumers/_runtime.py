@@ -1,22 +1,27 @@
 """The one consumer loop every pipeline service runs.
 
-poll a batch -> decode each record -> handler -> produce outputs and dead letters (or write
-the batch to a store) -> wait until every output is acknowledged -> commit the batch's offsets.
-A batch's outputs share one :class:`DeliveryGroup` (no future per record); the producer is
-polled by this loop's own thread while it waits, so delivery callbacks never contend for the GIL
-with a background poll thread.
-Offsets are committed only after the outputs are in Kafka (or the store), so a crash at any
-point replays at most the uncommitted batch: at-least-once, made effectively-once downstream by
-idempotent writes keyed by event id (docs/adr/0006-delivery-semantics.md).
+poll a batch -> decode each record -> handler -> queue outputs and dead letters (or write the
+batch to a store) (``_batch``) -> poll the next batch while the broker acknowledges this one ->
+once a batch's every output is acknowledged, commit its offsets (asynchronously, coalesced).
+
+Up to ``max_batches_in_flight`` batches may await their acknowledgements at once; they are
+concluded strictly in the order they were polled, so a partition's offsets are committed only
+up to the first record whose output is not delivered (the contiguous delivered prefix). When a
+batch's delivery fails transiently, what it delivered before its first failed record is
+committed, every later batch in flight is dropped (its outputs may already be on the next
+topic: they are sent again, in order, after the retry), each partition is rewound to its first
+record not delivered, and the stage backs off and retries in a narrowed batch (``_retry``,
+``_output_failures``). The stage says it is retrying (:attr:`ServiceRuntime.retry_state`, a
+metric, ``/health``). Offsets are committed only after the outputs are in Kafka (or the
+store), so a crash at any point replays at most the uncommitted batches: at-least-once, made
+effectively-once downstream by idempotent writes keyed by event id
+(docs/adr/0006-delivery-semantics.md).
 
 An output refused for good (too large, invalid, not authorized) dead-letters its input and the
-batch goes on; a dead letter always fits (``dead_letter.fit_letter``). A
-:class:`RetriableFailure` (store down, broker away, an output refused with a retriable error)
-commits what was delivered before it, rewinds the rest, pauses, backs off and retries in a
-narrowed batch (``retry.Narrowing``; ``output_failures``); the stage says it is retrying
-(:attr:`ServiceRuntime.retry_state`, a metric, ``/health``). Any other handler exception
-dead-letters that one record with its stack trace; undecodable input is dead-lettered before
-the handler sees it.
+batch goes on; a dead letter always fits. Any other handler exception dead-letters that one
+record with its stack trace; undecodable input is dead-lettered before the handler sees it.
+The producer is polled by this loop's own thread, so delivery callbacks never contend for the
+GIL with a background poll thread.
 """
 
 from __future__ import annotations
@@ -24,42 +29,18 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from eventflow.consumers._dead_letter import (
-    DLQ_TOPIC,
-    dead_letter_for,
-    fit_letter,
-    format_exception,
-)
+from eventflow.consumers._batch import BatchTarget, BatchWork, InFlightBatch, at
+from eventflow.consumers._dead_letter import DLQ_TOPIC
 from eventflow.consumers._metrics import ServiceMetrics
-from eventflow.consumers._outcome import (
-    Forward,
-    InputEvent,
-    Outcome,
-    Reject,
-    RetriableFailure,
-    Skip,
-)
-from eventflow.consumers._output_failures import (
-    OutputsNotDelivered,
-    RefusedForGood,
-    commit_offsets,
-    oversize,
-    refused_reason,
-    split_failures,
-)
+from eventflow.consumers._outcome import RetriableFailure
+from eventflow.consumers._output_failures import OutputsNotDelivered, commit_offsets
 from eventflow.consumers._ports import EventStore, Handler, LoopSender, RecordCodec, RecordSource
-from eventflow.consumers._retry import Narrowing, RetryState
-from eventflow.events import DeadLetter
-from eventflow.kafka import (
-    DEFAULT_MESSAGE_MAX_BYTES,
-    ConsumedRecord,
-    DeliveryFailed,
-    DeliveryGroup,
-    Partition,
-)
+from eventflow.consumers._retry import Narrowing, RetryState, first_offsets
+from eventflow.kafka import DEFAULT_MESSAGE_MAX_BYTES, ConsumedRecord, Partition
 
 log = logging.getLogger("eventflow.consumers.runtime")
 
@@ -80,17 +61,23 @@ class ServiceSpec:
     max_record_bytes: int = DEFAULT_MESSAGE_MAX_BYTES  # dead letters are built to fit under it
     max_output_bytes: int | None = None  # the output topic's limit when below the producer's
     max_record_attempts: int = 5  # a record whose own output fails alone this often: DLQ
+    max_batches_in_flight: int = 1  # 1: wait for each batch before polling the next
+    commit_interval_s: float = 0.0  # commit delivered offsets at most this often (0: each time)
 
 
-@dataclass
-class _BatchResult:
-    forwarded: int = 0
-    dead: int = 0
-    skipped: int = 0
+@dataclass(frozen=True)
+class _Failure:
+    """A batch that failed: the cause, the batch's records (for narrowing) and every record
+    that must be read again (its undelivered ones and those of the batches dropped after it)."""
+
+    cause: RetriableFailure
+    batch: Sequence[ConsumedRecord]
+    rewind: Sequence[ConsumedRecord]
 
 
 class ServiceRuntime:
-    """Drive one service: ``run(stop)`` until ``stop`` is set, then finish the batch and leave."""
+    """Drive one service: ``run(stop)`` until ``stop`` is set, then finish what is in flight,
+    commit and leave."""
 
     def __init__(
         self,
@@ -106,16 +93,34 @@ class ServiceRuntime:
     ) -> None:
         if (spec.output_topic is None) == (store is None):
             raise ValueError("a service has exactly one output: an output_topic or a store")
+        if spec.max_batches_in_flight < 1:
+            raise ValueError("max_batches_in_flight must be at least 1")
         self.spec = spec
         self.metrics = metrics or ServiceMetrics(spec.service)
         self._source = source
         self._producer = producer
-        self._codec = codec
-        self._handler = handler
-        self._store = store
         self._sleep = sleep
+        self._work = BatchWork(
+            BatchTarget(
+                spec.service,
+                spec.group,
+                spec.output_topic,
+                spec.dlq_topic,
+                spec.max_record_bytes,
+                spec.max_output_bytes,
+                spec.max_record_attempts,
+                spec.delivery_timeout_s,
+            ),
+            producer=producer,
+            codec=codec,
+            handler=handler,
+            store=store,
+            metrics=self.metrics,
+        )
         self._narrowing = Narrowing(spec.batch_size, spec.max_record_attempts)
-        self._attempts: dict[Partition, tuple[int, int]] = {}  # partition -> (offset, attempt)
+        self._in_flight: deque[InFlightBatch] = deque()
+        self._to_commit: dict[Partition, int] = {}
+        self._last_commit = 0.0
         self._last_lag = 0.0
 
     # ---- the loop -------------------------------------------------------------------------
@@ -125,250 +130,162 @@ class ServiceRuntime:
             while not stop.is_set():
                 self.run_once(stop)
         finally:
-            self._source.close()
+            try:
+                self.finish()
+            finally:
+                self._source.close()
 
     @property
     def retry_state(self) -> RetryState | None:
         """Since when and why the stage is retrying (None: it is not)."""
         return self._narrowing.state
 
+    @property
+    def in_flight(self) -> int:
+        """Batches whose outputs are queued but not yet all acknowledged."""
+        return len(self._in_flight)
+
     def run_once(self, stop: threading.Event | None = None) -> int:
-        """Poll and fully process one batch; return how many records it held."""
-        records = self._source.poll_batch(self._narrowing.limit, self.spec.poll_timeout_s)
+        """Poll one batch, start it, conclude the batches that are delivered; return how many
+        records were polled. Waits for the oldest batch in flight when nothing new arrived or
+        the pipeline is full (always, with ``max_batches_in_flight`` 1)."""
+        timeout = 0.0 if self._in_flight else self.spec.poll_timeout_s
+        records = self._source.poll_batch(self._narrowing.limit, timeout)
         self._update_lag()
-        if not records:
-            return 0
-        try:
-            self.process(records)
-        except RetriableFailure as exc:
-            attributed = isinstance(exc, OutputsNotDelivered) and exc.attributed
-            give_up = self._narrowing.failed(list(records), str(exc), attributed=attributed)
-            self.metrics.set_retrying(self._narrowing.state)
-            if give_up is None or not self._dead_letter_alone(give_up, exc):
-                failed = exc.failed if isinstance(exc, OutputsNotDelivered) else records
-                self._rewind_and_wait(failed, exc, stop)
+        failure: _Failure | None = None
+        if records:
+            try:
+                self._in_flight.append(self._work.start(records))
+            except RetriableFailure as exc:
+                # what went out before these records is settled first; when it failed too,
+                # its retry comes first and these records are read again after it
+                earlier = self._settle(until_empty=True)
+                failure = (
+                    _Failure(exc, records, records)
+                    if earlier is None
+                    else _Failure(earlier.cause, earlier.batch, [*earlier.rewind, *records])
+                )
+        if failure is None:
+            full = len(self._in_flight) >= self._depth()
+            failure = self._settle(wait=full or not records)
+        if failure is not None:
+            self._retry(failure, stop)
         return len(records)
 
-    def _dead_letter_alone(self, record: ConsumedRecord, exc: RetriableFailure) -> bool:
-        """Give up on one record whose own output kept failing: dead-letter it, commit it."""
-        reject = Reject(
-            "output.retries_exhausted",
-            f"its output failed alone {self.spec.max_record_attempts} times; last: {exc}",
-        )
-        letter = self._dead_letter(record, reject)
-        group = DeliveryGroup()
-        try:
-            self._send_dead_letter(group, record, letter)
-            self._await(group)
-            split_failures(group, {})
-        except RetriableFailure as failure:
-            log.warning("%s: could not dead-letter %s: %s", self.spec.service, _at(record), failure)
-            return False
-        self._commit([record])
-        self.metrics.dead_lettered(letter.error_type)
-        self._narrowing.succeeded()
-        self.metrics.set_retrying(None)
-        return True
-
-    def process(self, records: Sequence[ConsumedRecord]) -> _BatchResult:
-        """Handle, output, wait for delivery, commit. Raises RetriableFailure untouched."""
-        result = _BatchResult()
-        deliveries = DeliveryGroup()
-        stored: list[InputEvent] = []
-        dead: list[tuple[ConsumedRecord, DeadLetter]] = []
-        outputs: dict[int, ConsumedRecord] = {}  # index in deliveries -> its input record
-        self.metrics.consumed.inc(len(records))
-        for record in records:
-            event, outcome = self._decode_and_handle(record)
-            if isinstance(outcome, Forward):
-                assert event is not None
-                out = InputEvent(event.record, event.schema_id, outcome.value, event.head_end)
-                if self._store is not None:
-                    stored.append(out)
-                    continue
-                try:
-                    data = self._codec.encode(
-                        out.schema_id,
-                        out.value,
-                        source=record.value,
-                        head_end=event.head_end,
-                        changed=outcome.changed,
-                    )
-                except Exception as exc:  # a value the handler broke
-                    outcome = _failed("output.encode_failed", exc)
-                else:
-                    sent = self._forward(deliveries, record, data)
-                    if isinstance(sent, int):
-                        outputs[sent] = record
-                        result.forwarded += 1
-                        continue
-                    outcome = sent
-            if isinstance(outcome, Reject):
-                dead.append((record, self._dead_letter(record, outcome)))
-            elif isinstance(outcome, Skip):
-                result.skipped += 1
-        if self._store is not None and stored:
-            refused = self._write_store(stored)
-            result.forwarded += len(stored) - len(refused)
-            dead.extend(refused)
-        for record, letter in dead:
-            self._send_dead_letter(deliveries, record, letter)
-        self._await(deliveries)
-        refused_outputs, retry = split_failures(deliveries, outputs)
-        if refused_outputs:  # outputs refused for good: their inputs are dead-lettered
-            result.forwarded -= len(refused_outputs)
-            letters = DeliveryGroup()
-            for record, reject in refused_outputs:
-                letter = self._dead_letter(record, reject)
-                dead.append((record, letter))
-                self._send_dead_letter(letters, record, letter)
-            self._await(letters)
-            split_failures(letters, {})
-        if retry is not None:
-            self._commit(records, before=retry.failed)
-            raise retry
-        self._commit(records)
-        for _record, letter in dead:
-            self.metrics.dead_lettered(letter.error_type)
-        result.dead = len(dead)
-        self.metrics.produced(self.spec.output_topic or self._store_name(), result.forwarded)
-        self.metrics.skipped.inc(result.skipped)
-        for record in records:
-            self._attempts.pop((record.topic, record.partition), None)
-        self._narrowing.succeeded()
-        self.metrics.set_retrying(None)
-        return result
-
-    # ---- steps ----------------------------------------------------------------------------
-
-    def _decode_and_handle(self, record: ConsumedRecord) -> tuple[InputEvent | None, Outcome]:
-        if record.value is None:
-            return None, Reject("NullValue", "the record has no value (tombstone)")
-        try:
-            schema_id, value, head_end = self._codec.decode_split(record.value)
-        except RetriableFailure:
-            raise
-        except Exception as exc:  # every undecodable record becomes a dead letter
-            return None, _failed("decode.failed", exc)
-        event = InputEvent(record, schema_id, value, head_end)
-        started = time.perf_counter()
-        try:
-            outcome = self._handler.handle(event)
-        except RetriableFailure:
-            raise
-        except Exception as exc:  # a handler bug dead-letters one record only
-            outcome = _failed("handler.failed", exc)
-        finally:
-            self.metrics.latency.observe(time.perf_counter() - started)
-        return event, outcome
-
-    def _forward(self, group: DeliveryGroup, record: ConsumedRecord, data: bytes) -> int | Reject:
-        """Queue the output; its index in ``group``, or why it is refused for good."""
-        topic = self.spec.output_topic
-        assert topic is not None
-        too_large = oversize(data, record.key, self.spec.max_output_bytes, topic)
-        if too_large is not None:
-            return too_large
-        headers = [(k, v) for k, v in record.headers if v is not None] if record.headers else []
-        try:
-            return self._send(group, topic, data, record.key, headers)
-        except RefusedForGood as refused:
-            return refused_reason(refused.failure)
-
-    def _send(
-        self,
-        group: DeliveryGroup,
-        topic: str,
-        value: bytes,
-        key: bytes | None,
-        headers: list[tuple[str, bytes]],
-    ) -> int:
-        try:
-            return self._producer.send_in(group, topic, value, key=key, headers=headers or None)
-        except DeliveryFailed as exc:
-            if not exc.retriable:  # e.g. larger than message.max.bytes: never retried
-                raise RefusedForGood(exc) from exc
-            raise RetriableFailure(f"could not queue a record for {topic}: {exc}") from exc
-        except Exception as exc:  # queue full, broker away: retry the batch later
-            raise RetriableFailure(f"could not queue a record for {topic}: {exc}") from exc
-
-    def _dead_letter(self, record: ConsumedRecord, reject: Reject) -> DeadLetter:
-        return dead_letter_for(
-            record,
-            error_type=reject.error_type,
-            message=reject.message,
-            service=self.spec.service,
-            group=self.spec.group,
-            attempt=self._attempt_of(record),
-            stack_trace=reject.stack_trace,
-        )
-
-    def _send_dead_letter(
-        self, group: DeliveryGroup, record: ConsumedRecord, letter: DeadLetter
-    ) -> None:
-        encode = self._codec.encode_dead_letter
-        limit = self.spec.max_record_bytes
-        sent, key, data = fit_letter(letter, record.key, encode, limit)
-        how = " (by reference: the original would not fit)" if sent is not letter else ""
-        log.warning(
-            "%s: dead-lettering %s%s: %s: %s",
-            self.spec.service,
-            _at(record),
-            how,
-            letter.error_type,
-            letter.error_message,
-        )
-        try:
-            self._send(group, self.spec.dlq_topic, data, key, [])
-        except RefusedForGood as refused:  # the dead-letter topic itself refuses: operator
-            raise RetriableFailure(
-                f"the dead-letter topic {self.spec.dlq_topic} refuses letters: {refused.failure}"
-            ) from refused
-
-    def _write_store(self, events: list[InputEvent]) -> list[tuple[ConsumedRecord, DeadLetter]]:
-        assert self._store is not None
-        try:
-            self._store.write(events)
-            return []
-        except RetriableFailure:
-            raise
-        except Exception:  # find the rows the store refuses, keep the rest
-            log.warning("%s: batch write failed; writing one by one", self.spec.service)
-        dead: list[tuple[ConsumedRecord, DeadLetter]] = []
-        for event in events:
-            try:
-                self._store.write([event])
-            except RetriableFailure:
-                raise
-            except Exception as exc:
-                reject = Reject(
-                    getattr(exc, "error_type", None) or "store.refused",
-                    f"{self._store_name()} refused the row ({type(exc).__name__}): {exc}",
-                    format_exception(exc),
-                )
-                dead.append((event.record, self._dead_letter(event.record, reject)))
-        return dead
-
-    def _await(self, group: DeliveryGroup) -> None:
-        if not len(group):
-            return
-        if not self._producer.wait_for(group, self.spec.delivery_timeout_s):
-            raise RetriableFailure(
-                f"{group.pending} output record(s) not acknowledged within "
-                f"{self.spec.delivery_timeout_s:.0f}s"
+    def finish(self) -> None:
+        """Wait for every batch in flight, commit what was delivered (synchronously); a batch
+        that fails now is left to the next run (or the partition's next owner)."""
+        failure = self._settle(until_empty=True, sync_commit=True)
+        if failure is not None:
+            log.warning(
+                "%s: stopping with %d record(s) not delivered (%s); they are read again on restart",
+                self.spec.service,
+                len(failure.rewind),
+                failure.cause,
             )
 
-    def _commit(
-        self, records: Sequence[ConsumedRecord], *, before: Sequence[ConsumedRecord] = ()
-    ) -> None:
-        offsets = commit_offsets(records, before=before)
-        if not offsets:
+    def partitions_revoked(self, partitions: Sequence[Partition]) -> None:
+        """Rebalance callback (inside a poll): conclude every batch in flight and commit what
+        was delivered synchronously, so a partition leaves with its delivered work committed.
+        After a failure the partitions this member keeps are rewound to their first record
+        not delivered (the retry then happens in the normal loop, reading them again)."""
+        if not self._in_flight and not self._to_commit:
             return
+        failure = self._settle(until_empty=True, sync_commit=True)
+        if failure is None:
+            return
+        revoked = set(partitions)
+        for key, offset in first_offsets(failure.rewind).items():
+            if key not in revoked:
+                self._source.seek(key, offset)
+        log.warning(
+            "%s: partitions revoked while a batch was failing (%s); its records are read "
+            "again from the last commit",
+            self.spec.service,
+            failure.cause,
+        )
+
+    def _depth(self) -> int:
+        # while retrying, one batch at a time: the narrowing finds the culprit in order
+        return 1 if self._narrowing.state is not None else self.spec.max_batches_in_flight
+
+    # ---- concluding batches in order ------------------------------------------------------
+
+    def _settle(
+        self, *, wait: bool = False, until_empty: bool = False, sync_commit: bool = False
+    ) -> _Failure | None:
+        """Conclude the delivered batches at the head of the queue, in order, and commit them.
+        ``wait``: wait for the oldest batch first; ``until_empty``: for every batch."""
+        self._producer.poll(0)
+        failure: _Failure | None = None
+        while self._in_flight:
+            head = self._in_flight[0]
+            if not head.deliveries.done:
+                if not (wait or until_empty):
+                    break
+                left = head.queued_at + self.spec.delivery_timeout_s - time.monotonic()
+                if not self._producer.wait_for(head.deliveries, max(0.0, left)):
+                    failure = self._fail_head(
+                        RetriableFailure(
+                            f"{head.deliveries.pending} output record(s) not acknowledged "
+                            f"within {self.spec.delivery_timeout_s:.0f}s"
+                        ),
+                        head.records,
+                    )
+                    break
+            wait = False
+            try:
+                retry = self._work.conclude(head)
+            except RetriableFailure as exc:  # a dead letter was not delivered
+                failure = self._fail_head(exc, head.records)
+                break
+            if retry is not None:
+                failure = self._fail_head(retry, retry.failed)
+                break
+            self._in_flight.popleft()
+            self._add_commit(commit_offsets(head.records))
+            self._work.count(head)
+            self._narrowing.succeeded()
+            self.metrics.set_retrying(None)
+        self._commit(force=failure is not None or until_empty, sync=sync_commit)
+        return failure
+
+    def _fail_head(
+        self, cause: RetriableFailure, undelivered: Sequence[ConsumedRecord]
+    ) -> _Failure:
+        """The oldest batch failed: keep what it delivered before ``undelivered``, drop every
+        later batch (their records are read again after the retry, in order)."""
+        head = self._in_flight.popleft()
+        self._add_commit(commit_offsets(head.records, before=undelivered))
+        dropped = [record for batch in self._in_flight for record in batch.records]
+        if dropped:
+            log.info(
+                "%s: %d later batch(es) in flight dropped behind the failed one; their %d "
+                "record(s) are read again in order",
+                self.spec.service,
+                len(self._in_flight),
+                len(dropped),
+            )
+        self._in_flight.clear()
+        return _Failure(cause, head.records, [*undelivered, *dropped])
+
+    def _add_commit(self, offsets: dict[Partition, int]) -> None:
+        for key, offset in offsets.items():
+            self._to_commit[key] = max(self._to_commit.get(key, 0), offset)
+
+    def _commit(self, *, force: bool = False, sync: bool = False) -> None:
+        if not self._to_commit:
+            return
+        now = time.monotonic()
+        if not force and now - self._last_commit < self.spec.commit_interval_s:
+            return
+        offsets, self._to_commit = self._to_commit, {}
+        self._last_commit = now
         try:
-            self._source.commit(offsets)
+            self._source.commit(offsets, asynchronous=not sync)
         except Exception as exc:  # partitions moved: the new owner redoes them
             log.warning(
-                "%s: commit failed (%s); the batch will be redelivered to the "
+                "%s: commit failed (%s); the records will be redelivered to the "
                 "partitions' next owner",
                 self.spec.service,
                 exc,
@@ -376,21 +293,41 @@ class ServiceRuntime:
 
     # ---- retries --------------------------------------------------------------------------
 
-    def _attempt_of(self, record: ConsumedRecord) -> int:
-        offset, attempt = self._attempts.get((record.topic, record.partition), (-1, 0))
-        return attempt + 1 if offset == record.offset else 1
+    def _retry(self, failure: _Failure, stop: threading.Event | None) -> None:
+        exc = failure.cause
+        attributed = isinstance(exc, OutputsNotDelivered) and exc.attributed
+        give_up = self._narrowing.failed(list(failure.batch), str(exc), attributed=attributed)
+        self.metrics.set_retrying(self._narrowing.state)
+        if give_up is not None and self._dead_letter_alone(give_up, exc):
+            rest = [record for record in failure.rewind if record is not give_up]
+            for key, offset in first_offsets(rest).items():
+                self._source.seek(key, offset)
+            return
+        self._rewind_and_wait(failure.rewind, exc, stop)
+
+    def _dead_letter_alone(self, record: ConsumedRecord, exc: RetriableFailure) -> bool:
+        """Give up on one record whose own output kept failing: dead-letter it, commit it."""
+        try:
+            letter = self._work.give_up_on(record, exc)
+        except RetriableFailure as failure:
+            log.warning("%s: could not dead-letter %s: %s", self.spec.service, at(record), failure)
+            return False
+        self._add_commit(commit_offsets([record]))
+        self._commit(force=True, sync=True)
+        self.metrics.dead_lettered(letter.error_type)
+        self._narrowing.succeeded()
+        self.metrics.set_retrying(None)
+        return True
 
     def _rewind_and_wait(
         self, records: Sequence[ConsumedRecord], exc: RetriableFailure, stop: threading.Event | None
     ) -> None:
         self.metrics.retries.inc()
-        first: dict[Partition, int] = {}
-        for record in records:
-            key = (record.topic, record.partition)
-            first[key] = min(first.get(key, record.offset), record.offset)
+        first = first_offsets(records)
+        attempts = self._work.attempts
         for key, offset in first.items():
-            previous_offset, attempt = self._attempts.get(key, (-1, 0))
-            self._attempts[key] = (offset, attempt + 1 if previous_offset == offset else 1)
+            previous_offset, attempt = attempts.get(key, (-1, 0))
+            attempts[key] = (offset, attempt + 1 if previous_offset == offset else 1)
             self._source.seek(key, offset)
         streak = self._narrowing.state.attempts if self._narrowing.state else 1
         delay = min(self.spec.backoff_max_s, self.spec.backoff_initial_s * 2 ** (streak - 1))
@@ -421,17 +358,3 @@ class ServiceRuntime:
         if now - self._last_lag >= self.spec.lag_interval_s:
             self._last_lag = now
             self.metrics.set_lag(self._source.lag())
-
-    def _store_name(self) -> str:
-        return self._store.name if self._store is not None else "store"
-
-
-def _failed(default_type: str, exc: Exception) -> Reject:
-    """A dead-letter reason for an exception: its own ``error_type`` when it names one, else
-    ``default_type``; the exception class stays in the message, never as the type."""
-    kind = str(getattr(exc, "error_type", None) or default_type)
-    return Reject(kind, f"{type(exc).__name__}: {exc}", format_exception(exc))
-
-
-def _at(record: ConsumedRecord) -> str:
-    return f"{record.topic}/{record.partition}/{record.offset}"

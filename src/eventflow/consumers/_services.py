@@ -152,12 +152,21 @@ def build_service(kind: ServiceKind, settings: Settings, *, cluster: KafkaCluste
         max_record_bytes=limit,
         max_record_attempts=p.max_record_attempts,
         max_output_bytes=output_limit if output_limit != producer_limit else None,
+        max_batches_in_flight=p.max_batches_in_flight,
+        commit_interval_s=p.commit_interval_ms / 1000,
     )
+    built: list[ServiceRuntime] = []  # the runtime, once made: it hears of revocations
+
+    def revoked(partitions: list[tuple[str, int]]) -> None:
+        for runtime in built:
+            runtime.partitions_revoked(partitions)
+
     consumer = GroupConsumer(
         cluster,
         group,
         [spec.input_topic],
         client_id=f"{settings.kafka.client_id}-{kind}",
+        on_revoke=revoked,
         extra=pipeline_consumer_properties(p.consumer),
     )
     # poison that decodes (another registered type, a lying envelope) is named before handling
@@ -175,6 +184,7 @@ def build_service(kind: ServiceKind, settings: Settings, *, cluster: KafkaCluste
         store=store,
         metrics=ServiceMetrics(GROUPS[kind]),
     )
+    built.append(runtime)
     return BuiltService(kind, runtime, port, closers)
 
 

@@ -1,7 +1,8 @@
 """Kafka consumer adapter: group consumption with manual commits, plus offset tools.
 
 ``GroupConsumer`` is what the pipeline runtime drives: batches of plain
-:class:`ConsumedRecord` values, synchronous commits of explicit offsets, pause/seek/resume,
+:class:`ConsumedRecord` values, commits of explicit offsets (synchronous or asynchronous: a
+failed asynchronous commit is logged), pause/seek/resume,
 rebalance callbacks and lag. The module-level helpers serve the operator tools (replay, dlq,
 trace): read a topic range without a group, find offsets by time, and set a group's committed
 offsets while it has no members.
@@ -9,6 +10,7 @@ offsets while it has no members.
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
@@ -31,6 +33,7 @@ from eventflow.kafka._client_log import CLIENT_LOG, log_client_error
 from eventflow.kafka._refusals import RefusalWatch, metadata_or_refusal
 
 Partition = tuple[str, int]
+log = logging.getLogger("eventflow.kafka")
 BATCH_WINDOW_S = 0.005  # after the first record of a batch, how long to wait for more
 RebalanceCallback = Callable[[list[Partition]], None]
 
@@ -101,6 +104,7 @@ class GroupConsumer:
                 # a service's consumer reports broker trouble where operators look
                 "logger": CLIENT_LOG,
                 "error_cb": log_client_error,
+                "on_commit": _log_failed_commit,
             }
         )
         config.update(extra or {})
@@ -162,13 +166,18 @@ class GroupConsumer:
             # other errors (transport hiccups, partition EOF) are informational: librdkafka retries
         return out
 
-    def commit(self, offsets: Mapping[Partition, int]) -> None:
-        """Synchronously commit ``offsets`` (the NEXT offset to read, per partition)."""
+    def commit(self, offsets: Mapping[Partition, int], *, asynchronous: bool = False) -> None:
+        """Commit ``offsets`` (the NEXT offset to read, per partition). Asynchronously: the
+        request is sent in the background and its outcome served by a later poll (a failure
+        is logged; the records are then read again by the partition's next owner)."""
         if not offsets:
             return
         tps = [TopicPartition(t, p, o) for (t, p), o in offsets.items()]
         try:
-            self._consumer.commit(offsets=tps, asynchronous=False)
+            if asynchronous:
+                self._consumer.commit(offsets=tps, asynchronous=True)
+            else:
+                self._consumer.commit(offsets=tps, asynchronous=False)
         except KafkaException as exc:
             raise BrokerError(
                 f"commit of {len(tps)} partition offset(s) failed: {exc.args[0]}",
@@ -220,6 +229,17 @@ class GroupConsumer:
     def close(self) -> None:
         """Leave the group (the caller has committed what it finished)."""
         self._consumer.close()
+
+
+def _log_failed_commit(err: KafkaError | None, partitions: list[TopicPartition]) -> None:
+    """librdkafka's answer to a commit (served by poll): log a failure, ignore success."""
+    failed = [tp for tp in partitions if tp.error is not None]
+    if err is None and not failed:
+        return
+    first = err if err is not None else failed[0].error
+    reason = first.str() if first is not None else "unknown error"
+    where = ", ".join(f"{tp.topic}/{tp.partition}@{tp.offset}" for tp in failed or partitions)
+    log.warning("offset commit failed (%s): %s; those records are read again", reason, where)
 
 
 # ---- operator tools (no group membership) -------------------------------------------------

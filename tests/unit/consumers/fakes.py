@@ -23,6 +23,7 @@ class FakeSource:
             self.log.setdefault((r.topic, r.partition), []).append(r)
         self.position = {key: 0 for key in self.log}  # index into the partition list
         self.committed: dict[Partition, int] = {}
+        self.commits: list[tuple[dict[Partition, int], bool]] = []  # (offsets, asynchronous)
         self.paused: set[Partition] = set()
         self.pause_calls = 0
         self.seeks: list[tuple[Partition, int]] = []
@@ -39,7 +40,8 @@ class FakeSource:
                 self.position[key] += 1
         return out
 
-    def commit(self, offsets: Mapping[Partition, int]) -> None:
+    def commit(self, offsets: Mapping[Partition, int], *, asynchronous: bool = False) -> None:
+        self.commits.append((dict(offsets), asynchronous))
         self.committed.update(offsets)
 
     def assignment(self) -> list[Partition]:
